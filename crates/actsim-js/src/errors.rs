@@ -1,0 +1,95 @@
+//! Turning JavaScript errors into [`ActionError`]s: the kind of failure and the position in the
+//! action's file, read from the QuickJS stack trace.
+
+use crate::report::{ActionError, ErrorKind, SourceLocation};
+use crate::source::{ModuleForm, CJS_PREFIX};
+
+/// An error as described by the prelude's `describe()`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct JsErrorInfo {
+    pub name: String,
+    pub message: String,
+    pub stack: String,
+    pub phase: String,
+}
+
+/// Classify a JS error and find where it happened in `file`.
+pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> ActionError {
+    let kind = if info.message.contains("out of memory") {
+        ErrorKind::OutOfMemory
+    } else if info.phase == "module" && info.name == "SyntaxError" {
+        ErrorKind::Syntax
+    } else if info.phase == "module" {
+        ErrorKind::ModuleInit
+    } else {
+        match info.name.as_str() {
+            "MissingHandler" => ErrorKind::MissingHandler,
+            "InvalidHandler" => ErrorKind::InvalidHandler,
+            _ => ErrorKind::Thrown,
+        }
+    };
+    let location = locate(&info.stack, file, form).or_else(|| locate(&info.message, file, form));
+    let message = if kind == ErrorKind::OutOfMemory {
+        format!(
+            "{} (the instance hit its memory limit; raise it with --memory-limit if the action really needs more)",
+            info.message
+        )
+    } else {
+        info.message
+    };
+    ActionError {
+        kind,
+        name: info.name,
+        message,
+        location,
+        stack: info.stack,
+    }
+}
+
+/// The first `file:line:column` of `file` mentioned in `text` (a stack trace).
+pub(crate) fn locate(text: &str, file: &str, form: ModuleForm) -> Option<SourceLocation> {
+    let needle = format!("{file}:");
+    let mut rest = text;
+    while let Some(pos) = rest.find(&needle) {
+        let after = &rest[pos + needle.len()..];
+        let mut nums = after.splitn(3, |c: char| !c.is_ascii_digit());
+        let line = nums.next().and_then(|s| s.parse::<u32>().ok());
+        let column = nums.next().and_then(|s| s.parse::<u32>().ok());
+        if let Some(line) = line {
+            let column = column.unwrap_or(1);
+            let column = if form == ModuleForm::CommonJs && line == 1 {
+                column.saturating_sub(CJS_PREFIX.len() as u32).max(1)
+            } else {
+                column
+            };
+            return Some(SourceLocation {
+                file: file.to_string(),
+                line,
+                column,
+            });
+        }
+        rest = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_frame_in_the_action_file() {
+        let stack = "    at f (actsim:builtin/auth0.js:3:9)\n    at onExecutePostLogin (actions/a.js:12:7)\n";
+        let loc = locate(stack, "actions/a.js", ModuleForm::EsModule).unwrap();
+        assert_eq!((loc.line, loc.column), (12, 7));
+        assert!(locate(stack, "other.js", ModuleForm::EsModule).is_none());
+    }
+
+    #[test]
+    fn first_line_columns_skip_the_commonjs_wrapper() {
+        let col = CJS_PREFIX.len() as u32 + 5;
+        let loc = locate(&format!("at a.js:1:{col}"), "a.js", ModuleForm::CommonJs).unwrap();
+        assert_eq!(loc.column, 5);
+    }
+}

@@ -1,0 +1,444 @@
+//! The native functions behind the prelude (`__host`): virtual time, seeded randomness, console
+//! capture, command recording, `api.cache`, host operations, HS256 and base64 helpers, and
+//! compiling the action's code.
+
+use actsim_cache::{CacheErrorCode, SetOptions};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use rquickjs::context::EvalOptions;
+use rquickjs::{Array, Ctx, Exception, Function, Module, Object, Value};
+use sha2::Sha256;
+
+use crate::errors::{classify, JsErrorInfo};
+use crate::ops::{FetchRequest, HostOpKind};
+use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Outcome, Redirect};
+use crate::source::{wrap_commonjs, ModuleForm};
+use crate::state::HostStateRef;
+
+type JsResult<T> = rquickjs::Result<T>;
+
+/// Build the `__host` object for `ctx`.
+pub(crate) fn build<'js>(ctx: &Ctx<'js>, state: &HostStateRef) -> JsResult<Object<'js>> {
+    let host = Object::new(ctx.clone())?;
+    time_and_randomness(ctx, &host, state)?;
+    console_and_commands(ctx, &host, state)?;
+    cache(ctx, &host, state)?;
+    operations(ctx, &host, state)?;
+    encoding(ctx, &host)?;
+    loading(ctx, &host, state)?;
+    Ok(host)
+}
+
+fn set_fn<'js, P, F>(ctx: &Ctx<'js>, host: &Object<'js>, name: &str, f: F) -> JsResult<()>
+where
+    F: rquickjs::function::IntoJsFunc<'js, P> + 'js,
+{
+    host.set(name, Function::new(ctx.clone(), f)?.with_name(name)?)
+}
+
+fn exec_id(v: f64) -> u64 {
+    v as u64
+}
+
+fn time_and_randomness<'js>(
+    ctx: &Ctx<'js>,
+    host: &Object<'js>,
+    state: &HostStateRef,
+) -> JsResult<()> {
+    let s = state.clone();
+    set_fn(ctx, host, "now", move || s.borrow().clock.now_ms() as f64)?;
+    let s = state.clone();
+    set_fn(ctx, host, "startedAt", move || {
+        s.borrow().started_at_ms as f64
+    })?;
+    let s = state.clone();
+    set_fn(ctx, host, "random", move || s.borrow_mut().rng.next_f64())?;
+    Ok(())
+}
+
+fn console_and_commands<'js>(
+    ctx: &Ctx<'js>,
+    host: &Object<'js>,
+    state: &HostStateRef,
+) -> JsResult<()> {
+    let s = state.clone();
+    set_fn(ctx, host, "log", move |level: String, text: String| {
+        let mut st = s.borrow_mut();
+        let at_ms = st.clock.now_ms();
+        let cap = st.config.console_cap_bytes;
+        let line = ConsoleLine { at_ms, level, text };
+        match st.current_exec {
+            Some(id) => {
+                if let Some(exec) = st.execs.get_mut(&id) {
+                    if exec.console_bytes + line.text.len() > cap {
+                        exec.report.console_truncated = true;
+                    } else {
+                        exec.console_bytes += line.text.len();
+                        exec.report.console.push(line);
+                    }
+                    return;
+                }
+                st.orphan_console.push(line);
+            }
+            None => st.orphan_console.push(line),
+        }
+    })?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "record",
+        move |id: f64, name: String, args: String| {
+            let mut st = s.borrow_mut();
+            let at_ms = st.clock.now_ms();
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                let args = serde_json::from_str(&args).unwrap_or(serde_json::Value::Null);
+                exec.report.commands.push(Command { at_ms, name, args });
+            }
+        },
+    )?;
+    let s = state.clone();
+    set_fn(ctx, host, "secretMissing", move |id: f64, name: String| {
+        let mut st = s.borrow_mut();
+        if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+            if !exec.report.missing_secrets.contains(&name) {
+                exec.report.missing_secrets.push(name);
+            }
+        }
+    })?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "finish",
+        move |id: f64, ok: bool, json: String| {
+            let mut st = s.borrow_mut();
+            let outcome = if ok {
+                #[derive(serde::Deserialize)]
+                struct Flow {
+                    denied: bool,
+                    redirect: Option<Redirect>,
+                }
+                let flow: Flow = serde_json::from_str(&json).unwrap_or(Flow {
+                    denied: false,
+                    redirect: None,
+                });
+                Outcome::Completed {
+                    denied: flow.denied,
+                    redirect: flow.redirect,
+                }
+            } else {
+                let info: JsErrorInfo = serde_json::from_str(&json).unwrap_or_default();
+                let error = classify(info, &st.action.filename, st.action.form);
+                Outcome::Failed { error }
+            };
+            st.finish(exec_id(id), outcome);
+        },
+    )?;
+    Ok(())
+}
+
+fn record_object<'js>(ctx: &Ctx<'js>, value: &str, expires_at: i64) -> JsResult<Object<'js>> {
+    let record = Object::new(ctx.clone())?;
+    record.set("value", value)?;
+    record.set("expires_at", expires_at as f64)?;
+    Ok(record)
+}
+
+fn error_object<'js>(ctx: &Ctx<'js>, code: CacheErrorCode) -> JsResult<Object<'js>> {
+    let result = Object::new(ctx.clone())?;
+    result.set("type", "error")?;
+    result.set("code", code.as_str())?;
+    Ok(result)
+}
+
+fn number_option(v: Value<'_>) -> Option<f64> {
+    if v.is_undefined() || v.is_null() {
+        None
+    } else {
+        Some(v.as_number().unwrap_or(f64::NAN))
+    }
+}
+
+fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "cacheGet",
+        move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Value<'js>> {
+            let mut st = s.borrow_mut();
+            let now = st.clock.now_ms();
+            let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "api.cache used after its execution ended",
+                ));
+            };
+            let found = exec.cache.borrow().get(&key, now);
+            exec.report.cache_ops.push(CacheOp {
+                at_ms: now,
+                op: CacheOpKind::Get,
+                key,
+                result: if found.is_some() { "hit" } else { "miss" }.to_string(),
+                expires_at: found.as_ref().map(|r| r.expires_at),
+                value_bytes: None,
+                ttl: None,
+            });
+            match found {
+                Some(r) => Ok(record_object(&ctx, &r.value, r.expires_at)?.into_value()),
+                None => Ok(Value::new_undefined(ctx)),
+            }
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "cacheSet",
+        move |ctx: Ctx<'js>,
+              id: f64,
+              key: String,
+              value: String,
+              ttl: Value<'js>,
+              expires_at: Value<'js>|
+              -> JsResult<Object<'js>> {
+            let mut st = s.borrow_mut();
+            let now = st.clock.now_ms();
+            let cap = st.config.max_cache_writes_per_execution;
+            let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "api.cache used after its execution ended",
+                ));
+            };
+            let opts = SetOptions {
+                ttl: number_option(ttl),
+                expires_at: number_option(expires_at),
+            };
+            let outcome = if cap.is_some_and(|cap| exec.cache_writes >= cap) {
+                Err(CacheErrorCode::MaxSideEffectsExceeded)
+            } else {
+                exec.cache_writes += 1;
+                exec.cache.borrow_mut().set(&key, &value, &opts, now)
+            };
+            exec.report.cache_ops.push(CacheOp {
+                at_ms: now,
+                op: CacheOpKind::Set,
+                key,
+                result: match &outcome {
+                    Ok(_) => "success".to_string(),
+                    Err(code) => code.as_str().to_string(),
+                },
+                expires_at: outcome.as_ref().ok().map(|r| r.expires_at),
+                value_bytes: Some(value.len()),
+                ttl: opts.ttl,
+            });
+            match outcome {
+                Ok(record) => {
+                    let result = Object::new(ctx.clone())?;
+                    result.set("type", "success")?;
+                    result.set(
+                        "record",
+                        record_object(&ctx, &record.value, record.expires_at)?,
+                    )?;
+                    Ok(result)
+                }
+                Err(code) => error_object(&ctx, code),
+            }
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "cacheDelete",
+        move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Object<'js>> {
+            let mut st = s.borrow_mut();
+            let now = st.clock.now_ms();
+            let cap = st.config.max_cache_writes_per_execution;
+            let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "api.cache used after its execution ended",
+                ));
+            };
+            let outcome = if cap.is_some_and(|cap| exec.cache_writes >= cap) {
+                Err(CacheErrorCode::MaxSideEffectsExceeded)
+            } else {
+                exec.cache_writes += 1;
+                exec.cache.borrow_mut().delete(&key, now)
+            };
+            exec.report.cache_ops.push(CacheOp {
+                at_ms: now,
+                op: CacheOpKind::Delete,
+                key,
+                result: match &outcome {
+                    Ok(()) => "success".to_string(),
+                    Err(code) => code.as_str().to_string(),
+                },
+                expires_at: None,
+                value_bytes: None,
+                ttl: None,
+            });
+            match outcome {
+                Ok(()) => {
+                    let result = Object::new(ctx.clone())?;
+                    result.set("type", "success")?;
+                    Ok(result)
+                }
+                Err(code) => error_object(&ctx, code),
+            }
+        },
+    )?;
+    Ok(())
+}
+
+fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
+    let s = state.clone();
+    set_fn(ctx, host, "timerStart", move |delay: f64| {
+        let delay_ms = if delay.is_finite() {
+            delay.max(0.0) as i64
+        } else {
+            0
+        };
+        s.borrow_mut().queue_op(HostOpKind::Timer { delay_ms }) as f64
+    })?;
+    let s = state.clone();
+    set_fn(ctx, host, "timerCancel", move |id: f64| {
+        let mut st = s.borrow_mut();
+        let id = id as u64;
+        if st.pending_ops.remove(&id).is_some() {
+            st.cancelled_ops.insert(id);
+        }
+    })?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "fetchStart",
+        move |ctx: Ctx<'js>, json: String| -> JsResult<f64> {
+            let request: FetchRequest = serde_json::from_str(&json)
+                .map_err(|e| Exception::throw_type(&ctx, &format!("fetch: bad request ({e})")))?;
+            Ok(s.borrow_mut().queue_op(HostOpKind::Fetch(request)) as f64)
+        },
+    )?;
+    Ok(())
+}
+
+fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
+    set_fn(
+        ctx,
+        host,
+        "btoa",
+        |ctx: Ctx<'js>, s: String| -> JsResult<String> {
+            let mut bytes = Vec::with_capacity(s.len());
+            for c in s.chars() {
+                let code = c as u32;
+                if code > 255 {
+                    return Err(Exception::throw_dom(
+                        &ctx,
+                        "InvalidCharacterError",
+                        "Invalid character",
+                    ));
+                }
+                bytes.push(code as u8);
+            }
+            Ok(STANDARD.encode(bytes))
+        },
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "atob",
+        |ctx: Ctx<'js>, s: String| -> JsResult<String> {
+            let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            let trimmed = cleaned.trim_end_matches('=');
+            let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(trimmed)
+                .map_err(|_| {
+                    Exception::throw_dom(
+                        &ctx,
+                        "InvalidCharacterError",
+                        "The string to be decoded is not correctly encoded.",
+                    )
+                })?;
+            Ok(bytes.into_iter().map(char::from).collect())
+        },
+    )?;
+    set_fn(ctx, host, "base64urlEncode", |s: String| {
+        URL_SAFE_NO_PAD.encode(s.as_bytes())
+    })?;
+    set_fn(
+        ctx,
+        host,
+        "base64urlDecode",
+        |ctx: Ctx<'js>, s: String| -> JsResult<String> {
+            let bytes = URL_SAFE_NO_PAD
+                .decode(s.trim_end_matches('='))
+                .map_err(|e| Exception::throw_type(&ctx, &format!("invalid base64url: {e}")))?;
+            String::from_utf8(bytes)
+                .map_err(|_| Exception::throw_type(&ctx, "invalid UTF-8 in base64url data"))
+        },
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "hmacSha256",
+        |ctx: Ctx<'js>, key: String, data: String| -> JsResult<String> {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes())
+                .map_err(|_| Exception::throw_type(&ctx, "invalid HMAC key"))?;
+            mac.update(data.as_bytes());
+            Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+        },
+    )?;
+    Ok(())
+}
+
+fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
+    set_fn(
+        ctx,
+        host,
+        "compileCjs",
+        |ctx: Ctx<'js>, source: String, filename: String| -> JsResult<Function<'js>> {
+            let mut options = EvalOptions::default();
+            options.strict = false;
+            options.filename = Some(filename);
+            ctx.eval_with_options(wrap_commonjs(&source), options)
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "actionInfo",
+        move |ctx: Ctx<'js>| -> JsResult<Object<'js>> {
+            let st = s.borrow();
+            let info = Object::new(ctx.clone())?;
+            info.set("esm", st.action.form == ModuleForm::EsModule)?;
+            info.set("source", st.action.code.as_str())?;
+            info.set("filename", st.action.filename.as_str())?;
+            info.set("dirname", st.action.dirname())?;
+            Ok(info)
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "loadEsm",
+        move |ctx: Ctx<'js>| -> JsResult<Array<'js>> {
+            let (name, code) = {
+                let st = s.borrow();
+                (st.action.filename.clone(), st.action.code.clone())
+            };
+            let (module, promise) = Module::declare(ctx.clone(), name, code)?.eval()?;
+            let pair = Array::new(ctx.clone())?;
+            pair.set(0, promise)?;
+            pair.set(1, module.namespace()?)?;
+            Ok(pair)
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,443 @@
+//! One simulated Actions instance: a QuickJS runtime and realm with the prelude loaded and the
+//! action's module initialised lazily on its first execution. Drivers start executions, take
+//! the host operations JavaScript waits for, complete them in virtual time, and collect the
+//! finished executions' reports.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::time::Duration;
+
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
+
+use crate::clock::Clock;
+use crate::errors::{classify, JsErrorInfo};
+use crate::ops::{ExecId, HostOp, OpId, OpResult};
+use crate::report::{
+    ActionError, ConsoleLine, ErrorKind, ExecutionReport, Outcome, Phase, Trigger,
+};
+use crate::rng::SeededRng;
+use crate::source::ActionSource;
+use crate::state::{CpuDeadline, HostState, HostStateRef, PendingRejection, SharedCache};
+use crate::{host, HostError};
+
+const PRELUDE: &str = include_str!("js/prelude.js");
+const BUILTINS: [(&str, &str); 2] = [
+    ("auth0", include_str!("js/auth0.js")),
+    ("jwt-decode", include_str!("js/jwt-decode.js")),
+];
+
+/// Limits and seeds for one instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceConfig {
+    /// Seed for `Math.random` in this instance.
+    pub seed: u64,
+    /// CPU time one execution may use before it is stopped (production's 20 s budget).
+    pub cpu_budget: Duration,
+    /// The instance's JS heap limit in bytes.
+    pub memory_limit_bytes: usize,
+    /// The JS stack limit in bytes.
+    pub max_stack_bytes: usize,
+    /// Console output kept per execution (production buffers 256 KiB).
+    pub console_cap_bytes: usize,
+    /// Cache writes (set and delete) allowed per execution before `MaxSideEffectsExceeded`;
+    /// production's cap is not documented, so there is none by default.
+    pub max_cache_writes_per_execution: Option<u32>,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig {
+            seed: 0,
+            cpu_budget: Duration::from_secs(20),
+            memory_limit_bytes: 128 * 1024 * 1024,
+            max_stack_bytes: 1024 * 1024,
+            console_cap_bytes: 256 * 1024,
+            max_cache_writes_per_execution: None,
+        }
+    }
+}
+
+/// What to run: which handler, with which event, secrets and cache.
+#[derive(Clone, Debug)]
+pub struct ExecutionSpec {
+    /// The trigger whose `api` the action gets.
+    pub trigger: Trigger,
+    /// `onExecute…` or `onContinuePostLogin`.
+    pub phase: Phase,
+    /// The `event` object (without `secrets`).
+    pub event: serde_json::Value,
+    /// `event.secrets`, read-only in JS.
+    pub secrets: BTreeMap<String, String>,
+    /// The cache store `api.cache` reads and writes.
+    pub cache: SharedCache,
+}
+
+/// A JS runtime with one action loaded. Not `Send`: one thread drives it.
+pub struct Instance {
+    state: HostStateRef,
+    deadline: CpuDeadline,
+    poisoned: bool,
+    context: Context,
+    runtime: Runtime,
+}
+
+impl Instance {
+    /// Create a fresh instance (runtime, realm, prelude) for `action`. The action's own code is
+    /// not run until the first execution, as in production.
+    pub fn new(
+        action: ActionSource,
+        clock: Clock,
+        config: InstanceConfig,
+    ) -> Result<Self, HostError> {
+        let runtime = Runtime::new().map_err(|e| HostError::Engine(e.to_string()))?;
+        runtime.set_memory_limit(config.memory_limit_bytes);
+        runtime.set_max_stack_size(config.max_stack_bytes);
+        let context = Context::full(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
+        let state: HostStateRef = Rc::new(RefCell::new(HostState {
+            started_at_ms: clock.now_ms(),
+            rng: SeededRng::new(config.seed),
+            clock,
+            action,
+            config,
+            current_exec: None,
+            next_exec: 0,
+            execs: BTreeMap::new(),
+            finished: Vec::new(),
+            new_ops: Vec::new(),
+            pending_ops: BTreeMap::new(),
+            next_op: 0,
+            cancelled_ops: BTreeSet::new(),
+            rejections: Vec::new(),
+            orphan_console: Vec::new(),
+        }));
+        let deadline = CpuDeadline::default();
+        let d = deadline.clone();
+        runtime.set_interrupt_handler(Some(Box::new(move || d.expired())));
+        let s = state.clone();
+        runtime.set_host_promise_rejection_tracker(Some(Box::new(
+            move |ctx, promise, reason, handled| {
+                track_rejection(&s, &ctx, promise, reason, handled);
+            },
+        )));
+        context
+            .with(|ctx| -> rquickjs::Result<()> {
+                let host_obj = host::build(&ctx, &state)?;
+                let builtins = Object::new(ctx.clone())?;
+                for (name, source) in BUILTINS {
+                    builtins.set(name, source)?;
+                }
+                ctx.globals().set("__host", host_obj)?;
+                ctx.globals().set("__actsim_builtins", builtins)?;
+                let mut options = rquickjs::context::EvalOptions::default();
+                options.strict = false;
+                options.filename = Some("actsim:prelude.js".to_string());
+                ctx.eval_with_options::<(), _>(PRELUDE, options)
+                    .map_err(|e| {
+                        let caught = ctx.catch();
+                        HostErrorCarrier::set(
+                            &ctx,
+                            format!("{e}: {}", describe_value(&caught).message),
+                        );
+                        e
+                    })
+            })
+            .map_err(|e| HostError::Prelude(e.to_string()))?;
+        Ok(Instance {
+            state,
+            deadline,
+            poisoned: false,
+            context,
+            runtime,
+        })
+    }
+
+    /// Start an execution; it runs until it first waits on a host operation (or ends).
+    /// Returns its id. Collect the report with [`Instance::take_finished`].
+    pub fn start(&mut self, spec: ExecutionSpec) -> Result<ExecId, HostError> {
+        let handler = spec
+            .trigger
+            .handler_name(spec.phase)
+            .ok_or(HostError::NoSuchPhase(spec.trigger))?;
+        let event =
+            serde_json::to_string(&spec.event).map_err(|e| HostError::Event(e.to_string()))?;
+        let secrets =
+            serde_json::to_string(&spec.secrets).map_err(|e| HostError::Event(e.to_string()))?;
+        let exec_id = self
+            .state
+            .borrow_mut()
+            .begin(spec.trigger, handler, spec.cache);
+        self.enter(Some(exec_id), |ctx| {
+            let start: Function = ctx.globals().get("__actsim_start")?;
+            let obj = Object::new(ctx.clone())?;
+            obj.set("trigger", spec.trigger.as_str())?;
+            obj.set("handler", handler)?;
+            obj.set("event", event)?;
+            obj.set("secrets", secrets)?;
+            start.call::<_, ()>((exec_id as f64, obj))
+        });
+        Ok(exec_id)
+    }
+
+    /// Host operations queued since the last call, in the order JavaScript started them.
+    pub fn take_ops(&mut self) -> Vec<HostOp> {
+        let mut st = self.state.borrow_mut();
+        let ops = std::mem::take(&mut st.new_ops);
+        ops.into_iter()
+            .filter(|op| !st.cancelled_ops.contains(&op.id))
+            .collect()
+    }
+
+    /// Whether `op` is still awaited (not completed or cancelled).
+    pub fn is_pending(&self, op: OpId) -> bool {
+        self.state.borrow().pending_ops.contains_key(&op)
+    }
+
+    /// Complete a host operation and run the JavaScript it unblocks until it is idle again.
+    /// Completing an unknown or cancelled operation does nothing.
+    pub fn complete(&mut self, op: OpId, result: OpResult) {
+        let owner = {
+            let mut st = self.state.borrow_mut();
+            match st.pending_ops.remove(&op) {
+                Some(owner) => owner,
+                None => return,
+            }
+        };
+        let (ok, payload) = match result {
+            OpResult::Fetch(response) => (
+                true,
+                Some(serde_json::to_string(&response).unwrap_or_default()),
+            ),
+            OpResult::NetworkError(message) => (false, Some(message)),
+            OpResult::TimerFired => (true, None),
+        };
+        self.enter(owner, |ctx| {
+            let complete: Function = ctx.globals().get("__actsim_complete")?;
+            complete.call::<_, ()>((op as f64, ok, payload))
+        });
+    }
+
+    /// End a running execution from outside (virtual timeout, abandoned flow). Its pending work
+    /// is ignored from now on.
+    pub fn abort(&mut self, exec_id: ExecId, message: &str) {
+        let error = ActionError {
+            kind: ErrorKind::Aborted,
+            name: "Aborted".to_string(),
+            message: message.to_string(),
+            location: None,
+            stack: String::new(),
+        };
+        self.state
+            .borrow_mut()
+            .finish(exec_id, Outcome::Failed { error });
+    }
+
+    /// Reports of executions that ended since the last call, in the order they ended.
+    pub fn take_finished(&mut self) -> Vec<ExecutionReport> {
+        std::mem::take(&mut self.state.borrow_mut().finished)
+    }
+
+    /// Executions that have started and not ended.
+    pub fn running(&self) -> Vec<ExecId> {
+        self.state.borrow().execs.keys().copied().collect()
+    }
+
+    /// Console output written while no execution was running (e.g. by a late timer).
+    pub fn take_orphan_console(&mut self) -> Vec<ConsoleLine> {
+        std::mem::take(&mut self.state.borrow_mut().orphan_console)
+    }
+
+    /// True after the instance ran out of memory: drivers should replace it.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    /// Bytes the JS heap uses now.
+    pub fn memory_used_bytes(&self) -> i64 {
+        self.runtime.memory_usage().memory_used_size
+    }
+
+    /// Run `f` in the realm on behalf of `exec`, then drain the job queue, with the CPU budget
+    /// armed; failures (interrupts, uncaught exceptions, unhandled rejections) end `exec`.
+    fn enter<F>(&mut self, exec: Option<ExecId>, f: F)
+    where
+        F: for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<()>,
+    {
+        let budget = {
+            let mut st = self.state.borrow_mut();
+            st.current_exec = exec;
+            let used = exec
+                .and_then(|id| st.execs.get(&id))
+                .map(|e| e.cpu_used)
+                .unwrap_or_default();
+            st.config.cpu_budget.saturating_sub(used)
+        };
+        let started = self.deadline.arm(budget);
+        let failure = self.context.with(|ctx| match f(&ctx) {
+            Ok(()) => None,
+            Err(_) => Some(describe_value(&ctx.catch())),
+        });
+        if let Some(info) = failure {
+            self.fail_current(info);
+        }
+        loop {
+            match self.runtime.execute_pending_job() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(job) => {
+                    let info = job.0.with(|ctx| describe_value(&ctx.catch()));
+                    self.fail_current(info);
+                    let full = self.state.borrow().config.cpu_budget;
+                    self.deadline.arm(full);
+                }
+            }
+        }
+        self.deadline.disarm();
+        let elapsed = started.elapsed();
+        self.settle_rejections();
+        let mut st = self.state.borrow_mut();
+        if let Some(e) = exec.and_then(|id| st.execs.get_mut(&id)) {
+            e.cpu_used += elapsed;
+        }
+        st.current_exec = None;
+    }
+
+    /// End the current execution because of an exception that escaped to the host.
+    fn fail_current(&mut self, info: JsErrorInfo) {
+        let interrupted = self.deadline.expired();
+        let mut st = self.state.borrow_mut();
+        let error = if interrupted {
+            let budget = st.config.cpu_budget;
+            ActionError {
+                kind: ErrorKind::CpuBudgetExceeded,
+                name: "CpuBudgetExceeded".to_string(),
+                message: format!(
+                    "the execution used more than its CPU budget of {} ms and was stopped (an endless loop?); production stops executions after 20 s",
+                    budget.as_millis()
+                ),
+                location: crate::errors::locate(&info.stack, &st.action.filename, st.action.form),
+                stack: info.stack,
+            }
+        } else {
+            classify(info, &st.action.filename, st.action.form)
+        };
+        if error.kind == ErrorKind::OutOfMemory {
+            self.poisoned = true;
+        }
+        if let Some(id) = st.current_exec {
+            st.finish(id, Outcome::Failed { error });
+        }
+    }
+
+    /// Rejections still unhandled after the job queue drained fail their execution, even one
+    /// that has just completed (Node 22 treats them as fatal).
+    fn settle_rejections(&mut self) {
+        let pending = std::mem::take(&mut self.state.borrow_mut().rejections);
+        let mut st = self.state.borrow_mut();
+        for rejection in pending {
+            let Some(id) = rejection.exec_id else {
+                continue;
+            };
+            let outcome = Outcome::Failed {
+                error: rejection.error,
+            };
+            if !st.finish(id, outcome.clone()) {
+                if let Some(report) = st.finished.iter_mut().rev().find(|r| r.exec_id == id) {
+                    if !report.failed() {
+                        report.outcome = outcome;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // Persistent JS values must be released while the runtime is still alive.
+        self.state.borrow_mut().rejections.clear();
+    }
+}
+
+/// Keep track of rejected promises without a handler; forget them once a handler is attached.
+fn track_rejection<'js>(
+    state: &HostStateRef,
+    ctx: &Ctx<'js>,
+    promise: Value<'js>,
+    reason: Value<'js>,
+    handled: bool,
+) {
+    if handled {
+        let mut st = state.borrow_mut();
+        st.rejections
+            .retain(|r| match r.promise.clone().restore(ctx) {
+                Ok(p) => p != promise,
+                Err(_) => false,
+            });
+        return;
+    }
+    let info = describe_value(&reason);
+    let mut st = state.borrow_mut();
+    let mut error = classify(info, &st.action.filename, st.action.form);
+    error.kind = ErrorKind::UnhandledRejection;
+    error.message = format!(
+        "unhandled promise rejection: {}: {} (a promise rejected and nothing awaited or caught it)",
+        error.name, error.message
+    );
+    let exec_id = st.current_exec;
+    st.rejections.push(PendingRejection {
+        promise: Persistent::save(ctx, promise),
+        exec_id,
+        error,
+    });
+}
+
+/// Describe any thrown JS value for the host.
+pub(crate) fn describe_value(value: &Value<'_>) -> JsErrorInfo {
+    if let Some(obj) = value.as_object() {
+        let get = |k: &str| {
+            obj.get::<_, Option<String>>(k)
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        };
+        JsErrorInfo {
+            name: {
+                let n = get("name");
+                if n.is_empty() {
+                    "Error".to_string()
+                } else {
+                    n
+                }
+            },
+            message: get("message"),
+            stack: get("stack"),
+            phase: String::new(),
+        }
+    } else {
+        let text = if let Some(s) = value.as_string() {
+            s.to_string().unwrap_or_default()
+        } else if value.is_null() {
+            "null".to_string()
+        } else if let Some(n) = value.as_number() {
+            n.to_string()
+        } else {
+            format!("{:?}", value.type_of())
+        };
+        JsErrorInfo {
+            name: "Error".to_string(),
+            message: text,
+            stack: String::new(),
+            phase: String::new(),
+        }
+    }
+}
+
+/// Keeps the prelude's failure message for `HostError::Prelude` (only used while building).
+struct HostErrorCarrier;
+
+impl HostErrorCarrier {
+    fn set(_ctx: &Ctx<'_>, message: String) {
+        eprintln!("actsim: internal error in the prelude: {message}");
+    }
+}

@@ -1,0 +1,148 @@
+// actsim built-in stand-in for the `auth0` npm package (node-auth0), used when the action has no
+// node_modules copy. It covers what actions do with it:
+// - v3: `new ManagementClient({domain, clientId, clientSecret}).getAccessToken()`, with the
+//   SDK's per-client in-memory token cache (refresh 10 s before expiry), and getUser/updateUser/
+//   updateAppMetadata/updateUserMetadata;
+// - v4: `new ManagementClient({domain, token})` with `users.get`/`users.update`, and
+//   `new AuthenticationClient({...}).oauth.clientCredentialsGrant({audience})`.
+// Every request goes through the global `fetch`, so the simulator's network router sees it.
+'use strict';
+
+class ManagementApiError extends Error {
+  constructor(status, body) {
+    const message = (body && (body.message || body.error_description)) || `Request failed with status ${status}`;
+    super(message);
+    this.name = 'ManagementApiError';
+    this.statusCode = status;
+    this.error = body && body.error;
+    this.errorCode = body && body.errorCode;
+    this.body = body;
+  }
+}
+
+class AuthApiError extends Error {
+  constructor(status, body) {
+    super((body && (body.error_description || body.error)) || `Request failed with status ${status}`);
+    this.name = 'AuthApiError';
+    this.statusCode = status;
+    this.error = body && body.error;
+    this.error_description = body && body.error_description;
+    this.body = body;
+  }
+}
+
+function normalizeDomain(domain) {
+  if (typeof domain !== 'string' || domain.length === 0) {
+    throw new TypeError('auth0: the "domain" option is required (e.g. event.secrets.domain)');
+  }
+  return domain.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+}
+
+async function send(url, method, headers, body) {
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let data;
+  try {
+    data = text.length ? JSON.parse(text) : undefined;
+  } catch (e) {
+    data = text;
+  }
+  return { data, headers: res.headers, status: res.status, statusText: res.statusText };
+}
+
+async function clientCredentials(domain, clientId, clientSecret, options) {
+  const body = { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret };
+  for (const key of Object.keys(options || {})) body[key] = options[key];
+  const res = await send(`https://${domain}/oauth/token`, 'POST', { 'content-type': 'application/json' }, body);
+  if (res.status < 200 || res.status >= 300) throw new AuthApiError(res.status, res.data);
+  return res;
+}
+
+class AuthenticationClient {
+  constructor(options = {}) {
+    this.domain = normalizeDomain(options.domain);
+    this.clientId = options.clientId;
+    this.clientSecret = options.clientSecret;
+    if (!this.clientId) throw new TypeError('auth0: AuthenticationClient needs "clientId"');
+    this.oauth = {
+      clientCredentialsGrant: (grant = {}) => clientCredentials(this.domain, this.clientId, this.clientSecret, grant),
+    };
+  }
+
+  /** v3 style: resolves to the token response body itself. */
+  async clientCredentialsGrant(grant = {}) {
+    return (await this.oauth.clientCredentialsGrant(grant)).data;
+  }
+}
+
+class ManagementClient {
+  constructor(options = {}) {
+    this.domain = normalizeDomain(options.domain);
+    this.audience = options.audience || `https://${this.domain}/api/v2/`;
+    this._staticToken = options.token;
+    this._clientId = options.clientId;
+    this._clientSecret = options.clientSecret;
+    this._scope = options.scope;
+    this._cached = null;
+    this._pending = null;
+    if (this._staticToken === undefined && !(this._clientId && this._clientSecret)) {
+      throw new TypeError('auth0: ManagementClient needs either "token" or "clientId" and "clientSecret"');
+    }
+    const users = {
+      get: (params) => this._request('GET', userPath(params)),
+      update: (params, body) => this._request('PATCH', userPath(params), body),
+      getRoles: (params) => this._request('GET', `${userPath(params)}/roles`),
+    };
+    this.users = users;
+    this.usersByEmail = {
+      getByEmail: (params = {}) => this._request('GET', `/api/v2/users-by-email?email=${encodeURIComponent(params.email)}`),
+    };
+  }
+
+  /** v3: a Management API token for this client, cached in memory until 10 s before expiry. */
+  async getAccessToken() {
+    if (this._staticToken !== undefined) {
+      return typeof this._staticToken === 'function' ? this._staticToken() : this._staticToken;
+    }
+    if (this._cached && Date.now() < this._cached.refreshAt) return this._cached.token;
+    if (!this._pending) {
+      const grant = { audience: this.audience };
+      if (this._scope) grant.scope = this._scope;
+      this._pending = clientCredentials(this.domain, this._clientId, this._clientSecret, grant)
+        .then((res) => {
+          const expiresIn = Number(res.data.expires_in);
+          const lifetimeMs = !Number.isFinite(expiresIn) ? 3600 * 1000 : expiresIn > 10 ? expiresIn * 1000 - 10000 : expiresIn * 1000;
+          this._cached = { token: res.data.access_token, refreshAt: Date.now() + lifetimeMs };
+          return res.data.access_token;
+        })
+        .finally(() => {
+          this._pending = null;
+        });
+    }
+    return this._pending;
+  }
+
+  async _request(method, path, body) {
+    const token = await this.getAccessToken();
+    const headers = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await send(`https://${this.domain}${path}`, method, headers, body);
+    if (res.status < 200 || res.status >= 300) throw new ManagementApiError(res.status, res.data);
+    return res;
+  }
+
+  /** v3 style helpers: resolve to the response body. */
+  async getUser(params) { return (await this.users.get(params)).data; }
+  async updateUser(params, body) { return (await this.users.update(params, body)).data; }
+  async updateAppMetadata(params, metadata) { return (await this.users.update(params, { app_metadata: metadata })).data; }
+  async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
+  async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
+}
+
+function userPath(params) {
+  const id = params && typeof params === 'object' ? params.id : params;
+  if (typeof id !== 'string' || id.length === 0) throw new TypeError('auth0: a user "id" is required');
+  return `/api/v2/users/${encodeURIComponent(id)}`;
+}
+
+module.exports = { ManagementClient, AuthenticationClient, ManagementApiError, AuthApiError };

@@ -1,0 +1,501 @@
+// actsim prelude: runs once per instance, before any action code.
+// It owns the JavaScript side of the host boundary: deterministic globals (Date, Math.random,
+// timers, console, fetch), `require` of the built-in stand-ins, the per-trigger `api` objects and
+// the execution runner that loads the action lazily and calls its handler.
+// `__host` (native functions implemented in Rust) is captured here and removed from the global
+// scope, so action code cannot reach it.
+(function (host, builtinSources) {
+  'use strict';
+  const g = globalThis;
+  delete g.__host;
+  delete g.__actsim_builtins;
+
+  // ---------------------------------------------------------------- virtual time and randomness
+  const RealDate = Date;
+  function VirtualDate(...args) {
+    if (!new.target) return new RealDate(host.now()).toString();
+    if (args.length === 0) return Reflect.construct(RealDate, [host.now()], new.target);
+    return Reflect.construct(RealDate, args, new.target);
+  }
+  VirtualDate.prototype = RealDate.prototype;
+  Object.defineProperty(RealDate.prototype, 'constructor', { value: VirtualDate, writable: true, configurable: true });
+  VirtualDate.now = function now() { return host.now(); };
+  VirtualDate.parse = RealDate.parse;
+  VirtualDate.UTC = RealDate.UTC;
+  g.Date = VirtualDate;
+  Math.random = function random() { return host.random(); };
+  g.performance = { now() { return host.now() - host.startedAt(); }, timeOrigin: host.startedAt() };
+
+  // ---------------------------------------------------------------- host operations (async)
+  const pendingOps = new Map();
+  function startOp(start, settle) {
+    return new Promise((resolve, reject) => {
+      const id = start();
+      pendingOps.set(id, { resolve, reject, settle });
+    });
+  }
+  const timers = new Map();
+  let nextTimerId = 1;
+  function addTimer(fn, ms, args, repeat) {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+    const delay = Math.max(0, Number(ms) || 0);
+    const timerId = nextTimerId++;
+    const arm = () => {
+      const opId = host.timerStart(delay);
+      timers.set(timerId, opId);
+      pendingOps.set(opId, {
+        resolve() {
+          if (!timers.has(timerId)) return;
+          if (repeat) arm(); else timers.delete(timerId);
+          fn(...args);
+        },
+        reject() {},
+      });
+    };
+    arm();
+    return timerId;
+  }
+  function clearTimer(timerId) {
+    const opId = timers.get(timerId);
+    if (opId === undefined) return;
+    timers.delete(timerId);
+    pendingOps.delete(opId);
+    host.timerCancel(opId);
+  }
+  g.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
+  g.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
+  g.clearTimeout = clearTimer;
+  g.clearInterval = clearTimer;
+  g.setImmediate = (fn, ...args) => addTimer(fn, 0, args, false);
+  g.clearImmediate = clearTimer;
+  g.queueMicrotask = (fn) => { Promise.resolve().then(fn); };
+
+  // ---------------------------------------------------------------- console
+  function inspect(value, depth, seen) {
+    if (value === null) return 'null';
+    const t = typeof value;
+    if (t === 'string') return depth === 0 ? value : `'${value.replace(/'/g, "\\'")}'`;
+    if (t === 'undefined' || t === 'number' || t === 'boolean') return String(value);
+    if (t === 'bigint') return `${value}n`;
+    if (t === 'symbol') return value.toString();
+    if (t === 'function') return `[Function: ${value.name || '(anonymous)'}]`;
+    if (value instanceof Error) return value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `${value.name}: ${value.message}`;
+    if (value instanceof RealDate) return isNaN(value) ? 'Invalid Date' : value.toISOString();
+    if (seen.includes(value)) return '[Circular *]';
+    if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
+    const inner = seen.concat([value]);
+    if (Array.isArray(value)) {
+      if (value.length === 0) return '[]';
+      return `[ ${value.map((v) => inspect(v, depth + 1, inner)).join(', ')} ]`;
+    }
+    if (value instanceof Map) return `Map(${value.size}) { ${[...value].map(([k, v]) => `${inspect(k, depth + 1, inner)} => ${inspect(v, depth + 1, inner)}`).join(', ')} }`;
+    if (value instanceof Set) return `Set(${value.size}) { ${[...value].map((v) => inspect(v, depth + 1, inner)).join(', ')} }`;
+    if (value instanceof Promise) return 'Promise { <pending> }';
+    const keys = Object.keys(value);
+    if (keys.length === 0) return '{}';
+    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspect(value[k], depth + 1, inner)}`);
+    return `{ ${body.join(', ')} }`;
+  }
+  function format(args) {
+    if (args.length === 0) return '';
+    let first = args[0];
+    let rest = args.slice(1);
+    let out;
+    if (typeof first === 'string' && rest.length > 0 && /%[sdifjoO%]/.test(first)) {
+      out = first.replace(/%([sdifjoO%])/g, (m, f) => {
+        if (f === '%') return '%';
+        if (rest.length === 0) return m;
+        const v = rest.shift();
+        switch (f) {
+          case 's': return typeof v === 'string' ? v : inspect(v, 1, []);
+          case 'd': case 'i': return String(f === 'i' ? parseInt(v, 10) : Number(v));
+          case 'f': return String(parseFloat(v));
+          case 'j': try { return JSON.stringify(v); } catch (e) { return '[Circular]'; }
+          default: return inspect(v, 1, []);
+        }
+      });
+    } else {
+      out = inspect(first, 0, []);
+    }
+    for (const v of rest) out += ' ' + inspect(v, 0, []);
+    return out;
+  }
+  const consoleObject = {};
+  for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
+    consoleObject[level] = (...args) => { host.log(level, format(args)); };
+  }
+  consoleObject.dir = (v) => { host.log('log', inspect(v, 0, [])); };
+  consoleObject.table = (v) => { host.log('log', inspect(v, 0, [])); };
+  g.console = consoleObject;
+
+  // ---------------------------------------------------------------- base64 helpers
+  g.btoa = (s) => host.btoa(String(s));
+  g.atob = (s) => host.atob(String(s));
+
+  // ---------------------------------------------------------------- fetch
+  class Headers {
+    constructor(init) {
+      this._map = new Map();
+      if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
+      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
+      else if (init && typeof init === 'object') for (const k of Object.keys(init)) this.append(k, init[k]);
+    }
+    append(k, v) { k = String(k).toLowerCase(); const old = this._map.get(k); this._map.set(k, old === undefined ? String(v) : `${old}, ${v}`); }
+    set(k, v) { this._map.set(String(k).toLowerCase(), String(v)); }
+    get(k) { const v = this._map.get(String(k).toLowerCase()); return v === undefined ? null : v; }
+    has(k) { return this._map.has(String(k).toLowerCase()); }
+    delete(k) { this._map.delete(String(k).toLowerCase()); }
+    forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
+    *entries() { yield* [...this._map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+    [Symbol.iterator]() { return this.entries(); }
+  }
+  class Response {
+    constructor(body, init = {}) {
+      this._body = body == null ? '' : String(body);
+      this.status = init.status === undefined ? 200 : init.status;
+      this.statusText = init.statusText || '';
+      this.headers = new Headers(init.headers);
+      this.url = init.url || '';
+      this.ok = this.status >= 200 && this.status < 300;
+      this.bodyUsed = false;
+      this.redirected = false;
+      this.type = 'basic';
+    }
+    _consume() {
+      if (this.bodyUsed) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+      this.bodyUsed = true;
+      return Promise.resolve(this._body);
+    }
+    text() { return this._consume(); }
+    json() { return this._consume().then((t) => JSON.parse(t)); }
+    clone() { return new Response(this._body, { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url }); }
+    static json(data, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      return new Response(JSON.stringify(data), { ...init, headers });
+    }
+  }
+  function bodyToString(body, headers) {
+    if (body === undefined || body === null) return null;
+    if (typeof body === 'string') {
+      return body;
+    }
+    if (body instanceof URLSearchParams) {
+      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+      return body.toString();
+    }
+    throw new TypeError('actsim fetch: only string and URLSearchParams bodies are supported; JSON.stringify objects first');
+  }
+  class URLSearchParams {
+    constructor(init) {
+      this._list = [];
+      if (typeof init === 'string') {
+        for (const part of init.replace(/^\?/, '').split('&')) {
+          if (!part) continue;
+          const i = part.indexOf('=');
+          const dec = (s) => decodeURIComponent(s.replace(/\+/g, ' '));
+          this._list.push(i < 0 ? [dec(part), ''] : [dec(part.slice(0, i)), dec(part.slice(i + 1))]);
+        }
+      } else if (Array.isArray(init)) {
+        for (const [k, v] of init) this._list.push([String(k), String(v)]);
+      } else if (init && typeof init === 'object') {
+        for (const k of Object.keys(init)) this._list.push([k, String(init[k])]);
+      }
+    }
+    append(k, v) { this._list.push([String(k), String(v)]); }
+    set(k, v) { this.delete(k); this.append(k, v); }
+    get(k) { const e = this._list.find(([n]) => n === k); return e ? e[1] : null; }
+    getAll(k) { return this._list.filter(([n]) => n === k).map(([, v]) => v); }
+    has(k) { return this._list.some(([n]) => n === k); }
+    delete(k) { this._list = this._list.filter(([n]) => n !== k); }
+    forEach(fn, thisArg) { for (const [k, v] of this._list) fn.call(thisArg, v, k, this); }
+    entries() { return this._list[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() {
+      const enc = (s) => encodeURIComponent(s).replace(/%20/g, '+');
+      return this._list.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+    }
+  }
+  g.Headers = Headers;
+  g.Response = Response;
+  g.URLSearchParams = URLSearchParams;
+  g.fetch = function fetch(input, init = {}) {
+    try {
+      const url = typeof input === 'string' ? input : String(input && input.url !== undefined ? input.url : input);
+      const method = String(init.method || (input && input.method) || 'GET').toUpperCase();
+      const headers = new Headers(init.headers || (input && input.headers));
+      const body = bodyToString(init.body, headers);
+      const request = { url, method, headers: [...headers.entries()], body };
+      return startOp(() => host.fetchStart(JSON.stringify(request)), null).then((r) => {
+        const res = new Response(r.body, { status: r.status, headers: r.headers, url });
+        return res;
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+
+  // ---------------------------------------------------------------- require
+  const builtinCache = new Map();
+  function loadBuiltin(name) {
+    if (builtinCache.has(name)) return builtinCache.get(name).exports;
+    const module = { exports: {} };
+    builtinCache.set(name, module);
+    const fn = host.compileCjs(builtinSources[name], `actsim:builtin/${name}.js`);
+    fn.call(module.exports, module.exports, g.require, module, `actsim:builtin/${name}.js`, 'actsim:builtin');
+    return module.exports;
+  }
+  g.require = function require(name) {
+    if (typeof name !== 'string') throw new TypeError('The "id" argument must be of type string');
+    const bare = name.startsWith('node:') ? name.slice(5) : name;
+    if (Object.prototype.hasOwnProperty.call(builtinSources, bare)) return loadBuiltin(bare);
+    const err = new Error(`Cannot find module '${name}': actsim provides built-in stand-ins for ${Object.keys(builtinSources).map((n) => `'${n}'`).join(', ')}; other packages and Node built-ins are not available yet`);
+    err.code = 'MODULE_NOT_FOUND';
+    throw err;
+  };
+
+  // ---------------------------------------------------------------- the action module (lazy)
+  let actionModule = null;
+  function loadAction() {
+    if (actionModule === null) {
+      actionModule = (async () => {
+        const info = host.actionInfo();
+        if (info.esm) {
+          const [evaluated, namespace] = host.loadEsm();
+          await evaluated;
+          return namespace;
+        }
+        const fn = host.compileCjs(info.source, info.filename);
+        const module = { exports: {} };
+        fn.call(module.exports, module.exports, g.require, module, info.filename, info.dirname);
+        if (module.exports === null || typeof module.exports !== 'object') {
+          throw new Error('The Action must export an object.');
+        }
+        return module.exports;
+      })();
+    }
+    return actionModule;
+  }
+
+  // ---------------------------------------------------------------- api objects
+  function makeCache(execId) {
+    const checkKey = (key, method) => {
+      if (typeof key !== 'string') throw new TypeError(`api.cache.${method}: the key must be a string (got ${key === null ? 'null' : typeof key})`);
+    };
+    return Object.freeze({
+      get(key) {
+        checkKey(key, 'get');
+        return host.cacheGet(execId, key);
+      },
+      set(key, value, options) {
+        checkKey(key, 'set');
+        if (typeof value !== 'string') {
+          throw new TypeError(`api.cache.set: the value must be a string (got ${value === null ? 'null' : typeof value}); production's typings declare value: string. Store JSON.stringify(value) or String(value) and parse it after get().`);
+        }
+        const opts = options === undefined || options === null ? {} : options;
+        const num = (v) => (v === undefined ? undefined : typeof v === 'number' ? v : NaN);
+        return host.cacheSet(execId, key, value, num(opts.ttl), num(opts.expires_at));
+      },
+      delete(key) {
+        checkKey(key, 'delete');
+        return host.cacheDelete(execId, key);
+      },
+    });
+  }
+  function cloneArg(v) {
+    if (v === undefined) return null;
+    try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
+  }
+  function recorder(execId) {
+    return (name, args) => host.record(execId, name, JSON.stringify(args.map(cloneArg)));
+  }
+  function base64urlJson(obj) { return host.base64urlEncode(JSON.stringify(obj)); }
+  function hs256(secret, payload) {
+    if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('A "secret" string is required to sign or validate a token');
+    const head = base64urlJson({ alg: 'HS256', typ: 'JWT' });
+    const body = base64urlJson(payload);
+    return `${head}.${body}.${host.hmacSha256(secret, `${head}.${body}`)}`;
+  }
+  function makePostLoginApi(execId, event, flow) {
+    const record = recorder(execId);
+    const api = {};
+    api.access = {
+      deny(reason) { record('access.deny', [reason]); flow.denied = true; return api; },
+    };
+    const claims = (target) => ({
+      setCustomClaim(key, value) {
+        if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
+        record(`${target}.setCustomClaim`, [key, value]);
+        return api;
+      },
+    });
+    api.accessToken = Object.assign(claims('accessToken'), {
+      addScope(scope) { record('accessToken.addScope', [scope]); },
+      removeScope(scope) { record('accessToken.removeScope', [scope]); },
+    });
+    api.idToken = claims('idToken');
+    api.user = {
+      setAppMetadata(key, value) { record('user.setAppMetadata', [key, value]); return api; },
+      setUserMetadata(key, value) { record('user.setUserMetadata', [key, value]); return api; },
+    };
+    api.multifactor = {
+      enable(provider, options) { record('multifactor.enable', options === undefined ? [provider] : [provider, options]); return api; },
+    };
+    api.transaction = {
+      setMetadata(key, value) {
+        if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+          throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
+        }
+        record('transaction.setMetadata', [key, value]);
+        if (event.transaction) {
+          if (value === null) delete event.transaction.metadata[key]; else event.transaction.metadata[key] = value;
+        }
+        return api;
+      },
+    };
+    api.validation = {
+      error(errorCode, errorMessage) { record('validation.error', [errorCode, errorMessage]); flow.denied = true; return api; },
+    };
+    api.redirect = {
+      sendUserTo(url, options) {
+        if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(url)) {
+          throw new TypeError(`api.redirect.sendUserTo: "${url}" is not an absolute http(s) URL`);
+        }
+        const query = options && options.query ? options.query : undefined;
+        record('redirect.sendUserTo', query ? [url, { query }] : [url]);
+        flow.redirect = { url, query: query || {} };
+        return api;
+      },
+      encodeToken({ secret, payload, expiresInSeconds } = {}) {
+        const iat = Math.floor(host.now() / 1000);
+        const ttl = expiresInSeconds === undefined ? 900 : expiresInSeconds;
+        const request = event.request || {};
+        const claimsOut = { iat, iss: request.hostname, sub: event.user && event.user.user_id, exp: iat + ttl, ip: request.ip, ...(payload || {}) };
+        return hs256(secret, claimsOut);
+      },
+      validateToken({ secret, tokenParameterName } = {}) {
+        const name = tokenParameterName || 'session_token';
+        const request = event.request || {};
+        const params = { ...(request.query || {}), ...(request.body || {}) };
+        const token = params[name];
+        if (token === undefined) {
+          throw new Error(`There is no parameter called '${name}' available in either the POST body or query string.`);
+        }
+        const invalid = (why) => new Error(`The session token is invalid: ${why}`);
+        const parts = String(token).split('.');
+        if (parts.length !== 3) throw invalid('malformed token');
+        const expected = host.hmacSha256(secret, `${parts[0]}.${parts[1]}`);
+        if (expected !== parts[2]) throw invalid('invalid signature');
+        let payload;
+        try { payload = JSON.parse(host.base64urlDecode(parts[1])); } catch (e) { throw invalid('malformed payload'); }
+        if (typeof payload.exp === 'number' && payload.exp <= Math.floor(host.now() / 1000)) throw invalid('jwt expired');
+        if (params.state !== undefined && payload.state !== params.state) throw invalid('state mismatch');
+        if (event.user && payload.sub !== event.user.user_id) throw invalid('subject mismatch');
+        return payload;
+      },
+    };
+    api.cache = makeCache(execId);
+    return api;
+  }
+  const DENY_CODES = ['invalid_scope', 'invalid_request', 'server_error'];
+  function makeCredentialsExchangeApi(execId, event, flow) {
+    const record = recorder(execId);
+    const api = {};
+    api.access = {
+      deny(code, reason) {
+        if (!DENY_CODES.includes(code)) {
+          throw new TypeError(`api.access.deny: code must be one of ${DENY_CODES.join(', ')} (got ${JSON.stringify(code)})`);
+        }
+        record('access.deny', [code, reason]);
+        flow.denied = true;
+        return api;
+      },
+    };
+    api.accessToken = {
+      setCustomClaim(key, value) { record('accessToken.setCustomClaim', [key, value]); return api; },
+    };
+    api.cache = makeCache(execId);
+    return api;
+  }
+  const API_FACTORIES = {
+    'post-login': makePostLoginApi,
+    'credentials-exchange': makeCredentialsExchangeApi,
+  };
+
+  // ---------------------------------------------------------------- executions
+  function readOnlySecrets(execId, secrets) {
+    const target = Object.freeze(Object.assign({}, secrets));
+    return new Proxy(target, {
+      get(t, name, receiver) {
+        if (typeof name === 'string' && !(name in t) && name !== 'then' && name !== 'toJSON' && name !== 'constructor') {
+          host.secretMissing(execId, name);
+        }
+        return Reflect.get(t, name, receiver);
+      },
+    });
+  }
+  function describe(e, phase) {
+    const d = describeValue(e);
+    d.phase = phase;
+    return d;
+  }
+  function describeValue(e) {
+    if (e instanceof Error || (e && typeof e === 'object' && 'message' in e)) {
+      return { name: String(e.name || 'Error'), message: String(e.message), stack: typeof e.stack === 'string' ? e.stack : '', thrownValue: false };
+    }
+    let text;
+    try { text = typeof e === 'string' ? e : JSON.stringify(e); } catch (x) { text = String(e); }
+    return { name: 'Error', message: `non-Error value thrown: ${text}`, stack: '', thrownValue: true };
+  }
+  class ModuleFailure {
+    constructor(error) { this.error = error; }
+  }
+  async function runExecution(execId, spec) {
+    let mod;
+    try {
+      mod = await loadAction();
+    } catch (e) {
+      throw new ModuleFailure(e);
+    }
+    const name = spec.handler;
+    const handler = mod[name];
+    if (handler === undefined) {
+      const e = new Error(`The action does not export "${name}". Add: exports.${name} = async (event, api) => { /* ... */ };`);
+      e.name = 'MissingHandler';
+      throw e;
+    }
+    if (typeof handler !== 'function' || handler.constructor.name !== 'AsyncFunction') {
+      const e = new Error(`Invalid function signature for the "${name}" handler. Use "exports.${name} = async function(event, api) { }" as the signature.`);
+      e.name = 'InvalidHandler';
+      throw e;
+    }
+    const event = JSON.parse(spec.event);
+    event.secrets = readOnlySecrets(execId, JSON.parse(spec.secrets));
+    if (spec.trigger === 'post-login') {
+      event.transaction = event.transaction || {};
+      event.transaction.metadata = event.transaction.metadata || {};
+    }
+    const flow = { denied: false, redirect: null };
+    const api = API_FACTORIES[spec.trigger](execId, event, flow);
+    await handler(event, api);
+    return flow;
+  }
+  g.__actsim_start = function start(execId, spec) {
+    runExecution(execId, spec).then(
+      (flow) => host.finish(execId, true, JSON.stringify(flow)),
+      (e) => host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, 'module') : describe(e, 'handler'))),
+    );
+  };
+  g.__actsim_complete = function complete(opId, ok, payload) {
+    const op = pendingOps.get(opId);
+    if (!op) return;
+    pendingOps.delete(opId);
+    if (ok) op.resolve(payload === undefined ? undefined : JSON.parse(payload));
+    else op.reject(Object.assign(new TypeError(`fetch failed: ${payload}`), { cause: new Error(payload) }));
+  };
+  for (const k of ['__actsim_start', '__actsim_complete']) {
+    Object.defineProperty(g, k, { enumerable: false, writable: false, configurable: false });
+  }
+})(globalThis.__host, globalThis.__actsim_builtins);

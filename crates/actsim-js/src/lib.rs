@@ -1,0 +1,49 @@
+//! actsim-js: runs Auth0 Actions code on QuickJS (through rquickjs).
+//!
+//! An [`Instance`] is one simulated Actions instance: a runtime and realm with deterministic
+//! globals (virtual `Date`, seeded `Math.random`, timers and `fetch` as host operations), the
+//! built-in `auth0` and `jwt-decode` stand-ins, and the action's module, initialised lazily on
+//! the first execution and kept while the instance lives. Each execution gets the trigger's
+//! `event` and `api` (post-login or credentials-exchange); every `api` call, console line and
+//! cache operation is recorded in an [`ExecutionReport`].
+//!
+//! This crate is the only one that knows rquickjs; it performs no I/O and reads no clock except
+//! to stop runaway code at its CPU budget.
+
+mod clock;
+mod errors;
+mod host;
+mod instance;
+mod ops;
+mod report;
+mod rng;
+mod source;
+mod state;
+
+pub use clock::Clock;
+pub use instance::{ExecutionSpec, Instance, InstanceConfig};
+pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
+pub use report::{
+    ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,
+    Phase, Redirect, SourceLocation, Trigger,
+};
+pub use rng::SeededRng;
+pub use source::{ActionSource, ModuleForm};
+pub use state::SharedCache;
+
+/// Failures of the host itself (not of the action's code, which end up in reports).
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// QuickJS could not create a runtime or context (out of memory).
+    #[error("the JavaScript engine could not start: {0}")]
+    Engine(String),
+    /// actsim's own prelude failed to load: a bug in actsim.
+    #[error("actsim's prelude failed to load (a bug in actsim): {0}")]
+    Prelude(String),
+    /// The trigger has no handler for that phase.
+    #[error("the {} trigger has no continue phase", .0.as_str())]
+    NoSuchPhase(Trigger),
+    /// The event or secrets could not be serialised.
+    #[error("the event could not be passed to JavaScript: {0}")]
+    Event(String),
+}

@@ -1,0 +1,239 @@
+//! What an execution did: its outcome, the `api` commands it issued, its console output and its
+//! cache operations, each stamped with virtual time.
+
+use serde::Serialize;
+
+use crate::ops::ExecId;
+
+/// The triggers whose `api` objects actsim provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// `post-login`: `onExecutePostLogin` and, after a redirect, `onContinuePostLogin`.
+    PostLogin,
+    /// `credentials-exchange`: `onExecuteCredentialsExchange`.
+    CredentialsExchange,
+}
+
+impl Trigger {
+    /// The trigger id as Auth0 writes it (`post-login`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::PostLogin => "post-login",
+            Trigger::CredentialsExchange => "credentials-exchange",
+        }
+    }
+
+    /// The handler that runs for `phase` on this trigger, or `None` if the trigger has no such
+    /// phase (only post-login can continue after a redirect).
+    pub fn handler_name(self, phase: Phase) -> Option<&'static str> {
+        match (self, phase) {
+            (Trigger::PostLogin, Phase::Execute) => Some("onExecutePostLogin"),
+            (Trigger::PostLogin, Phase::Continue) => Some("onContinuePostLogin"),
+            (Trigger::CredentialsExchange, Phase::Execute) => Some("onExecuteCredentialsExchange"),
+            (Trigger::CredentialsExchange, Phase::Continue) => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Trigger {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "post-login" => Ok(Trigger::PostLogin),
+            "credentials-exchange" => Ok(Trigger::CredentialsExchange),
+            other => Err(format!(
+                "unknown trigger '{other}': actsim supports post-login and credentials-exchange"
+            )),
+        }
+    }
+}
+
+/// Which handler of the action runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The trigger's `onExecute…` handler.
+    Execute,
+    /// `onContinuePostLogin`, after the user came back from a redirect.
+    Continue,
+}
+
+/// A recorded `api` call, in the order the action made it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Command {
+    /// Virtual time of the call (ms since the Unix epoch).
+    pub at_ms: i64,
+    /// The member called, e.g. `accessToken.setCustomClaim`.
+    pub name: String,
+    /// Its arguments as JSON (`undefined` becomes `null`).
+    pub args: serde_json::Value,
+}
+
+/// One line of console output.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConsoleLine {
+    /// Virtual time (ms since the Unix epoch).
+    pub at_ms: i64,
+    /// `log`, `info`, `warn`, `error`, `debug` or `trace`.
+    pub level: String,
+    /// The formatted text.
+    pub text: String,
+}
+
+/// The kinds of cache operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheOpKind {
+    /// `api.cache.get`.
+    Get,
+    /// `api.cache.set`.
+    Set,
+    /// `api.cache.delete`.
+    Delete,
+}
+
+/// One `api.cache` call and what it returned.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CacheOp {
+    /// Virtual time (ms since the Unix epoch).
+    pub at_ms: i64,
+    /// get, set or delete.
+    pub op: CacheOpKind,
+    /// The key as given.
+    pub key: String,
+    /// `hit`/`miss` for get, `success` or the error code for set and delete.
+    pub result: String,
+    /// For a successful set or a hit: the record's `expires_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// For set: the value's length in UTF-8 bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_bytes: Option<usize>,
+    /// For a set: the `ttl` option as passed, if any (a number; NaN for a non-number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<f64>,
+}
+
+/// Why an execution failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The action's code does not parse.
+    Syntax,
+    /// The action's top-level code threw (re-thrown on every execution of the instance).
+    ModuleInit,
+    /// The handler for this trigger is not exported.
+    MissingHandler,
+    /// The handler is not an `async` function.
+    InvalidHandler,
+    /// The handler threw or its promise rejected.
+    Thrown,
+    /// A promise rejected and nothing handled it.
+    UnhandledRejection,
+    /// The execution used more CPU than its budget (e.g. `while (true) {}`).
+    CpuBudgetExceeded,
+    /// The instance ran out of memory (its memory limit).
+    OutOfMemory,
+    /// The execution was ended by the driver (virtual-time budget, abandoned flow).
+    Aborted,
+}
+
+/// A position in the action's file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    /// The file name as given to the instance.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+/// A failed execution's error.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ActionError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// The JS error's name (`TypeError`) or actsim's name for the failure.
+    pub name: String,
+    /// The message, ready to show.
+    pub message: String,
+    /// Where in the action it happened, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+    /// The JS stack, if any.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stack: String,
+}
+
+/// How an execution ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The handler resolved.
+    Completed {
+        /// `api.access.deny` or `api.validation.error` was called.
+        denied: bool,
+        /// `api.redirect.sendUserTo` was called: the flow suspends after this action.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        redirect: Option<Redirect>,
+    },
+    /// The execution failed.
+    Failed {
+        /// The error.
+        error: ActionError,
+    },
+}
+
+/// A redirect requested with `api.redirect.sendUserTo`.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Redirect {
+    /// Where the user is sent.
+    pub url: String,
+    /// Extra query parameters.
+    #[serde(default)]
+    pub query: serde_json::Value,
+}
+
+/// Everything one execution did.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExecutionReport {
+    /// The execution's id within its instance.
+    pub exec_id: ExecId,
+    /// The trigger.
+    pub trigger: Trigger,
+    /// The handler that ran (`onExecutePostLogin`, …).
+    pub handler: String,
+    /// Virtual start time.
+    pub started_at_ms: i64,
+    /// Virtual end time.
+    pub finished_at_ms: i64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The `api` calls, in order.
+    pub commands: Vec<Command>,
+    /// Console output (capped per execution).
+    pub console: Vec<ConsoleLine>,
+    /// Whether console output was cut at the cap.
+    pub console_truncated: bool,
+    /// `api.cache` calls, in order.
+    pub cache_ops: Vec<CacheOp>,
+    /// Names read from `event.secrets` that were not set.
+    pub missing_secrets: Vec<String>,
+}
+
+impl ExecutionReport {
+    /// True when the execution failed.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Failed { .. })
+    }
+
+    /// The error, when the execution failed.
+    pub fn error(&self) -> Option<&ActionError> {
+        match &self.outcome {
+            Outcome::Failed { error } => Some(error),
+            Outcome::Completed { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! An action's source file and how it is loaded: CommonJS (production's form) or the ES-module
+//! form with `export const …` that the Auth0 Community article uses.
+
+use std::path::Path;
+
+/// How the action's file is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleForm {
+    /// `exports.onExecutePostLogin = async (event, api) => {…}`: wrapped like Node's CommonJS.
+    CommonJs,
+    /// `export const onExecutePostLogin = async (event, api) => {…}`, with `require` in scope.
+    EsModule,
+}
+
+/// The code of one action and the name it is known by in stack traces.
+#[derive(Clone, Debug)]
+pub struct ActionSource {
+    /// The file name shown in errors and stack traces (e.g. `actions/article.js`).
+    pub filename: String,
+    /// The JavaScript source text.
+    pub code: String,
+    /// CommonJS or ES module, detected from the code.
+    pub form: ModuleForm,
+}
+
+impl ActionSource {
+    /// An action from its file name and code; the module form is detected from the code.
+    pub fn new(filename: impl Into<String>, code: impl Into<String>) -> Self {
+        let code = code.into();
+        let form = detect_form(&code);
+        ActionSource {
+            filename: filename.into(),
+            code,
+            form,
+        }
+    }
+
+    /// The directory part of the file name, for `__dirname`.
+    pub fn dirname(&self) -> String {
+        Path::new(&self.filename)
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| ".".to_string())
+    }
+}
+
+/// ES-module syntax at the start of a line (`export …`, `import … from`) makes a file an ES
+/// module; everything else is CommonJS.
+fn detect_form(code: &str) -> ModuleForm {
+    let esm = code.lines().any(|line| {
+        let t = line.trim_start();
+        t.starts_with("export ")
+            || t.starts_with("export{")
+            || (t.starts_with("import ")
+                && (t.contains(" from ") || t.contains('"') || t.contains('\'')))
+    });
+    if esm {
+        ModuleForm::EsModule
+    } else {
+        ModuleForm::CommonJs
+    }
+}
+
+/// The line that wraps CommonJS code; kept on the same line as the code's first line so that
+/// line numbers in stack traces match the file.
+pub(crate) const CJS_PREFIX: &str =
+    "(function (exports, require, module, __filename, __dirname) { ";
+
+/// The CommonJS wrapper around `code`.
+pub(crate) fn wrap_commonjs(code: &str) -> String {
+    format!("{CJS_PREFIX}{code}\n}})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_module_forms() {
+        assert_eq!(
+            ActionSource::new("a.js", "exports.onExecutePostLogin = async () => {};").form,
+            ModuleForm::CommonJs
+        );
+        assert_eq!(
+            ActionSource::new(
+                "a.js",
+                "const x = require('y');\nexport const onExecutePostLogin = async () => {};"
+            )
+            .form,
+            ModuleForm::EsModule
+        );
+        assert_eq!(
+            ActionSource::new("a.js", "// export is a word\nexports.x = 1;").form,
+            ModuleForm::CommonJs
+        );
+        assert_eq!(ActionSource::new("dir/a.js", "").dirname(), "dir");
+        assert_eq!(ActionSource::new("a.js", "").dirname(), ".");
+    }
+}

@@ -1,0 +1,138 @@
+//! The Rust-side state of one instance that the native functions read and write: the clock and
+//! random generator, the executions in flight with everything they recorded, and the queue of
+//! host operations waiting for the driver.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use actsim_cache::CacheStore;
+use rquickjs::{Persistent, Value};
+
+use crate::clock::Clock;
+use crate::ops::{ExecId, HostOp, OpId};
+use crate::report::{ActionError, ExecutionReport, Outcome, Trigger};
+use crate::rng::SeededRng;
+use crate::source::ActionSource;
+use crate::InstanceConfig;
+
+/// A cache store shared between the instance and whoever owns it (one per instance and trigger,
+/// or one for all instances in a `shared` simulation).
+pub type SharedCache = Rc<RefCell<CacheStore>>;
+
+/// One execution in flight.
+pub(crate) struct ExecState {
+    pub report: ExecutionReport,
+    pub cache: SharedCache,
+    pub cache_writes: u32,
+    pub console_bytes: usize,
+    pub cpu_used: Duration,
+}
+
+/// A promise rejection nobody has handled yet.
+pub(crate) struct PendingRejection {
+    pub promise: Persistent<Value<'static>>,
+    pub exec_id: Option<ExecId>,
+    pub error: ActionError,
+}
+
+/// Everything the native functions share.
+pub(crate) struct HostState {
+    pub clock: Clock,
+    pub rng: SeededRng,
+    pub started_at_ms: i64,
+    pub action: ActionSource,
+    pub config: InstanceConfig,
+    pub current_exec: Option<ExecId>,
+    pub next_exec: ExecId,
+    pub execs: BTreeMap<ExecId, ExecState>,
+    pub finished: Vec<ExecutionReport>,
+    pub new_ops: Vec<HostOp>,
+    pub pending_ops: BTreeMap<OpId, Option<ExecId>>,
+    pub next_op: OpId,
+    pub cancelled_ops: BTreeSet<OpId>,
+    pub rejections: Vec<PendingRejection>,
+    /// Console lines written when no execution was running (e.g. a late timer).
+    pub orphan_console: Vec<crate::report::ConsoleLine>,
+}
+
+pub(crate) type HostStateRef = Rc<RefCell<HostState>>;
+
+impl HostState {
+    /// Allocate an op id for the current execution and queue the op for the driver.
+    pub fn queue_op(&mut self, kind: crate::ops::HostOpKind) -> OpId {
+        self.next_op += 1;
+        let id = self.next_op;
+        let exec_id = self.current_exec;
+        self.pending_ops.insert(id, exec_id);
+        self.new_ops.push(HostOp { id, exec_id, kind });
+        id
+    }
+
+    /// End an execution with `outcome` unless it has already ended; returns whether it ended now.
+    pub fn finish(&mut self, exec_id: ExecId, outcome: Outcome) -> bool {
+        let Some(mut state) = self.execs.remove(&exec_id) else {
+            return false;
+        };
+        state.report.outcome = outcome;
+        state.report.finished_at_ms = self.clock.now_ms();
+        self.finished.push(state.report);
+        true
+    }
+
+    /// Start bookkeeping for a new execution.
+    pub fn begin(&mut self, trigger: Trigger, handler: &str, cache: SharedCache) -> ExecId {
+        self.next_exec += 1;
+        let exec_id = self.next_exec;
+        let now = self.clock.now_ms();
+        let report = ExecutionReport {
+            exec_id,
+            trigger,
+            handler: handler.to_string(),
+            started_at_ms: now,
+            finished_at_ms: now,
+            outcome: Outcome::Completed {
+                denied: false,
+                redirect: None,
+            },
+            commands: Vec::new(),
+            console: Vec::new(),
+            console_truncated: false,
+            cache_ops: Vec::new(),
+            missing_secrets: Vec::new(),
+        };
+        self.execs.insert(
+            exec_id,
+            ExecState {
+                report,
+                cache,
+                cache_writes: 0,
+                console_bytes: 0,
+                cpu_used: Duration::ZERO,
+            },
+        );
+        exec_id
+    }
+}
+
+/// The CPU deadline checked by the runtime's interrupt handler. Only wall-clock reading in the
+/// crate: it can end a runaway execution but never changes the result of one that finishes.
+#[derive(Clone, Default)]
+pub(crate) struct CpuDeadline(Rc<RefCell<Option<Instant>>>);
+
+impl CpuDeadline {
+    pub fn arm(&self, budget: Duration) -> Instant {
+        let start = Instant::now();
+        *self.0.borrow_mut() = Some(start + budget);
+        start
+    }
+
+    pub fn disarm(&self) {
+        *self.0.borrow_mut() = None;
+    }
+
+    pub fn expired(&self) -> bool {
+        matches!(*self.0.borrow(), Some(d) if Instant::now() >= d)
+    }
+}
