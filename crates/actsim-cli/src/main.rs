@@ -1,1 +1,28 @@
-fn main() {}
+//! The `actsim` binary: parses arguments, runs the command, prints human or JSON output and sets
+//! the exit status (0 ok, 1 an execution failed, 2 bad input).
+
+mod cli;
+mod diagnostics;
+mod input;
+mod redact;
+mod run;
+mod run_command;
+mod style;
+
+use clap::Parser;
+
+fn main() {
+    // Production runs in UTC; QuickJS's local-time Date methods read TZ.
+    std::env::set_var("TZ", "UTC");
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Run(args) => run_command::execute(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("{:?}", miette::Report::new(error));
+            std::process::exit(2);
+        }
+    }
+}

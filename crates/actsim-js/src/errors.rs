@@ -18,7 +18,7 @@ pub(crate) struct JsErrorInfo {
 pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> ActionError {
     let kind = if info.message.contains("out of memory") {
         ErrorKind::OutOfMemory
-    } else if info.phase == "module" && info.name == "SyntaxError" {
+    } else if info.phase == "compile" {
         ErrorKind::Syntax
     } else if info.phase == "module" {
         ErrorKind::ModuleInit
@@ -29,7 +29,8 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
             _ => ErrorKind::Thrown,
         }
     };
-    let location = locate(&info.stack, file, form).or_else(|| locate(&info.message, file, form));
+    let stack = user_frames(&info.stack);
+    let location = locate(&stack, file, form).or_else(|| locate(&info.message, file, form));
     let message = if kind == ErrorKind::OutOfMemory {
         format!(
             "{} (the instance hit its memory limit; raise it with --memory-limit if the action really needs more)",
@@ -43,8 +44,17 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
         name: info.name,
         message,
         location,
-        stack: info.stack,
+        stack,
     }
+}
+
+/// The stack without actsim's own prelude frames (they say nothing about the action).
+pub(crate) fn user_frames(stack: &str) -> String {
+    stack
+        .lines()
+        .filter(|line| !line.contains("actsim:prelude.js"))
+        .map(|line| format!("{line}\n"))
+        .collect()
 }
 
 /// The first `file:line:column` of `file` mentioned in `text` (a stack trace).

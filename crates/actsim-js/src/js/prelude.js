@@ -257,17 +257,32 @@
   };
 
   // ---------------------------------------------------------------- the action module (lazy)
+  // A failure while loading the action, tagged with the phase: 'compile' (syntax) or 'module'
+  // (the top-level code threw).
+  class ModuleFailure {
+    constructor(error, phase) { this.error = error; this.phase = phase; }
+  }
   let actionModule = null;
   function loadAction() {
     if (actionModule === null) {
       actionModule = (async () => {
         const info = host.actionInfo();
         if (info.esm) {
-          const [evaluated, namespace] = host.loadEsm();
+          let evaluated, namespace;
+          try {
+            [evaluated, namespace] = host.loadEsm();
+          } catch (e) {
+            throw new ModuleFailure(e, 'compile');
+          }
           await evaluated;
           return namespace;
         }
-        const fn = host.compileCjs(info.source, info.filename);
+        let fn;
+        try {
+          fn = host.compileCjs(info.source, info.filename);
+        } catch (e) {
+          throw new ModuleFailure(e, 'compile');
+        }
         const module = { exports: {} };
         fn.call(module.exports, module.exports, g.require, module, info.filename, info.dirname);
         if (module.exports === null || typeof module.exports !== 'object') {
@@ -449,15 +464,12 @@
     try { text = typeof e === 'string' ? e : JSON.stringify(e); } catch (x) { text = String(e); }
     return { name: 'Error', message: `non-Error value thrown: ${text}`, stack: '', thrownValue: true };
   }
-  class ModuleFailure {
-    constructor(error) { this.error = error; }
-  }
   async function runExecution(execId, spec) {
     let mod;
     try {
       mod = await loadAction();
     } catch (e) {
-      throw new ModuleFailure(e);
+      throw e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module');
     }
     const name = spec.handler;
     const handler = mod[name];
@@ -485,7 +497,7 @@
   g.__actsim_start = function start(execId, spec) {
     runExecution(execId, spec).then(
       (flow) => host.finish(execId, true, JSON.stringify(flow)),
-      (e) => host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, 'module') : describe(e, 'handler'))),
+      (e) => host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler'))),
     );
   };
   g.__actsim_complete = function complete(opId, ok, payload) {

@@ -1,0 +1,133 @@
+//! Command-line arguments (clap). `--help` is meant to teach: every flag says what it models and
+//! each command ends with examples that run from the repository root.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::run::driver::ResumeOn;
+
+/// actsim: run Auth0 Actions locally, deterministically, and see what their caching really does.
+#[derive(Debug, Parser)]
+#[command(name = "actsim", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one action against one event on a simulated instance and show every side effect.
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # The Community article's action, three logins 16 minutes apart on one warm instance:
+  actsim run actions/article-esm.js --times 3 --advance 16m
+
+  # Your own event and secrets:
+  actsim run my-action.js --event fixtures/events/post-login.json --secrets fixtures/secrets/local-tenant.env
+
+  # A redirect whose continue runs on a fresh instance (production may do this):
+  actsim run actions/redirect-cache.js --continue --resume-on fresh
+
+  # Machine-readable output (schema: docs/run-json.md):
+  actsim run actions/article-cjs.js --json
+
+The action's HTTP calls go to an in-process mock tenant (fixtures/tenants/local.toml):
+point the action's domain secret at tenant.actsim.test. Without --secrets, the secrets of
+fixtures/secrets/local-tenant.env are used (domain, clientID, clientSecret).
+Exit status: 0 when every execution completed (a deny counts as completed), 1 when one failed,
+2 when the inputs are wrong.";
+
+/// Arguments of `actsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The action's JavaScript file (CommonJS `exports.onExecutePostLogin = …` or ESM `export const …`).
+    pub action: String,
+
+    /// Event fixture (JSON); fields you leave out are filled from fixtures/events/<trigger>.json.
+    #[arg(long, value_name = "FILE")]
+    pub event: Option<String>,
+
+    /// Secrets file: `.env` lines NAME=value or a JSON object. Checked against production's
+    /// limits (30 secrets, names ≤ 128 chars, values ≤ 4096 chars). Default: the local tenant's.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<String>,
+
+    /// The trigger whose `event` and `api` the action gets.
+    #[arg(long, default_value = "post-login", value_parser = ["post-login", "credentials-exchange"])]
+    pub trigger: String,
+
+    /// Number of logins to run, one after the other, on the same warm instance.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub times: u32,
+
+    /// Virtual time that passes between logins, e.g. 16m, 25h, 1h30m.
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub advance: String,
+
+    /// Virtual start time (RFC 3339). Fixed by default so output is reproducible.
+    #[arg(long, value_name = "ISO", default_value = crate::input::instant::DEFAULT_NOW)]
+    pub now: String,
+
+    /// After a redirect (api.redirect.sendUserTo), bring the user back and run onContinuePostLogin.
+    #[arg(long = "continue")]
+    pub continue_flow: bool,
+
+    /// Where onContinuePostLogin runs: the same warm instance, or a fresh one with an empty
+    /// cache (production may resume on a separate instance).
+    #[arg(long, value_enum, default_value = "same", requires = "continue_flow")]
+    pub resume_on: ResumeOn,
+
+    /// Virtual time the user spends at the redirect target before coming back.
+    #[arg(
+        long,
+        default_value = "5s",
+        value_name = "DURATION",
+        requires = "continue_flow"
+    )]
+    pub return_after: String,
+
+    /// A query parameter the user brings back to /continue (repeatable), e.g. session_token=…
+    #[arg(
+        long = "return-param",
+        value_name = "NAME=VALUE",
+        requires = "continue_flow"
+    )]
+    pub return_params: Vec<String>,
+
+    /// Mock tenant configuration (TOML). Default: fixtures/tenants/local.toml's tenant.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: Option<String>,
+
+    /// Cache limits and faults, NAME=VALUE (repeatable): max_key_bytes, max_value_bytes,
+    /// max_total_bytes, max_entries, default_ttl (e.g. 15m), max_lifetime (e.g. 24h),
+    /// over_max_lifetime=clamp|reject, when_full=reject|evict_soonest_expiring,
+    /// count_replaced_entry=true|false, max_writes_per_execution=N (→ MaxSideEffectsExceeded),
+    /// fail_next_writes=N (→ FailedToSetCacheRecord / FailedToDeleteCacheRecord).
+    #[arg(long = "cache-option", value_name = "NAME=VALUE")]
+    pub cache_options: Vec<String>,
+
+    /// Modelled latency of each HTTP request (virtual time).
+    #[arg(long, default_value = "50ms", value_name = "DURATION")]
+    pub latency: String,
+
+    /// Seed for Math.random.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// CPU time one execution may use before it is stopped (production: 20 s). Wall-clock.
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub cpu_budget: String,
+
+    /// The instance's JavaScript heap limit, in MiB.
+    #[arg(long, default_value_t = 128, value_name = "MIB")]
+    pub memory_limit: usize,
+
+    /// Print one JSON document (schema: docs/run-json.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,113 @@
+//! The CLI's error type: every problem with a user's file names the file, points at the line and
+//! column when it can (rendered by miette with the source), and says how to fix it.
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+/// An error in what the user gave us (files, flags), or a run that could not be carried out.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    #[diagnostic(
+        code(actsim::read),
+        help("check the path; paths are relative to the current directory")
+    )]
+    Read {
+        /// The path as given.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem at a position in a user's file.
+    #[error("{message}")]
+    #[diagnostic(code(actsim::input))]
+    InFile {
+        /// What is wrong.
+        message: String,
+        /// The file.
+        #[source_code]
+        src: NamedSource<String>,
+        /// Where.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// The label at the span.
+        label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+    /// A problem that has no position.
+    #[error("{message}")]
+    #[diagnostic(code(actsim::usage))]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl CliError {
+    /// An error at byte `span` of `path`'s `source`.
+    pub fn in_file(
+        path: &str,
+        source: &str,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) -> CliError {
+        let start = span.start.min(source.len());
+        let len = span.end.min(source.len()).saturating_sub(start);
+        CliError::InFile {
+            message: message.into(),
+            src: NamedSource::new(path, source.to_string()),
+            span: (start, len).into(),
+            label: label.into(),
+            help,
+        }
+    }
+
+    /// An error without a position.
+    pub fn usage(message: impl Into<String>, help: Option<&str>) -> CliError {
+        CliError::Usage {
+            message: message.into(),
+            help: help.map(str::to_string),
+        }
+    }
+}
+
+/// Read a file, naming it in the error.
+pub fn read_file(path: &str) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_string(),
+        source,
+    })
+}
+
+/// The byte offset of 1-based `line` and `column` in `source` (as serde_json reports them).
+pub fn offset_of(source: &str, line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    for (i, l) in source.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (offset + column.saturating_sub(1)).min(source.len());
+        }
+        offset += l.len();
+    }
+    source.len()
+}
+
+/// A JSON syntax error as an error in `path`.
+pub fn json_error(path: &str, source: &str, e: &serde_json::Error, what: &str) -> CliError {
+    let at = offset_of(source, e.line(), e.column());
+    CliError::in_file(
+        path,
+        source,
+        at..at + 1,
+        format!("{path} is not valid JSON: {e}"),
+        "here",
+        Some(format!("{what} must be a JSON object")),
+    )
+}

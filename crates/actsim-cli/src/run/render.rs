@@ -1,0 +1,270 @@
+//! The human-readable output of `actsim run`: one block per execution with its outcome, cache
+//! operations, HTTP calls, commands and console output, then a summary line.
+
+use std::fmt::Write;
+
+use actsim_cache::CacheErrorCode;
+use actsim_js::{CacheOpKind, ErrorKind, Outcome, Phase};
+
+use super::report::{CacheEntryOut, ExecutionEntry, RunReport};
+use crate::input::duration::format_duration_ms;
+use crate::input::instant::format_instant_ms;
+use crate::style::Style;
+
+/// Render the report as text (secrets are redacted by the caller).
+pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
+    let mut out = String::new();
+    let form = match report.module_form {
+        actsim_js::ModuleForm::CommonJs => "CommonJS",
+        actsim_js::ModuleForm::EsModule => "ES module",
+    };
+    let _ = writeln!(
+        out,
+        "{} {} ({form}) · {} · tenant {}",
+        style.bold("actsim run"),
+        style.cyan(&report.action),
+        report.trigger.as_str(),
+        report.tenant_domain
+    );
+    for entry in &report.executions {
+        out.push('\n');
+        render_entry(&mut out, entry, action_code, style);
+    }
+    out.push('\n');
+    let s = &report.summary;
+    let failed = if s.failed > 0 {
+        style.red(&format!("{} failed", s.failed))
+    } else {
+        "0 failed".to_string()
+    };
+    let _ = writeln!(
+        out,
+        "{}  {} execution{} · {failed} · token requests {} · tokens issued {} · cache hits {} / misses {} · set ok {} · cache errors {}",
+        style.bold("summary"),
+        s.executions,
+        if s.executions == 1 { "" } else { "s" },
+        s.token_requests,
+        s.tokens_issued,
+        s.cache_hits,
+        s.cache_misses,
+        s.cache_sets,
+        s.cache_errors
+    );
+    for note in &report.notes {
+        let _ = writeln!(out, "{}     {note}", style.yellow("note"));
+    }
+    out
+}
+
+fn clock(ms: i64) -> String {
+    format_instant_ms(ms)[11..23].to_string()
+}
+
+fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: Style) {
+    let r = &e.report;
+    let phase = match e.phase {
+        Phase::Execute => "",
+        Phase::Continue => " (after redirect)",
+    };
+    let _ = writeln!(
+        out,
+        "{} · {}{phase} · instance {}{} · {}",
+        style.bold(&format!("▸ login {}", e.login)),
+        style.cyan(&r.handler),
+        e.instance,
+        if e.cold {
+            " (cold: module code ran)"
+        } else {
+            " (warm)"
+        },
+        format_instant_ms(r.started_at_ms)
+    );
+    let took = format_duration_ms(r.finished_at_ms - r.started_at_ms);
+    match &r.outcome {
+        Outcome::Completed { denied, redirect } => {
+            let mut line = style.green(&format!("✓ completed in {took} (virtual)"));
+            if *denied {
+                line.push_str(&style.yellow(" · access denied"));
+            }
+            if let Some(redirect) = redirect {
+                line.push_str(&format!(" · redirect to {}", redirect.url));
+            }
+            field(out, "outcome", &line);
+        }
+        Outcome::Failed { error } => {
+            let kind = match error.kind {
+                ErrorKind::Syntax => "syntax error",
+                ErrorKind::ModuleInit => "module code threw",
+                ErrorKind::MissingHandler => "missing handler",
+                ErrorKind::InvalidHandler => "handler is not async",
+                ErrorKind::Thrown => "handler threw",
+                ErrorKind::UnhandledRejection => "unhandled rejection",
+                ErrorKind::CpuBudgetExceeded => "CPU budget exceeded",
+                ErrorKind::OutOfMemory => "out of memory",
+                ErrorKind::Aborted => "aborted",
+            };
+            let mut line = style.red(&format!(
+                "✗ failed ({kind}) after {took}: {}: {}",
+                error.name, error.message
+            ));
+            if let Some(loc) = &error.location {
+                line.push_str(&format!("\nat {}:{}:{}", loc.file, loc.line, loc.column));
+                if let Some(text) = action_code.lines().nth(loc.line.saturating_sub(1) as usize) {
+                    let gutter = format!("{} | ", loc.line);
+                    line.push_str(&format!("\n{}{}", style.dim(&gutter), text));
+                    let pad = " ".repeat(gutter.len() + loc.column.saturating_sub(1) as usize);
+                    line.push_str(&format!("\n{pad}{}", style.red("^")));
+                }
+            }
+            field(out, "outcome", &line);
+        }
+    }
+    let mut cache_lines = vec![format!(
+        "before: {}",
+        describe_cache(&e.cache_before, r.started_at_ms)
+    )];
+    for op in &r.cache_ops {
+        let verb = match op.op {
+            CacheOpKind::Get => "get",
+            CacheOpKind::Set => "set",
+            CacheOpKind::Delete => "delete",
+        };
+        let mut line = format!("{verb} {} → ", short_key(&op.key));
+        match (op.op, op.result.as_str()) {
+            (CacheOpKind::Get, "hit") => line.push_str(&style.green("hit")),
+            (CacheOpKind::Get, _) => line.push_str(&style.yellow("miss")),
+            (_, "success") => {
+                line.push_str(&style.green("success"));
+                if let Some(exp) = op.expires_at {
+                    let lifetime = if op.ttl.is_none() {
+                        ", default lifetime: no ttl given"
+                    } else {
+                        ""
+                    };
+                    line.push_str(&format!(
+                        ", expires {} (in {}{lifetime})",
+                        clock(exp),
+                        format_duration_ms(exp - op.at_ms)
+                    ));
+                }
+            }
+            (_, code) => {
+                line.push_str(&style.red(&format!("error {code}")));
+                if let Ok(parsed) = code.parse::<CacheErrorCode>() {
+                    line.push_str(&style.dim(&format!(" ({})", parsed.explain())));
+                }
+            }
+        }
+        cache_lines.push(line);
+    }
+    cache_lines.push(format!(
+        "after: {}",
+        describe_cache(&e.cache_after, r.finished_at_ms)
+    ));
+    field(out, "cache", &cache_lines.join("\n"));
+    if !e.http.is_empty() {
+        let lines: Vec<String> = e
+            .http
+            .iter()
+            .map(|h| {
+                let answer = match (h.status, &h.error) {
+                    (Some(s), _) if s < 400 => style.green(&s.to_string()),
+                    (Some(s), _) => style.red(&s.to_string()),
+                    (None, Some(err)) => style.red(&format!("network error: {err}")),
+                    (None, None) => "?".to_string(),
+                };
+                let note = h
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" · {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} {} → {answer} (+{}ms){note}",
+                    clock(h.at_ms),
+                    h.method,
+                    h.url,
+                    h.latency_ms
+                )
+            })
+            .collect();
+        field(out, "http", &lines.join("\n"));
+    }
+    if !r.commands.is_empty() {
+        let lines: Vec<String> = r
+            .commands
+            .iter()
+            .map(|c| {
+                let args = match &c.args {
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                format!("api.{}({args})", c.name)
+            })
+            .collect();
+        field(out, "commands", &lines.join("\n"));
+    }
+    if !r.console.is_empty() || r.console_truncated {
+        let mut lines: Vec<String> = r
+            .console
+            .iter()
+            .map(|l| format!("[{}] {}", l.level, l.text))
+            .collect();
+        if r.console_truncated {
+            lines.push(style.yellow("… output truncated at the 256 KiB per-execution cap"));
+        }
+        field(out, "console", &lines.join("\n"));
+    }
+    if let Some(error) = r.error() {
+        if !error.stack.trim().is_empty() && error.kind != ErrorKind::Syntax {
+            field(out, "stack", &style.dim(error.stack.trim_end()));
+        }
+    }
+}
+
+/// Keys longer than 40 characters are shortened for display, with their size in bytes.
+fn short_key(key: &str) -> String {
+    if key.chars().count() <= 40 {
+        return key.to_string();
+    }
+    let head: String = key.chars().take(32).collect();
+    format!("{head}… ({} B key)", key.len())
+}
+
+fn describe_cache(entries: &[CacheEntryOut], now_ms: i64) -> String {
+    if entries.is_empty() {
+        return "empty".to_string();
+    }
+    entries
+        .iter()
+        .map(|c| {
+            let preview: String = c.value.chars().take(20).collect();
+            let ellipsis = if c.value.chars().count() > 20 {
+                "…"
+            } else {
+                ""
+            };
+            format!(
+                "{} = {preview}{ellipsis} ({} B, expires in {})",
+                short_key(&c.key),
+                c.value.len(),
+                format_duration_ms(c.expires_at - now_ms)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A labelled, indented block.
+fn field(out: &mut String, label: &str, body: &str) {
+    for (i, line) in body.lines().enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "  {label:<9} {line}");
+        } else {
+            let _ = writeln!(out, "  {:<9} {line}", "");
+        }
+    }
+}

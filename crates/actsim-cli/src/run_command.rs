@@ -1,0 +1,186 @@
+//! `actsim run`: turn the arguments into [`RunOptions`], run, print, and pick the exit status.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use actsim_cache::{CacheLimits, OverMaxLifetime, WhenFull};
+use actsim_js::{ActionSource, InstanceConfig, Trigger};
+use actsim_tenant::TenantConfig;
+
+use crate::cli::RunArgs;
+use crate::diagnostics::{read_file, CliError};
+use crate::input::duration::parse_duration_ms;
+use crate::input::event::{default_event, load_event};
+use crate::input::instant::parse_instant_ms;
+use crate::input::secrets::parse_secrets;
+use crate::redact::Redactor;
+use crate::run::driver::{run, RunOptions};
+use crate::run::render::render;
+use crate::style::Style;
+
+const LOCAL_SECRETS: &str = include_str!("../../../fixtures/secrets/local-tenant.env");
+
+/// Run `actsim run` and return the exit status.
+pub fn execute(args: RunArgs) -> Result<i32, CliError> {
+    let options = build_options(&args)?;
+    let redactor = Redactor::new(&options.secrets);
+    let action_code = options.action.code.clone();
+    let report = run(options)?;
+    let failed = report.summary.failed > 0;
+    if args.json {
+        let value =
+            serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;
+        let text = serde_json::to_string_pretty(&redactor.json(value)).unwrap_or_default();
+        println!("{text}");
+    } else {
+        print!(
+            "{}",
+            redactor.text(&render(&report, &action_code, Style::detect()))
+        );
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+fn flag_duration(flag: &str, value: &str) -> Result<i64, CliError> {
+    parse_duration_ms(value).map_err(|e| CliError::usage(format!("--{flag}: {e}"), None))
+}
+
+fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
+    let trigger: Trigger = args
+        .trigger
+        .parse()
+        .map_err(|e: String| CliError::usage(e, None))?;
+    let code = read_file(&args.action)?;
+    let action = ActionSource::new(args.action.clone(), code);
+    let mut notes = Vec::new();
+    let event = match &args.event {
+        Some(path) => {
+            let (event, note) = load_event(path, &read_file(path)?, trigger)?;
+            notes.extend(note);
+            event
+        }
+        None => default_event(trigger),
+    };
+    let secrets = match &args.secrets {
+        Some(path) => parse_secrets(path, &read_file(path)?)?,
+        None => {
+            notes.push(
+                "no --secrets given: using the local tenant's secrets from fixtures/secrets/local-tenant.env (domain, clientID, clientSecret)"
+                    .to_string(),
+            );
+            parse_secrets("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
+        }
+    };
+    let tenant = match &args.tenant {
+        Some(path) => {
+            let source = read_file(path)?;
+            TenantConfig::from_toml_str(&source).map_err(|e| match e.span.clone() {
+                Some(span) => CliError::in_file(
+                    path,
+                    &source,
+                    span,
+                    format!("{path}: {}", e.message),
+                    "here",
+                    Some("see fixtures/tenants/local.toml for a complete tenant".into()),
+                ),
+                None => CliError::usage(format!("{path}: {}", e.message), None),
+            })?
+        }
+        None => TenantConfig::local_default(),
+    };
+    let mut return_params = BTreeMap::new();
+    for p in &args.return_params {
+        let (k, v) = p.split_once('=').ok_or_else(|| {
+            CliError::usage(format!("--return-param '{p}': expected NAME=VALUE"), None)
+        })?;
+        return_params.insert(k.to_string(), v.to_string());
+    }
+    let (cache_limits, fail_cache_writes, max_writes) = cache_options(&args.cache_options)?;
+    let cpu_ms = flag_duration("cpu-budget", &args.cpu_budget)?;
+    let instance = InstanceConfig {
+        seed: args.seed,
+        cpu_budget: Duration::from_millis(cpu_ms.max(1) as u64),
+        memory_limit_bytes: args.memory_limit.max(1).saturating_mul(1024 * 1024),
+        max_cache_writes_per_execution: max_writes,
+        ..InstanceConfig::default()
+    };
+    Ok(RunOptions {
+        action,
+        trigger,
+        event,
+        secrets,
+        times: args.times,
+        advance_ms: flag_duration("advance", &args.advance)?,
+        now_ms: parse_instant_ms(&args.now)
+            .map_err(|e| CliError::usage(format!("--now: {e}"), None))?,
+        continue_flow: args.continue_flow,
+        resume_on: args.resume_on,
+        return_after_ms: flag_duration("return-after", &args.return_after)?,
+        return_params,
+        cache_limits,
+        fail_cache_writes,
+        instance,
+        latency_ms: flag_duration("latency", &args.latency)?,
+        execution_timeout_ms: 20_000,
+        tenant,
+        notes,
+    })
+}
+
+/// Parse `--cache-option NAME=VALUE` flags into limits, injected write failures and a
+/// per-execution write cap.
+fn cache_options(options: &[String]) -> Result<(CacheLimits, u32, Option<u32>), CliError> {
+    let mut limits = CacheLimits::default();
+    let mut fail = 0;
+    let mut max_writes = None;
+    for option in options {
+        let bad = |why: &str| {
+            CliError::usage(
+                format!("--cache-option '{option}': {why}"),
+                Some("see `actsim run --help` for the names and values"),
+            )
+        };
+        let (name, value) = option
+            .split_once('=')
+            .ok_or_else(|| bad("expected NAME=VALUE"))?;
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| bad("expected a whole number"))
+        };
+        match name {
+            "max_key_bytes" => limits.max_key_bytes = number()?,
+            "max_value_bytes" => limits.max_value_bytes = number()?,
+            "max_total_bytes" => limits.max_total_bytes = number()?,
+            "max_entries" => limits.max_entries = number()?,
+            "default_ttl" => {
+                limits.default_ttl_ms = parse_duration_ms(value).map_err(|e| bad(&e))?
+            }
+            "max_lifetime" => {
+                limits.max_lifetime_ms = parse_duration_ms(value).map_err(|e| bad(&e))?
+            }
+            "over_max_lifetime" => {
+                limits.over_max_lifetime = match value {
+                    "clamp" => OverMaxLifetime::Clamp,
+                    "reject" => OverMaxLifetime::Reject,
+                    _ => return Err(bad("expected clamp or reject")),
+                }
+            }
+            "when_full" => {
+                limits.when_full = match value {
+                    "reject" => WhenFull::Reject,
+                    "evict_soonest_expiring" => WhenFull::EvictSoonestExpiring,
+                    _ => return Err(bad("expected reject or evict_soonest_expiring")),
+                }
+            }
+            "count_replaced_entry" => {
+                limits.count_replaced_entry =
+                    value.parse().map_err(|_| bad("expected true or false"))?
+            }
+            "max_writes_per_execution" => max_writes = Some(number()? as u32),
+            "fail_next_writes" => fail = number()? as u32,
+            _ => return Err(bad("unknown option name")),
+        }
+    }
+    Ok((limits, fail, max_writes))
+}
