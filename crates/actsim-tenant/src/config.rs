@@ -1,0 +1,233 @@
+//! Tenant configuration: the serde model of a tenant file (TOML), its validation, and the bundled
+//! local tenant.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::error::{ConfigError, TenantError};
+
+/// Default access-token lifetime in seconds (24 h), as Auth0 documents for the Management API and
+/// new APIs.
+pub const DEFAULT_TOKEN_LIFETIME_S: u64 = 86_400;
+
+/// Largest access-token lifetime Auth0 allows for an API (30 days), in seconds.
+pub const MAX_TOKEN_LIFETIME_S: u64 = 2_592_000;
+
+fn default_token_lifetime() -> u64 {
+    DEFAULT_TOKEN_LIFETIME_S
+}
+
+/// A mock tenant: its domain, machine-to-machine clients, extra APIs and users.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Bare host name of the tenant, e.g. `tenant.actsim.test`. Tokens carry
+    /// `iss = "https://{domain}/"`, and the Management API audience is `https://{domain}/api/v2/`.
+    pub domain: String,
+    /// Default access-token lifetime in seconds for APIs that do not set their own
+    /// (default 86400).
+    #[serde(default = "default_token_lifetime")]
+    pub token_lifetime_s: u64,
+    /// Applications that may use the client-credentials grant.
+    pub clients: Vec<ClientConfig>,
+    /// Extra resource servers. The Management API (`https://{domain}/api/v2/`) always exists; list
+    /// it here only to give it its own token lifetime.
+    #[serde(default)]
+    pub apis: Vec<ApiConfig>,
+    /// Users served by the Management API; each must be an object with a string `user_id`.
+    #[serde(default)]
+    pub users: Vec<serde_json::Value>,
+}
+
+/// A machine-to-machine application.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// The `client_id` presented at `/oauth/token`.
+    pub client_id: String,
+    /// The `client_secret` presented at `/oauth/token`.
+    pub client_secret: String,
+    /// Display name (informational).
+    #[serde(default)]
+    pub name: String,
+    /// Client grants: which APIs this client may get tokens for, with which scopes.
+    #[serde(default)]
+    pub grants: Vec<ClientGrant>,
+}
+
+/// Authorization of one client for one API (Auth0's "client grant").
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientGrant {
+    /// API identifier (the token `aud`).
+    pub audience: String,
+    /// Scopes granted; tokens carry them space-joined in this order.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// A resource server (API) other than, or overriding the lifetime of, the Management API.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// API identifier, used as the token audience.
+    pub identifier: String,
+    /// Access-token lifetime in seconds; the tenant's `token_lifetime_s` when absent.
+    #[serde(default)]
+    pub token_lifetime_s: Option<u64>,
+}
+
+impl TenantConfig {
+    /// Parses a tenant from TOML text.
+    ///
+    /// Unknown keys are errors. The returned [`ConfigError`] carries the byte span of the problem
+    /// when the TOML parser reports one. This only parses; [`crate::Tenant::new`] (or
+    /// [`TenantConfig::validate`]) checks the content.
+    pub fn from_toml_str(src: &str) -> Result<TenantConfig, ConfigError> {
+        toml::from_str::<TenantConfig>(src)
+            .map_err(|e| ConfigError::new(e.message().trim_end().to_string(), e.span()))
+    }
+
+    /// The Management API audience, `https://{domain}/api/v2/`.
+    pub fn management_audience(&self) -> String {
+        format!("https://{}/api/v2/", self.domain)
+    }
+
+    /// The token issuer, `https://{domain}/`.
+    pub fn issuer(&self) -> String {
+        format!("https://{}/", self.domain)
+    }
+
+    /// Looks up a client by id.
+    pub fn client(&self, client_id: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// Whether `audience` is a known API: the Management API or an entry of `apis`.
+    pub fn is_known_api(&self, audience: &str) -> bool {
+        audience == self.management_audience() || self.apis.iter().any(|a| a.identifier == audience)
+    }
+
+    /// Token lifetime in seconds for a known API: its own lifetime, else the tenant default.
+    pub fn lifetime_for(&self, audience: &str) -> u64 {
+        self.apis
+            .iter()
+            .find(|a| a.identifier == audience)
+            .and_then(|a| a.token_lifetime_s)
+            .unwrap_or(self.token_lifetime_s)
+    }
+
+    /// Checks the configuration: a bare non-empty domain, unique non-empty client ids, unique API
+    /// identifiers, grants only for known APIs (at most one per API and client), lifetimes within
+    /// 1..=2592000 s, and users that are objects with unique non-empty string `user_id`s.
+    pub fn validate(&self) -> Result<(), TenantError> {
+        if self.domain.is_empty() {
+            return Err(TenantError::EmptyDomain);
+        }
+        if self.domain.contains('/') || self.domain.chars().any(char::is_whitespace) {
+            return Err(TenantError::InvalidDomain(self.domain.clone()));
+        }
+        check_lifetime("tenant", self.token_lifetime_s)?;
+        for (index, api) in self.apis.iter().enumerate() {
+            if api.identifier.is_empty() {
+                return Err(TenantError::EmptyApiIdentifier { index });
+            }
+            if self.apis[..index]
+                .iter()
+                .any(|a| a.identifier == api.identifier)
+            {
+                return Err(TenantError::DuplicateApi(api.identifier.clone()));
+            }
+            if let Some(seconds) = api.token_lifetime_s {
+                check_lifetime(&api.identifier, seconds)?;
+            }
+        }
+        for (index, client) in self.clients.iter().enumerate() {
+            if client.client_id.is_empty() {
+                return Err(TenantError::EmptyClientId { index });
+            }
+            if self.clients[..index]
+                .iter()
+                .any(|c| c.client_id == client.client_id)
+            {
+                return Err(TenantError::DuplicateClient(client.client_id.clone()));
+            }
+            for (g, grant) in client.grants.iter().enumerate() {
+                if !self.is_known_api(&grant.audience) {
+                    return Err(TenantError::UnknownGrantAudience {
+                        client_id: client.client_id.clone(),
+                        audience: grant.audience.clone(),
+                    });
+                }
+                if client.grants[..g]
+                    .iter()
+                    .any(|other| other.audience == grant.audience)
+                {
+                    return Err(TenantError::DuplicateGrant {
+                        client_id: client.client_id.clone(),
+                        audience: grant.audience.clone(),
+                    });
+                }
+            }
+        }
+        for (index, user) in self.users.iter().enumerate() {
+            let id = match user.get("user_id").and_then(|v| v.as_str()) {
+                Some(id) if user.is_object() && !id.is_empty() => id,
+                _ => return Err(TenantError::InvalidUser { index }),
+            };
+            if self.users[..index]
+                .iter()
+                .any(|u| u.get("user_id").and_then(|v| v.as_str()) == Some(id))
+            {
+                return Err(TenantError::DuplicateUser(id.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The bundled local tenant: domain `tenant.actsim.test`, one M2M client `actsim-local-m2m`
+    /// (secret `local-secret-change-me`) granted `read:users update:users read:roles` on the
+    /// Management API, 24 h tokens, and one user, Jane Smith.
+    ///
+    /// The crate README and `fixtures/tenants/local.toml` (at the repository root) hold the same tenant as TOML.
+    pub fn local_default() -> TenantConfig {
+        let domain = "tenant.actsim.test".to_string();
+        let management = format!("https://{domain}/api/v2/");
+        TenantConfig {
+            domain,
+            token_lifetime_s: DEFAULT_TOKEN_LIFETIME_S,
+            clients: vec![ClientConfig {
+                client_id: "actsim-local-m2m".to_string(),
+                client_secret: "local-secret-change-me".to_string(),
+                name: "Local M2M".to_string(),
+                grants: vec![ClientGrant {
+                    audience: management,
+                    scopes: vec![
+                        "read:users".to_string(),
+                        "update:users".to_string(),
+                        "read:roles".to_string(),
+                    ],
+                }],
+            }],
+            apis: Vec::new(),
+            users: vec![json!({
+                "user_id": "auth0|5f7c8ec7c33c6c004bbafe82",
+                "email": "j+smith@example.com",
+                "email_verified": true,
+                "name": "Jane Smith",
+                "app_metadata": {},
+                "user_metadata": {}
+            })],
+        }
+    }
+}
+
+fn check_lifetime(what: &str, seconds: u64) -> Result<(), TenantError> {
+    if seconds == 0 || seconds > MAX_TOKEN_LIFETIME_S {
+        return Err(TenantError::InvalidLifetime {
+            what: what.to_string(),
+            seconds,
+        });
+    }
+    Ok(())
+}
