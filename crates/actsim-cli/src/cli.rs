@@ -65,8 +65,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub times: u32,
 
-    /// Virtual time that passes between logins, e.g. 16m, 25h, 1h30m.
-    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    /// Virtual time that passes between logins, e.g. 16m, 25h, 1h30m. A comma-separated list
+    /// gives each gap in turn, the last one repeating: `--advance 1m,16m` runs login 2 one
+    /// minute after login 1 and every later login 16 minutes after the one before.
+    #[arg(long, default_value = "0s", value_name = "DURATION[,DURATION…]")]
     pub advance: String,
 
     /// Virtual start time (RFC 3339). Fixed by default so output is reproducible.
@@ -110,6 +112,11 @@ pub struct RunArgs {
     /// fail_next_writes=N (→ FailedToSetCacheRecord / FailedToDeleteCacheRecord).
     #[arg(long = "cache-option", value_name = "NAME=VALUE")]
     pub cache_options: Vec<String>,
+
+    /// A record to put in the cache before the first execution, KEY=VALUE (repeatable); it
+    /// gets the default lifetime. Useful to see how the action treats a warm cache.
+    #[arg(long = "cache-entry", value_name = "KEY=VALUE")]
+    pub cache_entries: Vec<String>,
 
     /// Modelled latency of each HTTP request (virtual time).
     #[arg(long, default_value = "50ms", value_name = "DURATION")]

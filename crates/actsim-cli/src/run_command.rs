@@ -110,7 +110,11 @@ fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
         event,
         secrets,
         times: args.times,
-        advance_ms: flag_duration("advance", &args.advance)?,
+        advance_ms: args
+            .advance
+            .split(',')
+            .map(|d| flag_duration("advance", d))
+            .collect::<Result<_, _>>()?,
         now_ms: parse_instant_ms(&args.now)
             .map_err(|e| CliError::usage(format!("--now: {e}"), None))?,
         continue_flow: args.continue_flow,
@@ -119,6 +123,17 @@ fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
         return_params,
         cache_limits,
         fail_cache_writes,
+        cache_entries: args
+            .cache_entries
+            .iter()
+            .map(|e| {
+                e.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .ok_or_else(|| {
+                        CliError::usage(format!("--cache-entry '{e}': expected KEY=VALUE"), None)
+                    })
+            })
+            .collect::<Result<_, _>>()?,
         instance,
         latency_ms: flag_duration("latency", &args.latency)?,
         execution_timeout_ms: 20_000,

@@ -31,7 +31,12 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
     };
     let stack = user_frames(&info.stack);
     let location = locate(&stack, file, form).or_else(|| locate(&info.message, file, form));
-    let message = if kind == ErrorKind::OutOfMemory {
+    let message = if kind == ErrorKind::Syntax && info.message.ends_with(": ''") {
+        format!(
+            "{} (the file ends too early: a missing closing brace, bracket or parenthesis?)",
+            info.message
+        )
+    } else if kind == ErrorKind::OutOfMemory {
         format!(
             "{} (the instance hit its memory limit; raise it with --memory-limit if the action really needs more)",
             info.message

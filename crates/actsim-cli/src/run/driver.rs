@@ -39,8 +39,8 @@ pub struct RunOptions {
     pub secrets: BTreeMap<String, String>,
     /// Logins to run on the warm instance.
     pub times: u32,
-    /// Virtual time between logins.
-    pub advance_ms: i64,
+    /// Virtual time between logins: gap i uses entry i, the last entry repeating.
+    pub advance_ms: Vec<i64>,
     /// Virtual start time.
     pub now_ms: i64,
     /// Run onContinuePostLogin after a redirect.
@@ -53,8 +53,10 @@ pub struct RunOptions {
     pub return_params: BTreeMap<String, String>,
     /// Cache limits.
     pub cache_limits: CacheLimits,
-    /// Injected cache write failures.
+    /// Injected failures of the first instance's next cache writes (after `cache_entries`).
     pub fail_cache_writes: u32,
+    /// Records put in the first instance's cache before it runs.
+    pub cache_entries: Vec<(String, String)>,
     /// Instance limits.
     pub instance: InstanceConfig,
     /// Modelled latency of each HTTP request.
@@ -103,10 +105,38 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         tenant: &mut tenant,
     };
     let first = ctx.new_slot(1)?;
+    for (key, value) in &options.cache_entries {
+        first
+            .cache
+            .borrow_mut()
+            .set(
+                key,
+                value,
+                &actsim_cache::SetOptions::default(),
+                options.now_ms,
+            )
+            .map_err(|code| {
+                CliError::usage(
+                    format!("--cache-entry {key}=…: the cache refused it with {code}"),
+                    Some(code.explain()),
+                )
+            })?;
+    }
+    first
+        .cache
+        .borrow_mut()
+        .fail_next_writes(options.fail_cache_writes);
     slots.push(first);
     for login in 1..=options.times.max(1) {
         if login > 1 {
-            clock.advance(options.advance_ms);
+            let gap = (login - 2) as usize;
+            let advance = options
+                .advance_ms
+                .get(gap)
+                .or(options.advance_ms.last())
+                .copied()
+                .unwrap_or(0);
+            clock.advance(advance);
         }
         let entry = ctx.execute(
             &mut slots[0],
@@ -232,8 +262,7 @@ impl Ctx<'_> {
         config.seed = config.seed.wrapping_add(u64::from(number));
         let instance = Instance::new(self.options.action.clone(), self.clock.clone(), config)
             .map_err(|e| CliError::usage(e.to_string(), None))?;
-        let mut store = CacheStore::new(self.options.cache_limits.clone());
-        store.fail_next_writes(self.options.fail_cache_writes);
+        let store = CacheStore::new(self.options.cache_limits.clone());
         Ok(Slot {
             instance,
             cache: Rc::new(RefCell::new(store)),
