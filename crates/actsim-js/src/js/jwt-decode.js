@@ -18,7 +18,8 @@ function base64UrlToText(part) {
   }
   const binary = atob(b64);
   try {
-    return decodeURIComponent(binary.replace(/[\s\S]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0')));
+    // escape() turns each byte above 0x7F into %XX; decodeURIComponent reads those as UTF-8.
+    return decodeURIComponent(escape(binary));
   } catch (e) {
     return binary;
   }
