@@ -20,23 +20,9 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// A problem at a position in a user's file.
-    #[error("{message}")]
-    #[diagnostic(code(actsim::input))]
-    InFile {
-        /// What is wrong.
-        message: String,
-        /// The file.
-        #[source_code]
-        src: NamedSource<String>,
-        /// Where.
-        #[label("{label}")]
-        span: SourceSpan,
-        /// The label at the span.
-        label: String,
-        /// How to fix it.
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    InFile(Box<FileProblem>),
     /// A problem that has no position.
     #[error("{message}")]
     #[diagnostic(code(actsim::usage))]
@@ -47,6 +33,26 @@ pub enum CliError {
         #[help]
         help: Option<String>,
     },
+}
+
+/// A problem at a position in a user's file, rendered with the source around it.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(actsim::input))]
+pub struct FileProblem {
+    /// What is wrong.
+    pub message: String,
+    /// The file.
+    #[source_code]
+    pub src: NamedSource<String>,
+    /// Where.
+    #[label("{label}")]
+    pub span: SourceSpan,
+    /// The label at the span.
+    pub label: String,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
 }
 
 impl CliError {
@@ -61,13 +67,13 @@ impl CliError {
     ) -> CliError {
         let start = span.start.min(source.len());
         let len = span.end.min(source.len()).saturating_sub(start);
-        CliError::InFile {
+        CliError::InFile(Box::new(FileProblem {
             message: message.into(),
             src: NamedSource::new(path, source.to_string()),
             span: (start, len).into(),
             label: label.into(),
             help,
-        }
+        }))
     }
 
     /// An error without a position.

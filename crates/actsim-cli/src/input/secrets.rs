@@ -213,7 +213,7 @@ mod tests {
             .contains("128"));
         let missing_eq = parse_secrets("s.env", "ok=1\nbroken line\n").unwrap_err();
         match missing_eq {
-            CliError::InFile { span, .. } => assert_eq!(span.offset(), 5),
+            CliError::InFile(p) => assert_eq!(p.span.offset(), 5),
             other => panic!("unexpected {other:?}"),
         }
         assert!(parse_secrets("s.env", "a=1\na=2\n")
