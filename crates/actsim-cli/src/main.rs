@@ -12,8 +12,6 @@ mod style;
 use clap::Parser;
 
 fn main() {
-    // Production runs in UTC; QuickJS's local-time Date methods read TZ.
-    std::env::set_var("TZ", "UTC");
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run_command::execute(args),

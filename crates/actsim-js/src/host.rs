@@ -71,7 +71,8 @@ fn console_and_commands<'js>(
         match st.current_exec {
             Some(id) => {
                 if let Some(exec) = st.execs.get_mut(&id) {
-                    if exec.console_bytes + line.text.len() > cap {
+                    // Once cut, stay cut: the kept output is always a prefix of what was written.
+                    if exec.report.console_truncated || exec.console_bytes + line.text.len() > cap {
                         exec.report.console_truncated = true;
                     } else {
                         exec.console_bytes += line.text.len();

@@ -110,6 +110,7 @@ impl Instance {
             cancelled_ops: BTreeSet::new(),
             rejections: Vec::new(),
             orphan_console: Vec::new(),
+            out_of_memory: false,
         }));
         let deadline = CpuDeadline::default();
         let d = deadline.clone();
@@ -247,9 +248,12 @@ impl Instance {
         std::mem::take(&mut self.state.borrow_mut().orphan_console)
     }
 
-    /// True after the instance ran out of memory: drivers should replace it.
+    /// True after the instance ran out of memory or an execution was stopped at its CPU budget:
+    /// drivers should replace it, as production replaces a broken instance.
     pub fn is_poisoned(&self) -> bool {
-        self.poisoned
+        // An out-of-memory error caught by the handler's promise ends the execution through
+        // the prelude (`host.finish`), not `fail_current`: the state records both paths.
+        self.poisoned || self.state.borrow().out_of_memory
     }
 
     /// Bytes the JS heap uses now.
@@ -321,7 +325,12 @@ impl Instance {
         } else {
             classify(info, &st.action.filename, st.action.form)
         };
-        if error.kind == ErrorKind::OutOfMemory {
+        // After running out of memory or being interrupted, QuickJS may hold promises that will
+        // never settle (e.g. a module evaluation stopped half-way): drivers replace the instance.
+        if matches!(
+            error.kind,
+            ErrorKind::OutOfMemory | ErrorKind::CpuBudgetExceeded
+        ) {
             self.poisoned = true;
         }
         if let Some(id) = st.current_exec {

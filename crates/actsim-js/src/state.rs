@@ -12,7 +12,7 @@ use rquickjs::{Persistent, Value};
 
 use crate::clock::Clock;
 use crate::ops::{ExecId, HostOp, OpId};
-use crate::report::{ActionError, ExecutionReport, Outcome, Trigger};
+use crate::report::{ActionError, ErrorKind, ExecutionReport, Outcome, Trigger};
 use crate::rng::SeededRng;
 use crate::source::ActionSource;
 use crate::InstanceConfig;
@@ -55,6 +55,8 @@ pub(crate) struct HostState {
     pub rejections: Vec<PendingRejection>,
     /// Console lines written when no execution was running (e.g. a late timer).
     pub orphan_console: Vec<crate::report::ConsoleLine>,
+    /// An execution ended with `OutOfMemory`, however the error reached the host.
+    pub out_of_memory: bool,
 }
 
 pub(crate) type HostStateRef = Rc<RefCell<HostState>>;
@@ -75,6 +77,9 @@ impl HostState {
         let Some(mut state) = self.execs.remove(&exec_id) else {
             return false;
         };
+        if matches!(&outcome, Outcome::Failed { error } if error.kind == ErrorKind::OutOfMemory) {
+            self.out_of_memory = true;
+        }
         state.report.outcome = outcome;
         state.report.finished_at_ms = self.clock.now_ms();
         self.finished.push(state.report);

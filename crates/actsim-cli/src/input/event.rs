@@ -83,7 +83,7 @@ mod tests {
     fn bad_json_points_at_the_position() {
         let err = load_event("e.json", "{\n  \"user\": {,\n}", Trigger::PostLogin).unwrap_err();
         match err {
-            CliError::InFile(p) => assert_eq!(p.span.offset(), 12),
+            CliError::InFile(p) => assert_eq!(p.span.offset(), 13),
             other => panic!("unexpected {other:?}"),
         }
     }

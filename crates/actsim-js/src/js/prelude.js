@@ -12,10 +12,46 @@
 
   // ---------------------------------------------------------------- virtual time and randomness
   const RealDate = Date;
+  // Production runs in UTC. Local-time methods are made UTC here, so that output never depends
+  // on the time zone of the machine running actsim.
   function VirtualDate(...args) {
     if (!new.target) return new RealDate(host.now()).toString();
     if (args.length === 0) return Reflect.construct(RealDate, [host.now()], new.target);
+    if (args.length >= 2) return Reflect.construct(RealDate, [RealDate.UTC(...args)], new.target);
     return Reflect.construct(RealDate, args, new.target);
+  }
+  const proto = RealDate.prototype;
+  for (const part of ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds']) {
+    Object.defineProperty(proto, `get${part}`, { value: proto[`getUTC${part}`], writable: true, configurable: true });
+    if (part !== 'Day') {
+      Object.defineProperty(proto, `set${part}`, { value: proto[`setUTC${part}`], writable: true, configurable: true });
+    }
+  }
+  Object.defineProperty(proto, 'getTimezoneOffset', { value: function getTimezoneOffset() { return 0; }, writable: true, configurable: true });
+  const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const two = (n) => String(n).padStart(2, '0');
+  function dateString(d) {
+    return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${d.getUTCFullYear()}`;
+  }
+  function timeString(d) {
+    return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} GMT+0000 (Coordinated Universal Time)`;
+  }
+  const valid = (d) => !isNaN(d.getTime());
+  const methods = {
+    toString() { return valid(this) ? `${dateString(this)} ${timeString(this)}` : 'Invalid Date'; },
+    toDateString() { return valid(this) ? dateString(this) : 'Invalid Date'; },
+    toTimeString() { return valid(this) ? timeString(this) : 'Invalid Date'; },
+    toLocaleString() { return valid(this) ? `${this.getUTCMonth() + 1}/${this.getUTCDate()}/${this.getUTCFullYear()}, ${this.toLocaleTimeString()}` : 'Invalid Date'; },
+    toLocaleDateString() { return valid(this) ? `${this.getUTCMonth() + 1}/${this.getUTCDate()}/${this.getUTCFullYear()}` : 'Invalid Date'; },
+    toLocaleTimeString() {
+      if (!valid(this)) return 'Invalid Date';
+      const h = this.getUTCHours();
+      return `${h % 12 === 0 ? 12 : h % 12}:${two(this.getUTCMinutes())}:${two(this.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
+    },
+  };
+  for (const name of Object.keys(methods)) {
+    Object.defineProperty(proto, name, { value: methods[name], writable: true, configurable: true });
   }
   VirtualDate.prototype = RealDate.prototype;
   Object.defineProperty(RealDate.prototype, 'constructor', { value: VirtualDate, writable: true, configurable: true });
