@@ -154,6 +154,24 @@ impl CacheStore {
         self.records.remove(key).is_some()
     }
 
+    /// Puts `key` back to an earlier state, bypassing validation: `Some(record)` stores it as it
+    /// was, `None` removes the key. For rolling back the writes of an execution that failed.
+    pub fn restore(&mut self, key: &str, record: Option<CacheRecord>) {
+        match record {
+            Some(r) => {
+                self.records.insert(key.to_string(), r);
+            }
+            None => {
+                self.records.remove(key);
+            }
+        }
+    }
+
+    /// The record stored under `key` whether or not it has expired (for snapshots).
+    pub fn raw(&self, key: &str) -> Option<&CacheRecord> {
+        self.records.get(key)
+    }
+
     /// Fault injection: the next `n` `set`/`delete` calls that pass validation fail with
     /// `FailedToSetCacheRecord` / `FailedToDeleteCacheRecord` and leave the store unchanged.
     /// Replaces any count still pending (`0` cancels).

@@ -575,3 +575,16 @@ fn fail_next_writes_replaces_the_pending_count() {
     s.fail_next_writes(0);
     assert!(set(&mut s, "k", "v", none()).is_ok());
 }
+
+#[test]
+fn restore_puts_a_key_back_or_removes_it() {
+    let mut store = CacheStore::new(CacheLimits::default());
+    let before = store.set("k", "old", &SetOptions::default(), 0).unwrap();
+    store.set("k", "new", &SetOptions::default(), 10).unwrap();
+    store.set("other", "x", &SetOptions::default(), 10).unwrap();
+    store.restore("k", Some(before.clone()));
+    assert_eq!(store.get("k", 20), Some(before));
+    store.restore("other", None);
+    assert_eq!(store.get("other", 20), None);
+    assert!(store.raw("other").is_none());
+}

@@ -19,7 +19,17 @@ pub struct Cli {
 pub enum Command {
     /// Run one action against one event on a simulated instance and show every side effect.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
+    /// Serve the mock tenant over HTTP on 127.0.0.1 for SDKs, curl and apps (Ctrl-C stops it).
+    Serve(crate::serve_command::ServeArgs),
+    /// Simulate a scenario: many logins over virtual time on a pool of instances, with
+    /// redirects resuming elsewhere, and show metrics, highlights and expectations.
+    #[command(after_help = SIMULATE_EXAMPLES)]
+    Simulate(SimulateArgs),
+    /// Run scenario files as regression tests: every `expect` line is checked; exits 1 on any
+    /// failure and prints the command that replays it.
+    #[command(after_help = TEST_EXAMPLES)]
+    Test(TestArgs),
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -41,6 +51,75 @@ point the action's domain secret at tenant.actsim.test. Without --secrets, the s
 fixtures/secrets/local-tenant.env are used (domain, clientID, clientSecret).
 Exit status: 0 when every execution completed (a deny counts as completed), 1 when one failed,
 2 when the inputs are wrong.";
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # The article's pattern for 24 virtual hours on 4 instances:
+  actsim simulate fixtures/scenarios/article-24h.toml
+
+  # The same with another seed, writing the JSON Lines trace:
+  actsim simulate fixtures/scenarios/redirect-adversarial.toml --seed 7 --trace out.jsonl
+
+  # Machine-readable summary:
+  actsim simulate fixtures/scenarios/article-with-ttl.toml --json
+
+The scenario format is documented in docs/scenario.md. Same scenario and seed => the same
+trace, byte for byte.";
+
+const TEST_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # Every bundled scenario:
+  actsim test fixtures/scenarios
+
+  # In CI, with a JUnit report:
+  actsim test fixtures/scenarios --junit target/actsim-junit.xml
+
+Exit status: 0 when every expectation of every scenario holds, 1 when one fails (the output
+names it, with its actual value and the command that replays it), 2 when a scenario file is
+invalid.";
+
+/// Arguments of `actsim simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The scenario file (TOML; see docs/scenario.md).
+    pub scenario: String,
+
+    /// Seed for every random choice (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Write the JSON Lines trace of everything that happened to this file.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<String>,
+
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// CPU time one execution may use before it is stopped (wall-clock guard).
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub cpu_budget: String,
+}
+
+/// Arguments of `actsim test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Scenario files, or folders whose *.toml files are scenarios.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+
+    /// Seed for every scenario (overrides each scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Write a JUnit XML report (one test case per expectation).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
+
+    /// CPU time one execution may use before it is stopped (wall-clock guard).
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub cpu_budget: String,
+}
 
 /// Arguments of `actsim run`.
 #[derive(Debug, Args)]

@@ -93,27 +93,31 @@ pub fn read_file(path: &str) -> Result<String, CliError> {
     })
 }
 
-/// The byte offset of 1-based `line` and `column` in `source` (as serde_json reports them).
-pub fn offset_of(source: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in source.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(source.len());
-        }
-        offset += l.len();
+impl From<actsim_sim::inputs::InputError> for CliError {
+    fn from(e: actsim_sim::inputs::InputError) -> Self {
+        CliError::in_file(&e.path, &e.source_text, e.span, e.message, e.label, e.help)
     }
-    source.len()
 }
 
-/// A JSON syntax error as an error in `path`.
-pub fn json_error(path: &str, source: &str, e: &serde_json::Error, what: &str) -> CliError {
-    let at = offset_of(source, e.line(), e.column());
-    CliError::in_file(
-        path,
-        source,
-        at..at + 1,
-        format!("{path} is not valid JSON: {e}"),
-        "here",
-        Some(format!("{what} must be a JSON object")),
-    )
+impl From<actsim_sim::ScenarioError> for CliError {
+    fn from(e: actsim_sim::ScenarioError) -> Self {
+        let path = e.file.display().to_string();
+        match e.span.clone() {
+            Some(span) if !e.source_text.is_empty() => {
+                let label = match e.line_col() {
+                    Some((l, c)) => format!("line {l}, column {c}"),
+                    None => "here".to_string(),
+                };
+                let message = match e.line_col() {
+                    Some((l, c)) => format!("{path}:{l}:{c}: {}", e.message),
+                    None => format!("{path}: {}", e.message),
+                };
+                CliError::in_file(&path, &e.source_text, span, message, label, e.help.clone())
+            }
+            _ => CliError::Usage {
+                message: format!("{path}: {}", e.message),
+                help: e.help.clone(),
+            },
+        }
+    }
 }

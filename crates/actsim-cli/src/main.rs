@@ -1,13 +1,16 @@
 //! The `actsim` binary: parses arguments, runs the command, prints human or JSON output and sets
-//! the exit status (0 ok, 1 an execution failed, 2 bad input).
+//! the exit status (0 ok, 1 an execution or expectation failed, 2 bad input).
 
 mod cli;
 mod diagnostics;
 mod input;
-mod redact;
 mod run;
 mod run_command;
+mod serve_command;
+mod sim_output;
+mod simulate_command;
 mod style;
+mod test_command;
 
 use clap::Parser;
 
@@ -15,6 +18,9 @@ fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run_command::execute(args),
+        cli::Command::Serve(args) => serve_command::execute(args),
+        cli::Command::Simulate(args) => simulate_command::execute(args),
+        cli::Command::Test(args) => test_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

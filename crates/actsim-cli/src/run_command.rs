@@ -10,18 +10,18 @@ use actsim_tenant::TenantConfig;
 use crate::cli::RunArgs;
 use crate::diagnostics::{read_file, CliError};
 use crate::input::duration::parse_duration_ms;
-use crate::input::event::{default_event, load_event};
 use crate::input::instant::parse_instant_ms;
-use crate::input::secrets::parse_secrets;
-use crate::redact::Redactor;
 use crate::run::driver::{run, RunOptions};
 use crate::run::render::render;
 use crate::style::Style;
+use actsim_sim::inputs::event::{default_event, load_event};
+use actsim_sim::inputs::secrets::parse_secrets;
+use actsim_sim::Redactor;
 
 const LOCAL_SECRETS: &str = include_str!("../../../fixtures/secrets/local-tenant.env");
 
 /// Run `actsim run` and return the exit status.
-pub fn execute(args: RunArgs) -> Result<i32, CliError> {
+pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
     let options = build_options(&args)?;
     let redactor = Redactor::new(&options.secrets);
     let action_code = options.action.code.clone();

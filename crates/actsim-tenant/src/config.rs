@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{ConfigError, TenantError};
+use crate::limits::{ClientQuota, FaultConfig, RateLimitConfig};
 
 /// Default access-token lifetime in seconds (24 h), as Auth0 documents for the Management API and
 /// new APIs.
@@ -35,8 +36,32 @@ pub struct TenantConfig {
     #[serde(default)]
     pub apis: Vec<ApiConfig>,
     /// Users served by the Management API; each must be an object with a string `user_id`.
+    /// An optional `roles` array (role ids or names from `roles`) assigns roles; it is not part
+    /// of the user object the API returns.
     #[serde(default)]
     pub users: Vec<serde_json::Value>,
+    /// Roles that users can be assigned (`GET /api/v2/users/{id}/roles`).
+    #[serde(default)]
+    pub roles: Vec<RoleConfig>,
+    /// Rate limit on `POST /oauth/token`; none when absent.
+    #[serde(default)]
+    pub token_rate_limit: Option<RateLimitConfig>,
+    /// Injected faults, checked in order.
+    #[serde(default)]
+    pub faults: Vec<FaultConfig>,
+}
+
+/// A role (Auth0 RBAC), as returned by `GET /api/v2/users/{id}/roles`.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    /// Role id, e.g. `rol_0123456789abcdef`.
+    pub id: String,
+    /// Role name, e.g. `admin`.
+    pub name: String,
+    /// Description (default empty).
+    #[serde(default)]
+    pub description: String,
 }
 
 /// A machine-to-machine application.
@@ -53,6 +78,9 @@ pub struct ClientConfig {
     /// Client grants: which APIs this client may get tokens for, with which scopes.
     #[serde(default)]
     pub grants: Vec<ClientGrant>,
+    /// Token quota; unlimited when absent.
+    #[serde(default)]
+    pub quota: Option<ClientQuota>,
 }
 
 /// Authorization of one client for one API (Auth0's "client grant").
@@ -119,8 +147,93 @@ impl TenantConfig {
 
     /// Checks the configuration: a bare non-empty domain, unique non-empty client ids, unique API
     /// identifiers, grants only for known APIs (at most one per API and client), lifetimes within
-    /// 1..=2592000 s, and users that are objects with unique non-empty string `user_id`s.
+    /// 1..=2592000 s, users that are objects with unique non-empty string `user_id`s whose
+    /// `roles` name known roles, unique roles, a usable rate limit, and consistent faults.
     pub fn validate(&self) -> Result<(), TenantError> {
+        self.validate_basics()?;
+        for (index, role) in self.roles.iter().enumerate() {
+            if role.id.is_empty() || role.name.is_empty() {
+                return Err(TenantError::InvalidRole { index });
+            }
+            for other in &self.roles[..index] {
+                for dup in [&role.id, &role.name] {
+                    if *dup == other.id || *dup == other.name {
+                        return Err(TenantError::DuplicateRole(dup.clone()));
+                    }
+                }
+            }
+        }
+        for user in &self.users {
+            self.user_role_ids(user)?;
+        }
+        if let Some(limit) = &self.token_rate_limit {
+            if limit.per_second == 0 {
+                return Err(TenantError::InvalidRateLimit(
+                    "per_second must be at least 1".to_string(),
+                ));
+            }
+            if limit.burst == Some(0) {
+                return Err(TenantError::InvalidRateLimit(
+                    "burst must be at least 1".to_string(),
+                ));
+            }
+        }
+        for client in &self.clients {
+            if let Some(quota) = &client.quota {
+                if quota.per_hour.is_none() && quota.per_day.is_none() {
+                    return Err(TenantError::InvalidQuota {
+                        client_id: client.client_id.clone(),
+                        reason: "set per_hour, per_day or both".to_string(),
+                    });
+                }
+            }
+        }
+        let known = |id: &str| self.client(id).is_some();
+        for (index, fault) in self.faults.iter().enumerate() {
+            fault.validate(index, &known)?;
+        }
+        Ok(())
+    }
+
+    /// The ids of the roles a configured user lists in `roles` (by id or name), in order,
+    /// without duplicates.
+    pub(crate) fn user_role_ids(
+        &self,
+        user: &serde_json::Value,
+    ) -> Result<Vec<String>, TenantError> {
+        let user_id = user
+            .get("user_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let Some(list) = user.get("roles") else {
+            return Ok(Vec::new());
+        };
+        let bad = |reason: String| TenantError::InvalidUserRoles {
+            user_id: user_id.clone(),
+            reason,
+        };
+        let items = list
+            .as_array()
+            .ok_or_else(|| bad("`roles` must be an array of role ids or names".to_string()))?;
+        let mut ids = Vec::new();
+        for item in items {
+            let wanted = item
+                .as_str()
+                .ok_or_else(|| bad("`roles` must be an array of role ids or names".to_string()))?;
+            let role = self
+                .roles
+                .iter()
+                .find(|r| r.id == wanted || r.name == wanted)
+                .ok_or_else(|| bad(format!("role {wanted:?} is not in `roles`")))?;
+            if !ids.contains(&role.id) {
+                ids.push(role.id.clone());
+            }
+        }
+        Ok(ids)
+    }
+
+    fn validate_basics(&self) -> Result<(), TenantError> {
         if self.domain.is_empty() {
             return Err(TenantError::EmptyDomain);
         }
@@ -187,7 +300,8 @@ impl TenantConfig {
 
     /// The bundled local tenant: domain `tenant.actsim.test`, one M2M client `actsim-local-m2m`
     /// (secret `local-secret-change-me`) granted `read:users update:users read:roles` on the
-    /// Management API, 24 h tokens, and one user, Jane Smith.
+    /// Management API, 24 h tokens, one role `admin`, and one user, Jane Smith, who has it. No
+    /// quotas, rate limit or faults.
     ///
     /// The crate README and `fixtures/tenants/local.toml` (at the repository root) hold the same tenant as TOML.
     pub fn local_default() -> TenantConfig {
@@ -208,6 +322,7 @@ impl TenantConfig {
                         "read:roles".to_string(),
                     ],
                 }],
+                quota: None,
             }],
             apis: Vec::new(),
             users: vec![json!({
@@ -216,8 +331,16 @@ impl TenantConfig {
                 "email_verified": true,
                 "name": "Jane Smith",
                 "app_metadata": {},
-                "user_metadata": {}
+                "user_metadata": {},
+                "roles": ["admin"]
             })],
+            roles: vec![RoleConfig {
+                id: "rol_actsimAdmin0001".to_string(),
+                name: "admin".to_string(),
+                description: "Administrators".to_string(),
+            }],
+            token_rate_limit: None,
+            faults: Vec::new(),
         }
     }
 }

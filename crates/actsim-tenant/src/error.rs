@@ -101,6 +101,42 @@ pub enum TenantError {
     /// Two users share a `user_id`.
     #[error("duplicate user_id {0:?}")]
     DuplicateUser(String),
+    /// A client's quota is unusable.
+    #[error("client {client_id:?}: invalid quota: {reason}")]
+    InvalidQuota {
+        /// The client.
+        client_id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `token_rate_limit` is unusable (`per_second` or `burst` is 0).
+    #[error("token_rate_limit: {0}")]
+    InvalidRateLimit(String),
+    /// A fault is inconsistent (missing or misplaced fields, unknown client, bad window).
+    #[error("fault {fault}: {reason}")]
+    InvalidFault {
+        /// The fault's label (`name` or `faults[<index>]`).
+        fault: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A role has an empty `id` or `name`.
+    #[error("role #{index} must have a non-empty id and name")]
+    InvalidRole {
+        /// Zero-based position of the role in `roles`.
+        index: usize,
+    },
+    /// Two roles share an id or a name.
+    #[error("duplicate role id or name {0:?}")]
+    DuplicateRole(String),
+    /// A user's `roles` is not an array of strings, or names a role that does not exist.
+    #[error("user {user_id:?}: {reason}")]
+    InvalidUserRoles {
+        /// The user.
+        user_id: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// The embedded signing key could not be loaded, or no JWT crypto backend is available.
     #[error("signing key unavailable: {0}")]
     Key(String),

@@ -85,6 +85,15 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// Body bytes (JSON for every endpoint of the tenant).
     pub body: Vec<u8>,
+    /// Extra latency, in milliseconds, that the transport applies before delivering the response
+    /// (from `latency` faults; 0 = none). A real HTTP server sleeps; a simulator advances its
+    /// virtual clock.
+    pub latency_ms: u64,
+    /// The request times out: a transport must not deliver this response. A simulator turns it
+    /// into a network timeout at the client's deadline; a real HTTP transport holds the request
+    /// for `latency_ms` and then sends this response (a 504), by which time the client has
+    /// normally given up.
+    pub timeout: bool,
 }
 
 impl HttpResponse {
@@ -94,6 +103,8 @@ impl HttpResponse {
             status,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
             body: body.to_string().into_bytes(),
+            latency_ms: 0,
+            timeout: false,
         }
     }
 

@@ -1,5 +1,6 @@
-//! The record of what the token endpoint did: every issued token in issue order, and a count of
-//! all token requests (successful or not).
+//! The record of what the token endpoint did: every issued token in issue order, a count of all
+//! token requests (successful or not), and counts of refusals (rate limit, quota) and injected
+//! faults.
 
 use serde::Serialize;
 
@@ -23,6 +24,9 @@ pub struct IssuedToken {
 pub struct Ledger {
     issued: Vec<IssuedToken>,
     token_requests: u64,
+    rate_limited: u64,
+    quota_exceeded: u64,
+    faults_injected: u64,
 }
 
 impl Ledger {
@@ -42,6 +46,34 @@ impl Ledger {
             .iter()
             .filter(|t| t.client_id == client_id)
             .count()
+    }
+
+    /// Token requests refused with 429 by the tenant's rate limit.
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited
+    }
+
+    /// Token requests refused with 429 because the client's quota was used up.
+    pub fn quota_exceeded(&self) -> u64 {
+        self.quota_exceeded
+    }
+
+    /// Requests (to any endpoint) answered by an `error` or `timeout` fault instead of the
+    /// tenant.
+    pub fn faults_injected(&self) -> u64 {
+        self.faults_injected
+    }
+
+    pub(crate) fn count_rate_limited(&mut self) {
+        self.rate_limited = self.rate_limited.saturating_add(1);
+    }
+
+    pub(crate) fn count_quota_exceeded(&mut self) {
+        self.quota_exceeded = self.quota_exceeded.saturating_add(1);
+    }
+
+    pub(crate) fn count_fault(&mut self) {
+        self.faults_injected = self.faults_injected.saturating_add(1);
     }
 
     pub(crate) fn count_request(&mut self) {

@@ -5,10 +5,18 @@
 //! byte-identical responses, tokens included (RS256 signatures are deterministic).
 //!
 //! Endpoints:
-//! - `POST /oauth/token`: client-credentials grant ([`token_endpoint`] documents statuses).
-//! - `GET`/`PATCH /api/v2/users/{id}`: a Management API subset ([`management_api`]).
+//! - `POST /oauth/token`: client-credentials grant ([`token_endpoint`] documents statuses),
+//!   with per-client quotas and a tenant rate limit ([`limits`]).
+//! - `GET`/`PATCH /api/v2/users/{id}`, `GET /api/v2/users/{id}/roles`,
+//!   `GET /api/v2/users-by-email`: a Management API subset ([`management_api`]).
 //! - `GET /.well-known/jwks.json`: the public signing key.
+//! - `GET /.well-known/openid-configuration`: discovery ([`discovery`]).
 //! - anything else: 404 JSON.
+//!
+//! Injected faults ([`limits::FaultConfig`]) apply before routing. They can add latency
+//! ([`HttpResponse::latency_ms`]) or mark a response as a timeout ([`HttpResponse::timeout`]),
+//! which the transport carries out: [`clock`] gives transports their `now_ms`, and the
+//! `wiremock_adapter` module (cargo feature `http`) serves the tenant over real HTTP.
 //!
 //! ```
 //! use actsim_tenant::{HttpRequest, Tenant, TenantConfig};
@@ -36,30 +44,45 @@
 
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod ledger;
+pub mod limits;
 pub mod management_api;
 pub mod time_fmt;
 pub mod token_endpoint;
+mod traffic;
+#[cfg(feature = "http")]
+pub mod wiremock_adapter;
 
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
 use serde_json::Value;
 
-pub use config::{ApiConfig, ClientConfig, ClientGrant, TenantConfig};
+pub use clock::{Clock, TimeSource};
+pub use config::{ApiConfig, ClientConfig, ClientGrant, RoleConfig, TenantConfig};
 pub use error::{ConfigError, TenantError};
 pub use http::{HttpRequest, HttpResponse};
 pub use jwt::{AccessTokenClaims, DEV_KEY_ID};
 pub use ledger::{IssuedToken, Ledger};
+pub use limits::{ClientQuota, FaultConfig, FaultKind, FaultTime, RateLimitConfig};
 
-/// A running mock tenant: configuration, signing keys, token ledger and user store.
+/// A running mock tenant: configuration, signing keys, token ledger, user store, and the
+/// counters of quotas, the rate limit and faults.
 #[derive(Clone)]
 pub struct Tenant {
     config: TenantConfig,
     keys: jwt::Keys,
     ledger: Ledger,
     users: Vec<Value>,
+    user_roles: BTreeMap<String, Vec<String>>,
+    traffic: traffic::Traffic,
+    start_ms: Option<i64>,
 }
 
 impl std::fmt::Debug for Tenant {
@@ -78,13 +101,37 @@ impl Tenant {
     pub fn new(config: TenantConfig) -> Result<Tenant, TenantError> {
         config.validate()?;
         let keys = jwt::Keys::load()?;
-        let users = config.users.clone();
+        let mut users = config.users.clone();
+        let mut user_roles = BTreeMap::new();
+        for user in &mut users {
+            let ids = config.user_role_ids(user)?;
+            if let Value::Object(map) = user {
+                map.shift_remove("roles");
+                if let Some(Value::String(id)) = map.get("user_id") {
+                    user_roles.insert(id.clone(), ids);
+                }
+            }
+        }
         Ok(Tenant {
             config,
             keys,
             ledger: Ledger::default(),
             users,
+            user_roles,
+            traffic: traffic::Traffic::default(),
+            start_ms: None,
         })
+    }
+
+    /// Sets the tenant's start instant, which fault windows given as offsets (`from = "+10m"`)
+    /// count from. Without it, the `now_ms` of the first request handled is the start.
+    pub fn set_start_ms(&mut self, start_ms: i64) {
+        self.start_ms = Some(start_ms);
+    }
+
+    /// The start instant, once set or once the first request was handled.
+    pub fn start_ms(&self) -> Option<i64> {
+        self.start_ms
     }
 
     /// The configuration the tenant was built with. User changes made through the Management API
@@ -95,19 +142,82 @@ impl Tenant {
 
     /// Serves one request at virtual time `now_ms` (milliseconds since the Unix epoch).
     ///
-    /// Never panics; every outcome, including malformed input, is an HTTP response.
+    /// Never panics; every outcome, including malformed input, is an HTTP response. Faults are
+    /// checked first (see [`limits::FaultConfig`]); their latency and timeout marker are set on
+    /// the response for the transport to carry out, and their labels are listed in an
+    /// `x-actsim-fault` header.
     pub fn handle(&mut self, req: &HttpRequest, now_ms: i64) -> HttpResponse {
+        let start_ms = *self.start_ms.get_or_insert(now_ms);
+        let path = req.path();
+        let outcome = if self.config.faults.is_empty() {
+            traffic::FaultOutcome::default()
+        } else {
+            let mut client_of = || {
+                if path == "/oauth/token" {
+                    token_endpoint::client_id_of(req)
+                } else {
+                    bearer_azp(req)
+                }
+            };
+            self.traffic.apply_faults(
+                &self.config.faults,
+                &req.method,
+                path,
+                &mut client_of,
+                now_ms,
+                start_ms,
+            )
+        };
+        let mut resp = match outcome.answer {
+            Some(answer) => {
+                self.ledger.count_fault();
+                if req.method == "POST" && path == "/oauth/token" {
+                    self.ledger.count_request();
+                }
+                answer
+            }
+            None => self.route(req, now_ms),
+        };
+        resp.latency_ms = resp.latency_ms.saturating_add(outcome.latency_ms);
+        if !outcome.labels.is_empty() {
+            resp = resp.with_header("x-actsim-fault", outcome.labels.join(", "));
+        }
+        resp
+    }
+
+    fn route(&mut self, req: &HttpRequest, now_ms: i64) -> HttpResponse {
         let path = req.path();
         match (req.method.as_str(), path) {
-            ("POST", "/oauth/token") => {
-                token_endpoint::handle(&self.config, &self.keys, &mut self.ledger, req, now_ms)
-            }
+            ("POST", "/oauth/token") => token_endpoint::handle(
+                &self.config,
+                &self.keys,
+                &mut self.ledger,
+                &mut self.traffic,
+                req,
+                now_ms,
+            ),
             ("GET", "/.well-known/jwks.json") => HttpResponse::from_json(200, self.keys.jwks()),
-            (_, p) if p.starts_with("/api/v2/") => {
-                management_api::handle(&self.config, &self.keys, &mut self.users, req, now_ms)
+            ("GET", "/.well-known/openid-configuration") => {
+                let base = discovery::base_url(&self.config, req);
+                HttpResponse::from_json(200, &discovery::document(&self.config, &base))
             }
+            (_, p) if p.starts_with("/api/v2/") => management_api::handle(
+                &self.config,
+                &self.keys,
+                management_api::Store {
+                    users: &mut self.users,
+                    user_roles: &self.user_roles,
+                },
+                req,
+                now_ms,
+            ),
             _ => management_api::not_found(),
         }
+    }
+
+    /// The ids of the roles assigned to user `id` (empty for an unknown user).
+    pub fn user_role_ids(&self, id: &str) -> &[String] {
+        self.user_roles.get(id).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Tokens issued so far, in issue order.
@@ -142,6 +252,22 @@ impl Tenant {
     pub fn users(&self) -> &[Value] {
         &self.users
     }
+}
+
+/// The `azp` claim of the request's bearer token, read without verification (for matching
+/// faults on a client only).
+fn bearer_azp(req: &HttpRequest) -> Option<String> {
+    let header = req.header("authorization")?.trim();
+    let (scheme, token) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("azp")?.as_str().map(str::to_string)
 }
 
 #[cfg(test)]

@@ -1,12 +1,22 @@
-//! The Management API subset: `GET` and `PATCH /api/v2/users/{id}`, with bearer-token
-//! authentication, scope checks and Auth0-style `{statusCode, error, message, errorCode}` errors.
+//! The Management API subset, with bearer-token authentication, scope checks and Auth0-style
+//! `{statusCode, error, message, errorCode}` errors:
 //!
-//! Checks run in this order: authentication (401), scope (403), user lookup (404), body (400).
+//! | route | scope |
+//! | --- | --- |
+//! | `GET /api/v2/users/{id}` | `read:users` |
+//! | `PATCH /api/v2/users/{id}` | `update:users` |
+//! | `GET /api/v2/users/{id}/roles` | `read:roles` |
+//! | `GET /api/v2/users-by-email?email=…` | `read:users` |
+//!
+//! Checks run in this order: route (404), authentication (401), scope (403), query (400), user
+//! lookup (404), body (400).
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
 use crate::config::TenantConfig;
-use crate::http::{percent_decode, HttpRequest, HttpResponse};
+use crate::http::{parse_form, percent_decode, HttpRequest, HttpResponse};
 use crate::jwt::{AccessTokenClaims, Keys, Rejection};
 use crate::time_fmt::iso8601_utc_millis;
 
@@ -60,23 +70,74 @@ fn bad_body(detail: &str) -> HttpResponse {
     )
 }
 
+/// The data the Management API serves: users in their current state, and role assignments.
+pub(crate) struct Store<'a> {
+    /// Users, in configuration order.
+    pub users: &'a mut [Value],
+    /// Role ids per user id.
+    pub user_roles: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// The routes of the subset.
+#[derive(Clone, Copy)]
+enum Route<'p> {
+    User(&'p str),
+    UserRoles(&'p str),
+    UsersByEmail,
+}
+
+fn route(path: &str) -> Option<Route<'_>> {
+    if path == "/api/v2/users-by-email" {
+        return Some(Route::UsersByEmail);
+    }
+    let rest = path.strip_prefix("/api/v2/users/")?;
+    let (id, tail) = match rest.split_once('/') {
+        Some((id, tail)) => (id, Some(tail)),
+        None => (rest, None),
+    };
+    if id.is_empty() {
+        return None;
+    }
+    match tail {
+        None => Some(Route::User(id)),
+        Some("roles") => Some(Route::UserRoles(id)),
+        Some(_) => None,
+    }
+}
+
+fn inexistent_user() -> HttpResponse {
+    api_error(
+        404,
+        "Not Found",
+        "The user does not exist.",
+        Some("inexistent_user"),
+    )
+}
+
+fn query_error(detail: &str) -> HttpResponse {
+    api_error(
+        400,
+        "Bad Request",
+        &format!("Query validation error: {detail}"),
+        Some("invalid_query_string"),
+    )
+}
+
 /// Routes a request whose path starts with `/api/v2/`.
 pub(crate) fn handle(
     config: &TenantConfig,
     keys: &Keys,
-    users: &mut [Value],
+    store: Store<'_>,
     req: &HttpRequest,
     now_ms: i64,
 ) -> HttpResponse {
-    let Some(raw_id) = req.path().strip_prefix("/api/v2/users/") else {
+    let Some(route) = route(req.path()) else {
         return not_found();
     };
-    if raw_id.is_empty() || raw_id.contains('/') {
-        return not_found();
-    }
-    let required_scope = match req.method.as_str() {
-        "GET" => "read:users",
-        "PATCH" => "update:users",
+    let required_scope = match (&route, req.method.as_str()) {
+        (Route::User(_), "GET") | (Route::UsersByEmail, "GET") => "read:users",
+        (Route::User(_), "PATCH") => "update:users",
+        (Route::UserRoles(_), "GET") => "read:roles",
         _ => return not_found(),
     };
     let claims = match authenticate(config, keys, req, now_ms) {
@@ -91,27 +152,96 @@ pub(crate) fn handle(
             Some("insufficient_scope"),
         );
     }
+    let query = match parse_form(req.query().unwrap_or("").as_bytes()) {
+        Ok(pairs) => pairs,
+        Err(()) => return query_error("the query string is not UTF-8."),
+    };
+    let raw_id = match route {
+        Route::UsersByEmail => return users_by_email(store.users, &query),
+        Route::User(id) | Route::UserRoles(id) => id,
+    };
     let user = String::from_utf8(percent_decode(raw_id.as_bytes(), false))
         .ok()
         .and_then(|id| {
-            users
+            store
+                .users
                 .iter_mut()
                 .find(|u| u.get("user_id").and_then(Value::as_str) == Some(id.as_str()))
         });
     let Some(user) = user else {
-        return api_error(
-            404,
-            "Not Found",
-            "The user does not exist.",
-            Some("inexistent_user"),
-        );
+        return inexistent_user();
     };
+    if let Route::UserRoles(_) = route {
+        let id = user.get("user_id").and_then(Value::as_str).unwrap_or("");
+        let ids = store.user_roles.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        return user_roles(config, ids, &query);
+    }
     if req.method == "GET" {
         return HttpResponse::from_json(200, user);
     }
     match patch_user(user, &req.body, now_ms) {
         Ok(()) => HttpResponse::from_json(200, user),
         Err(resp) => resp,
+    }
+}
+
+fn query_param<'q>(query: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `GET /api/v2/users-by-email?email=…`: the users whose `email` is exactly `email`.
+fn users_by_email(users: &[Value], query: &[(String, String)]) -> HttpResponse {
+    let Some(email) = query_param(query, "email").filter(|e| !e.is_empty()) else {
+        return query_error(
+            "Missing required property: email (Email address to search for (case-sensitive)).",
+        );
+    };
+    let found: Vec<Value> = users
+        .iter()
+        .filter(|u| u.get("email").and_then(Value::as_str) == Some(email))
+        .cloned()
+        .collect();
+    HttpResponse::from_json(200, &Value::Array(found))
+}
+
+/// `GET /api/v2/users/{id}/roles`: the user's roles `[{id, name, description}]`, paged with
+/// `page`/`per_page` (default: all), or `{roles, start, limit, total}` with
+/// `include_totals=true`.
+fn user_roles(config: &TenantConfig, ids: &[String], query: &[(String, String)]) -> HttpResponse {
+    let number = |name: &str| -> Result<Option<usize>, HttpResponse> {
+        match query_param(query, name) {
+            None | Some("") => Ok(None),
+            Some(v) => v.parse::<usize>().map(Some).map_err(|_| {
+                query_error(&format!(
+                    "Expected type integer but found type string on property {name}."
+                ))
+            }),
+        }
+    };
+    let (page, per_page) = match (number("page"), number("per_page")) {
+        (Ok(page), Ok(per_page)) => (page.unwrap_or(0), per_page),
+        (Err(resp), _) | (_, Err(resp)) => return resp,
+    };
+    let include_totals = query_param(query, "include_totals") == Some("true");
+    let all: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| config.roles.iter().find(|r| &r.id == id))
+        .map(|r| json!({ "id": r.id, "name": r.name, "description": r.description }))
+        .collect();
+    let total = all.len();
+    let limit = per_page.unwrap_or(total.max(50));
+    let start = page.saturating_mul(limit);
+    let roles: Vec<Value> = all.into_iter().skip(start).take(limit).collect();
+    if include_totals {
+        HttpResponse::from_json(
+            200,
+            &json!({ "roles": roles, "start": start, "limit": limit, "total": total }),
+        )
+    } else {
+        HttpResponse::from_json(200, &Value::Array(roles))
     }
 }
 

@@ -1,4 +1,6 @@
-//! Deterministic ISO-8601 UTC timestamps from milliseconds since the Unix epoch (no clock read).
+//! Deterministic ISO-8601 UTC timestamps from milliseconds since the Unix epoch (no clock read),
+//! and the parsing of RFC 3339 instants and short durations (`90s`, `1h30m`) used by the tenant
+//! file.
 
 /// Formats `ms` since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, proleptic Gregorian).
 ///
@@ -38,9 +40,189 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// Converts a civil date to days since 1970-01-01 (the inverse of `civil_from_days`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y.rem_euclid(400);
+    let month_index = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn digits(s: &str, range: std::ops::Range<usize>) -> Option<i64> {
+    let part = s.get(range)?;
+    if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    part.parse().ok()
+}
+
+/// Parses an RFC 3339 instant (`2026-01-01T09:00:00Z`, `2026-01-01T10:00:00.250+01:00`; `t`,
+/// `z` and a space instead of `T` are accepted) into milliseconds since the Unix epoch.
+/// Fractions beyond milliseconds are truncated.
+pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
+    let bad =
+        || format!("{text:?} is not an RFC 3339 instant; write e.g. \"2026-01-01T09:00:00Z\"");
+    let s = text.trim();
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(bad());
+    }
+    let year = digits(s, 0..4).ok_or_else(bad)?;
+    let month = digits(s, 5..7).ok_or_else(bad)?;
+    let day = digits(s, 8..10).ok_or_else(bad)?;
+    let hour = digits(s, 11..13).ok_or_else(bad)?;
+    let minute = digits(s, 14..16).ok_or_else(bad)?;
+    let second = digits(s, 17..19).ok_or_else(bad)?;
+    let mut rest = &s[19..];
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return Err(bad());
+        }
+        let padded: String = frac[..n].chars().chain("000".chars()).take(3).collect();
+        millis = padded.parse::<i64>().map_err(|_| bad())?;
+        rest = &frac[n..];
+    }
+    let offset_min = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
+                return Err(bad());
+            }
+            let h = digits(rest, 1..3).ok_or_else(bad)?;
+            let m = digits(rest, 4..6).ok_or_else(bad)?;
+            if h > 23 || m > 59 {
+                return Err(bad());
+            }
+            let sign = if rb[0] == b'-' { -1 } else { 1 };
+            sign * (h * 60 + m)
+        }
+    };
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 60 {
+        return Err(bad());
+    }
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second.min(59) - offset_min * 60;
+    Ok(seconds * 1000 + millis)
+}
+
+/// Parses a duration such as `250ms`, `90s`, `16m`, `1h30m` or `2d` into milliseconds. A
+/// leading `+` or `-` gives the sign.
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let trimmed = text.trim();
+    let (sign, body) = match trimmed.as_bytes().first() {
+        Some(b'-') => (-1, &trimmed[1..]),
+        Some(b'+') => (1, &trimmed[1..]),
+        _ => (1, trimmed),
+    };
+    let bad = |why: &str| {
+        format!("{text:?} is not a duration ({why}); write e.g. 250ms, 90s, 10m, 1h30m or 2d")
+    };
+    if body.is_empty() {
+        return Err(bad("empty"));
+    }
+    let mut total: i64 = 0;
+    let mut rest = body;
+    while !rest.is_empty() {
+        let n_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if n_len == 0 {
+            return Err(bad("expected a number"));
+        }
+        let n: i64 = rest[..n_len].parse().map_err(|_| bad("number too large"))?;
+        rest = &rest[n_len..];
+        let u_len = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
+        let factor = match &rest[..u_len] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "" => return Err(bad("missing unit")),
+            _ => return Err(bad("unknown unit")),
+        };
+        total = n
+            .checked_mul(factor)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| bad("too large"))?;
+        rest = &rest[u_len..];
+    }
+    Ok(sign * total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_parsing() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T22:13:20.123Z"),
+            Ok(1_700_000_000_123)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2023-11-14T23:13:20.1+01:00"),
+            Ok(1_700_000_000_100)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2024-02-29t12:00:00z"),
+            Ok(1_709_208_000_000)
+        );
+        assert_eq!(parse_rfc3339_ms("1969-12-31T23:59:59.999Z"), Ok(-1));
+        for bad in [
+            "",
+            "2023-02-29T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-01-01T00:00:00",
+            "2023-01-01T24:00:00Z",
+            "2023-01-01T00:00:00.Z",
+            "2023-01-01T00:00:00+0100",
+            "yesterday at noon",
+            "2023-01-01T00:00:00Zjunk",
+        ] {
+            assert!(parse_rfc3339_ms(bad).is_err(), "{bad}");
+        }
+        for ms in [0, 1_700_000_000_123, -86_400_001, 4_102_444_799_999] {
+            assert_eq!(parse_rfc3339_ms(&iso8601_utc_millis(ms)), Ok(ms));
+        }
+    }
+
+    #[test]
+    fn duration_parsing() {
+        assert_eq!(parse_duration_ms("250ms"), Ok(250));
+        assert_eq!(parse_duration_ms("+1h30m"), Ok(5_400_000));
+        assert_eq!(parse_duration_ms("-90s"), Ok(-90_000));
+        assert_eq!(parse_duration_ms("2d"), Ok(172_800_000));
+        for bad in [
+            "",
+            "+",
+            "10",
+            "5 minutes",
+            "m",
+            "99999999999999999999d",
+            "1x",
+        ] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn known_instants() {

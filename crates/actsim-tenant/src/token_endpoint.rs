@@ -8,6 +8,13 @@
 //!    `access_denied` "Unauthorized";
 //! 4. `audience`: missing → 400 `invalid_request`; not an API → 403 "Service not enabled within
 //!    domain"; no client grant → 403 "Client is not authorized to access …".
+//! 5. the client's quota: a used-up hourly or daily bucket → 429 `too_many_requests` "Client
+//!    quota exceeded" with `Retry-After`, `X-RateLimit-*` and `Auth0-Client-Quota-Limit`.
+//!
+//! Before all of these, the tenant's rate limit (`token_rate_limit`) takes one request from its
+//! bucket; an empty bucket answers 429 `too_many_requests` with `x-ratelimit-*` and
+//! `retry-after`. Successful responses carry the `x-ratelimit-*` headers of the rate limit and,
+//! for a client with a quota, `auth0-client-quota-limit`.
 
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -16,6 +23,7 @@ use crate::config::TenantConfig;
 use crate::http::{media_type, parse_form, percent_decode, HttpRequest, HttpResponse};
 use crate::jwt::{AccessTokenClaims, Keys};
 use crate::ledger::{IssuedToken, Ledger};
+use crate::traffic::Traffic;
 
 /// Largest request body the token endpoint reads (1 MiB); larger bodies get 413.
 pub const MAX_TOKEN_BODY_BYTES: usize = 1024 * 1024;
@@ -79,24 +87,48 @@ fn unauthorized() -> HttpResponse {
     oauth_error(401, "access_denied", "Unauthorized")
 }
 
-/// Handles one token request: counts it, and on success signs a token and records it.
+/// Handles one token request: counts it, applies the rate limit, and on success signs a token
+/// and records it.
 pub(crate) fn handle(
     config: &TenantConfig,
     keys: &Keys,
     ledger: &mut Ledger,
+    traffic: &mut Traffic,
     req: &HttpRequest,
     now_ms: i64,
 ) -> HttpResponse {
     ledger.count_request();
-    match issue(config, keys, ledger, req, now_ms) {
+    let rate_headers = match traffic.take_rate_limit(config.token_rate_limit.as_ref(), now_ms) {
+        Ok(headers) => headers,
+        Err(resp) => {
+            ledger.count_rate_limited();
+            return resp;
+        }
+    };
+    let mut resp = match issue(config, keys, ledger, traffic, req, now_ms) {
         Ok(resp) | Err(resp) => resp,
+    };
+    if resp.status == 429 {
+        ledger.count_quota_exceeded();
+    } else {
+        resp.headers.extend(rate_headers);
     }
+    resp
+}
+
+/// The client a token request names (body or HTTP Basic), if the request can be read; used to
+/// match faults before the request is handled.
+pub(crate) fn client_id_of(req: &HttpRequest) -> Option<String> {
+    let mut params = parse_body(req).ok()?;
+    apply_basic_auth(req, &mut params).ok()?;
+    params.client_id
 }
 
 fn issue(
     config: &TenantConfig,
     keys: &Keys,
     ledger: &mut Ledger,
+    traffic: &mut Traffic,
     req: &HttpRequest,
     now_ms: i64,
 ) -> Result<HttpResponse, HttpResponse> {
@@ -168,6 +200,7 @@ fn issue(
     }
     let scope = scopes.join(" ");
 
+    let quota = traffic.check_quota(config, client, audience, now_ms)?;
     let lifetime = config.lifetime_for(audience);
     let iat = now_ms.div_euclid(1000);
     let exp = iat.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX));
@@ -195,7 +228,7 @@ fn issue(
         iat,
         exp,
     });
-    Ok(no_store(HttpResponse::from_json(
+    let mut resp = no_store(HttpResponse::from_json(
         200,
         &json!({
             "access_token": token,
@@ -203,7 +236,11 @@ fn issue(
             "expires_in": lifetime,
             "scope": scope
         }),
-    )))
+    ));
+    if let Some(header) = traffic.record_quota(quota, client, now_ms) {
+        resp = resp.with_header("auth0-client-quota-limit", header);
+    }
+    Ok(resp)
 }
 
 fn parse_body(req: &HttpRequest) -> Result<Params, HttpResponse> {

@@ -99,6 +99,60 @@ proptest! {
 
 }
 
+/// The local tenant with a quota, a rate limit and one fault of each kind.
+fn loaded() -> Tenant {
+    let src = format!(
+        "{}\n[clients.quota]\nper_hour = 3\nper_day = 5\n{}",
+        include_str!("../../../fixtures/tenants/local.toml")
+            .split("\n[[users]]")
+            .next()
+            .unwrap(),
+        r#"
+[token_rate_limit]
+per_second = 2
+
+[[faults]]
+kind = "latency"
+latency_ms = 5
+path_prefix = "/api/"
+
+[[faults]]
+kind = "error"
+status = 503
+times = 2
+client_id = "actsim-local-m2m"
+from = "+1s"
+
+[[faults]]
+kind = "timeout"
+path_prefix = "/.well-known/jwks"
+until = "2030-01-01T00:00:00Z"
+"#
+    );
+    Tenant::new(actsim_tenant::TenantConfig::from_toml_str(&src).unwrap()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_request_sequences_with_limits_and_faults_never_panic(
+        requests in proptest::collection::vec((method(), path(), proptest::collection::vec(header(), 0..3), body(), -5_000i64..5_000), 1..6),
+        start in any::<i64>(),
+    ) {
+        let mut t = loaded();
+        let mut now = start;
+        for (method, path, headers, body, step) in requests {
+            now = now.saturating_add(step);
+            let req = HttpRequest { method, path_and_query: path, headers, body };
+            let resp = t.handle(&req, now);
+            prop_assert!(resp.json().is_some(), "non-JSON body for {req:?}");
+            prop_assert!([200, 400, 401, 403, 404, 413, 429, 503, 504].contains(&resp.status), "status {} for {req:?}", resp.status);
+            prop_assert!(!resp.timeout || resp.status == 504);
+        }
+    }
+}
+
 proptest! {
     // Each case signs a token: kept small because RSA signing is slow in debug builds.
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]

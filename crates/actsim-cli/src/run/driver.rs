@@ -318,11 +318,11 @@ impl Ctx<'_> {
                             url: req.url.clone(),
                             status,
                             error,
-                            latency_ms: self.options.latency_ms,
+                            latency_ms: self.options.latency_ms + routed.extra_latency_ms,
                             note: routed.note,
                         });
                         queue.insert(
-                            (now + self.options.latency_ms, seq),
+                            (now + self.options.latency_ms + routed.extra_latency_ms, seq),
                             (op.id, Pending::Fetch(routed.result)),
                         );
                     }

@@ -10,6 +10,8 @@ pub struct Routed {
     pub result: OpResult,
     /// A human note, e.g. which token was issued.
     pub note: Option<String>,
+    /// Extra latency the tenant asked for (an injected fault).
+    pub extra_latency_ms: i64,
 }
 
 /// Split `https://host[:port]/path?query` into host and path-and-query.
@@ -43,6 +45,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
                 req.url
             )),
             note: None,
+            extra_latency_ms: 0,
         };
     };
     let domain = tenant.config().domain.to_ascii_lowercase();
@@ -52,6 +55,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
                 "getaddrinfo ENOTFOUND {host}: actsim run only reaches the local tenant '{domain}'; point the action's domain secret at it (see fixtures/secrets/local-tenant.env)"
             )),
             note: None,
+            extra_latency_ms: 0,
         };
     }
     let mut http = HttpRequest::new(req.method.clone(), path);
@@ -72,6 +76,16 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
             t.exp - t.iat
         )
     });
+    let extra_latency_ms = response.latency_ms as i64;
+    if response.timeout {
+        return Routed {
+            result: OpResult::NetworkError(format!(
+                "the tenant did not answer within {extra_latency_ms} ms (injected timeout)"
+            )),
+            note,
+            extra_latency_ms,
+        };
+    }
     let body = String::from_utf8_lossy(&response.body).into_owned();
     Routed {
         result: OpResult::Fetch(FetchResponse {
@@ -80,6 +94,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
             body,
         }),
         note,
+        extra_latency_ms,
     }
 }
 

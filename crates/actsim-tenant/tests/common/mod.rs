@@ -40,6 +40,7 @@ pub fn extended() -> Tenant {
             audience: OTHER_API.to_string(),
             scopes: vec!["read:things".to_string()],
         }],
+        quota: None,
     });
     config.clients.push(ClientConfig {
         client_id: "reader".to_string(),
@@ -49,12 +50,14 @@ pub fn extended() -> Tenant {
             audience: MGMT.to_string(),
             scopes: vec!["read:users".to_string()],
         }],
+        quota: None,
     });
     config.clients.push(ClientConfig {
         client_id: "no-grants".to_string(),
         client_secret: "ng-secret".to_string(),
         name: String::new(),
         grants: vec![],
+        quota: None,
     });
     Tenant::new(config).expect("extended tenant is valid")
 }

@@ -10,6 +10,7 @@ use serde_json::Value;
 pub const MIN_REDACTED_LEN: usize = 4;
 
 /// Replaces secret values with their names.
+#[derive(Clone, Debug, Default)]
 pub struct Redactor {
     /// (value, replacement), longest value first so that overlapping secrets redact fully.
     pairs: Vec<(String, String)>,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostics::{json_error, CliError};
+use super::{json_error, InputError};
 
 /// Production's limit on secrets per action.
 pub const MAX_SECRETS: usize = 30;
@@ -17,7 +17,7 @@ pub type Secrets = BTreeMap<String, String>;
 
 /// Parse `source` (the content of `path`): JSON when the file is `.json` or starts with `{`,
 /// otherwise `.env` lines `NAME=value` (with `#` comments, optional `export`, optional quotes).
-pub fn parse_secrets(path: &str, source: &str) -> Result<Secrets, CliError> {
+pub fn parse_secrets(path: &str, source: &str) -> Result<Secrets, InputError> {
     let is_json = path.ends_with(".json") || source.trim_start().starts_with('{');
     let entries = if is_json {
         parse_json(path, source)?
@@ -34,7 +34,7 @@ struct Entry {
     span: std::ops::Range<usize>,
 }
 
-fn parse_env(path: &str, source: &str) -> Result<Vec<Entry>, CliError> {
+fn parse_env(path: &str, source: &str) -> Result<Vec<Entry>, InputError> {
     let mut entries = Vec::new();
     let mut offset = 0;
     for raw in source.split_inclusive('\n') {
@@ -49,7 +49,7 @@ fn parse_env(path: &str, source: &str) -> Result<Vec<Entry>, CliError> {
         let body = trimmed.strip_prefix("export ").unwrap_or(trimmed);
         let body_start = line_start + indent + (trimmed.len() - body.len());
         let Some(eq) = body.find('=') else {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 body_start..body_start + body.len(),
@@ -68,7 +68,7 @@ fn parse_env(path: &str, source: &str) -> Result<Vec<Entry>, CliError> {
         }
         let span = body_start..body_start + eq;
         if name.is_empty() {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 span,
@@ -82,20 +82,27 @@ fn parse_env(path: &str, source: &str) -> Result<Vec<Entry>, CliError> {
     Ok(entries)
 }
 
-fn parse_json(path: &str, source: &str) -> Result<Vec<Entry>, CliError> {
+fn parse_json(path: &str, source: &str) -> Result<Vec<Entry>, InputError> {
     let value: serde_json::Value =
         serde_json::from_str(source).map_err(|e| json_error(path, source, &e, "a secrets file"))?;
     let serde_json::Value::Object(map) = value else {
-        return Err(CliError::usage(
+        return Err(InputError::at(
+            path,
+            source,
+            0..0,
             format!("{path}: the secrets file must be a JSON object of names to strings"),
-            Some(r#"e.g. {"domain": "tenant.actsim.test", "clientID": "…", "clientSecret": "…"}"#),
+            "not an object",
+            Some(
+                r#"e.g. {"domain": "tenant.actsim.test", "clientID": "…", "clientSecret": "…"}"#
+                    .into(),
+            ),
         ));
     };
     let mut entries = Vec::new();
     for (name, v) in map {
         let span = find_key(source, &name);
         let serde_json::Value::String(value) = v else {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 span,
@@ -117,10 +124,10 @@ fn find_key(source: &str, name: &str) -> std::ops::Range<usize> {
     }
 }
 
-fn check_limits(path: &str, source: &str, entries: Vec<Entry>) -> Result<Secrets, CliError> {
+fn check_limits(path: &str, source: &str, entries: Vec<Entry>) -> Result<Secrets, InputError> {
     if entries.len() > MAX_SECRETS {
         let span = entries[MAX_SECRETS].span.clone();
-        return Err(CliError::in_file(
+        return Err(InputError::at(
             path,
             source,
             span,
@@ -135,7 +142,7 @@ fn check_limits(path: &str, source: &str, entries: Vec<Entry>) -> Result<Secrets
     let mut secrets = Secrets::new();
     for e in entries {
         if e.name.chars().count() > MAX_NAME_CHARS {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 e.span,
@@ -145,7 +152,7 @@ fn check_limits(path: &str, source: &str, entries: Vec<Entry>) -> Result<Secrets
             ));
         }
         if e.value.chars().count() > MAX_VALUE_CHARS {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 e.span,
@@ -159,7 +166,7 @@ fn check_limits(path: &str, source: &str, entries: Vec<Entry>) -> Result<Secrets
             ));
         }
         if secrets.contains_key(&e.name) {
-            return Err(CliError::in_file(
+            return Err(InputError::at(
                 path,
                 source,
                 e.span,
@@ -212,10 +219,7 @@ mod tests {
             .to_string()
             .contains("128"));
         let missing_eq = parse_secrets("s.env", "ok=1\nbroken line\n").unwrap_err();
-        match missing_eq {
-            CliError::InFile(p) => assert_eq!(p.span.offset(), 5),
-            other => panic!("unexpected {other:?}"),
-        }
+        assert_eq!(missing_eq.span.start, 5);
         assert!(parse_secrets("s.env", "a=1\na=2\n")
             .unwrap_err()
             .to_string()

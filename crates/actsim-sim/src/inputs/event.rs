@@ -4,7 +4,7 @@
 use actsim_js::Trigger;
 use serde_json::Value;
 
-use crate::diagnostics::{json_error, CliError};
+use super::{json_error, InputError};
 
 const POST_LOGIN: &str = include_str!("../../../../fixtures/events/post-login.json");
 const CREDENTIALS_EXCHANGE: &str =
@@ -25,13 +25,17 @@ pub fn load_event(
     path: &str,
     source: &str,
     trigger: Trigger,
-) -> Result<(Value, Option<String>), CliError> {
+) -> Result<(Value, Option<String>), InputError> {
     let user: Value =
         serde_json::from_str(source).map_err(|e| json_error(path, source, &e, "an event file"))?;
     let Value::Object(mut user) = user else {
-        return Err(CliError::usage(
+        return Err(InputError::at(
+            path,
+            source,
+            0..0,
             format!("{path}: an event file must be a JSON object"),
-            Some("see fixtures/events/post-login.json for the shape"),
+            "not an object",
+            Some("see fixtures/events/post-login.json for the shape".into()),
         ));
     };
     let note = user.remove("secrets").map(|_| {
@@ -82,9 +86,6 @@ mod tests {
     #[test]
     fn bad_json_points_at_the_position() {
         let err = load_event("e.json", "{\n  \"user\": {,\n}", Trigger::PostLogin).unwrap_err();
-        match err {
-            CliError::InFile(p) => assert_eq!(p.span.offset(), 13),
-            other => panic!("unexpected {other:?}"),
-        }
+        assert_eq!(err.span.start, 13);
     }
 }

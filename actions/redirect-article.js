@@ -1,0 +1,35 @@
+// The article's caching (no ttl: a 15-minute record) in a redirect flow: onExecutePostLogin
+// gets or fetches the Management API token and sends the user to a consent page;
+// onContinuePostLogin needs the token again when the user comes back. If the continue runs on
+// another instance (production may do that), that instance's cache may not have it.
+const { ManagementClient } = require('auth0');
+const jwtDecode = require('jwt-decode');
+
+const KEY = 'management-api-token';
+
+async function managementToken(event, api) {
+  const cached = api.cache.get(KEY)?.value;
+  if (cached && jwtDecode(cached).exp > Date.now() / 1000) {
+    return cached;
+  }
+  const { domain, clientID, clientSecret } = event.secrets;
+  const token = await new ManagementClient({ domain, clientId: clientID, clientSecret }).getAccessToken();
+  const result = api.cache.set(KEY, token);
+  if (result.type === 'error') {
+    console.log(`could not cache the token: ${result.code}`);
+  }
+  return token;
+}
+
+exports.onExecutePostLogin = async (event, api) => {
+  await managementToken(event, api);
+  api.redirect.sendUserTo('https://consent.example.com/terms');
+};
+
+exports.onContinuePostLogin = async (event, api) => {
+  const token = await managementToken(event, api);
+  const { domain } = event.secrets;
+  const management = new ManagementClient({ domain, token });
+  await management.users.update({ id: event.user.user_id }, { app_metadata: { terms_accepted: true } });
+  api.accessToken.setCustomClaim('https://actsim.dev/terms_accepted', true);
+};

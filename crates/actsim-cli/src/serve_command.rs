@@ -1,0 +1,376 @@
+//! `actsim serve`: the mock tenant over real HTTP on 127.0.0.1, for SDKs, curl and apps under
+//! development. The same handler as `actsim run`'s in-process tenant, mounted on a wiremock
+//! server by `actsim_tenant::wiremock_adapter`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actsim_tenant::time_fmt::{iso8601_utc_millis, parse_duration_ms, parse_rfc3339_ms};
+use actsim_tenant::wiremock_adapter::{lock, Observer, TenantResponder, TenantServer};
+use actsim_tenant::{Clock, HttpRequest, HttpResponse, Tenant, TenantConfig};
+use clap::Args;
+
+use crate::diagnostics::{read_file, CliError};
+
+/// The port `actsim serve` listens on when `--port` is not given.
+pub const DEFAULT_PORT: u16 = 4455;
+
+/// Arguments of `actsim serve`.
+#[derive(Debug, Args)]
+#[command(after_help = SERVE_EXAMPLES)]
+pub struct ServeArgs {
+    /// TCP port on 127.0.0.1; 0 picks a free one (the URL is printed).
+    #[arg(long, default_value_t = DEFAULT_PORT, value_name = "N")]
+    pub port: u16,
+
+    /// Mock tenant configuration (TOML): clients, APIs, users, roles, quotas, rate limit,
+    /// faults. Default: the bundled local tenant (fixtures/tenants/local.toml). Format:
+    /// docs/tenant.md.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: Option<String>,
+
+    /// Freeze the tenant's clock at this instant (RFC 3339): token iat/exp, expiry checks,
+    /// quota windows and fault windows all use it.
+    #[arg(long, value_name = "ISO", conflicts_with = "offset")]
+    pub freeze: Option<String>,
+
+    /// Run the tenant's clock this far from the real one, e.g. 25h or -30m (tokens then look
+    /// issued in the future or the past).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub offset: Option<String>,
+
+    /// Do not log requests.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+const SERVE_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # The local tenant on http://127.0.0.1:4455 (real clock):
+  actsim serve
+
+  # Any free port, a tenant with quotas and faults, and a frozen clock:
+  actsim serve --port 0 --tenant my-tenant.toml --freeze 2026-01-01T09:00:00Z
+
+Tokens carry iss = https://{domain}/ while the server is http://127.0.0.1:PORT: point your
+SDK's requests for https://{domain} at the printed URL (node-auth0 v4: the `fetch` option).
+Ctrl-C stops the server (exit status 0). Details: docs/tenant.md.";
+
+/// Run `actsim serve` until SIGINT or SIGTERM; returns the exit status.
+pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
+    let config = load_tenant(args.tenant.as_deref())?;
+    let clock = clock_from(&args)?;
+    let tenant = Tenant::new(config.clone()).map_err(|e| {
+        CliError::usage(
+            format!(
+                "{}: {e}",
+                args.tenant.as_deref().unwrap_or("the local tenant")
+            ),
+            Some("docs/tenant.md describes every field"),
+        )
+    })?;
+    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        CliError::usage(
+            format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
+            Some("pick another port with --port N, or --port 0 for any free one"),
+        )
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::usage(format!("cannot start the async runtime: {e}"), None))?;
+    let mut responder = TenantResponder::new(tenant, clock.clone());
+    if !args.quiet {
+        responder = responder.with_observer(request_logger());
+    }
+    let server = runtime.block_on(async {
+        let server = TenantServer::start_on(listener, responder).await;
+        print_banner(&config, &server.base_url(), &clock);
+        wait_for_stop_signal().await;
+        server
+    });
+    let (requests, issued) = {
+        let tenant = server.tenant();
+        let tenant = lock(&tenant);
+        (tenant.token_requests(), tenant.issued_tokens().len())
+    };
+    drop(server);
+    println!("actsim serve: stopped ({requests} token requests, {issued} tokens issued)");
+    Ok(0)
+}
+
+fn load_tenant(path: Option<&str>) -> Result<TenantConfig, CliError> {
+    let Some(path) = path else {
+        return Ok(TenantConfig::local_default());
+    };
+    let source = read_file(path)?;
+    TenantConfig::from_toml_str(&source).map_err(|e| match e.span.clone() {
+        Some(span) => CliError::in_file(
+            path,
+            &source,
+            span,
+            format!("{path}: {}", e.message),
+            "here",
+            Some("docs/tenant.md describes every field; fixtures/tenants/local.toml is a complete tenant".into()),
+        ),
+        None => CliError::usage(format!("{path}: {}", e.message), None),
+    })
+}
+
+fn clock_from(args: &ServeArgs) -> Result<Clock, CliError> {
+    if let Some(at) = &args.freeze {
+        let ms =
+            parse_rfc3339_ms(at).map_err(|e| CliError::usage(format!("--freeze: {e}"), None))?;
+        return Ok(Clock::Frozen(ms));
+    }
+    if let Some(offset) = &args.offset {
+        let ms = parse_duration_ms(offset)
+            .map_err(|e| CliError::usage(format!("--offset: {e}"), None))?;
+        return Ok(Clock::Offset(ms));
+    }
+    Ok(Clock::System)
+}
+
+/// Logs `TIME  METHOD PATH → STATUS  details` for each request (never bodies or headers, which
+/// hold secrets and tokens).
+fn request_logger() -> Observer {
+    Arc::new(|req: &HttpRequest, resp: &HttpResponse, now_ms: i64| {
+        let mut line = format!(
+            "{}  {} {} → {}",
+            iso8601_utc_millis(now_ms),
+            req.method,
+            req.path(),
+            resp.status
+        );
+        if let Some(error) = resp
+            .json()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        {
+            let _ = write!(line, " {error}");
+        }
+        if let Some(fault) = resp.header("x-actsim-fault") {
+            let _ = write!(line, "  [fault: {fault}]");
+        }
+        if resp.latency_ms > 0 && !resp.timeout {
+            let _ = write!(line, "  (+{} ms)", resp.latency_ms);
+        }
+        if resp.timeout {
+            let _ = write!(line, "  (held {} ms: timeout)", resp.latency_ms);
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    })
+}
+
+/// Quotes `s` for a POSIX shell when it holds anything but safe characters.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/@%+=,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Percent-encodes a path segment (RFC 3986 unreserved characters stay).
+fn encode_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What `actsim serve` prints once it listens.
+pub fn banner(config: &TenantConfig, base: &str, clock: &Clock) -> String {
+    let mut s = String::new();
+    let mgmt = config.management_audience();
+    let _ = writeln!(
+        s,
+        "actsim serve: mock Auth0 tenant {} on {base} ({})",
+        config.domain,
+        clock.describe()
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "  base URL        {base}");
+    let _ = writeln!(s, "  token endpoint  {base}/oauth/token");
+    let _ = writeln!(s, "  JWKS            {base}/.well-known/jwks.json");
+    let _ = writeln!(
+        s,
+        "  discovery       {base}/.well-known/openid-configuration"
+    );
+    let _ = writeln!(s, "  issuer (iss)    {}", config.issuer());
+    let _ = writeln!(s, "  audience        {mgmt}  (Management API)");
+    for api in config.apis.iter().filter(|a| a.identifier != mgmt) {
+        let _ = writeln!(s, "  audience        {}", api.identifier);
+    }
+    let _ = writeln!(s);
+    if config.clients.is_empty() {
+        let _ = writeln!(
+            s,
+            "No clients: add [[clients]] to the tenant file to get tokens."
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "Clients (a local development tenant: these secrets are not secret):"
+        );
+        for c in &config.clients {
+            let name = if c.name.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", c.name)
+            };
+            let _ = writeln!(
+                s,
+                "  client_id {}  client_secret {}{name}",
+                c.client_id, c.client_secret
+            );
+            for g in &c.grants {
+                let _ = writeln!(s, "    grant {}  {}", g.audience, g.scopes.join(" "));
+            }
+            if let Some(q) = &c.quota {
+                let mut parts = Vec::new();
+                if let Some(h) = q.per_hour {
+                    parts.push(format!("{h}/hour"));
+                }
+                if let Some(d) = q.per_day {
+                    parts.push(format!("{d}/day"));
+                }
+                let _ = writeln!(s, "    quota {}", parts.join(", "));
+            }
+        }
+    }
+    if let Some(limit) = &config.token_rate_limit {
+        let _ = writeln!(
+            s,
+            "Rate limit on /oauth/token: {}/s (burst {})",
+            limit.per_second,
+            limit.capacity()
+        );
+    }
+    if !config.faults.is_empty() {
+        let _ = writeln!(s, "Injected faults: {}", config.faults.len());
+    }
+    let client = config.clients.iter().find(|c| !c.grants.is_empty());
+    if let Some(client) = client {
+        let grant = client
+            .grants
+            .iter()
+            .find(|g| g.audience == mgmt)
+            .unwrap_or(&client.grants[0]);
+        let token_cmd = format!(
+            "curl -s {base}/oauth/token -d grant_type=client_credentials -d client_id={} -d client_secret={} --data-urlencode audience={}",
+            shell_quote(&client.client_id),
+            shell_quote(&client.client_secret),
+            shell_quote(&grant.audience)
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "Get a token:");
+        let _ = writeln!(s, "  {token_cmd}");
+        let user = config
+            .users
+            .first()
+            .and_then(|u| u.get("user_id"))
+            .and_then(|v| v.as_str());
+        if let (Some(user), true) = (user, grant.audience == mgmt) {
+            let _ = writeln!(s);
+            let _ = writeln!(s, "Keep it in $TOKEN and read a user:");
+            let _ = writeln!(
+                s,
+                "  TOKEN=$({token_cmd} | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')"
+            );
+            let _ = writeln!(
+                s,
+                "  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v2/users/{}",
+                encode_segment(user)
+            );
+        }
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "SDKs build URLs from the domain: send their requests for https://{} to {base}",
+        config.domain
+    );
+    let _ = writeln!(
+        s,
+        "(node-auth0 v4: the `fetch` option; see docs/tenant.md). Tokens still say iss = {}.",
+        config.issuer()
+    );
+    let _ = writeln!(
+        s,
+        "WARNING: tokens are signed with actsim's public development key. Never trust them outside local testing."
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Press Ctrl-C to stop.");
+    s
+}
+
+fn print_banner(config: &TenantConfig, base: &str, clock: &Clock) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner(config, base, clock).as_bytes());
+    let _ = out.flush();
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_and_encoding() {
+        assert_eq!(shell_quote("actsim-local-m2m"), "actsim-local-m2m");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(encode_segment("auth0|5f7c"), "auth0%7C5f7c");
+    }
+
+    #[test]
+    fn banner_lists_clients_and_a_curl_command() {
+        let text = banner(
+            &TenantConfig::local_default(),
+            "http://127.0.0.1:4455",
+            &Clock::System,
+        );
+        assert!(
+            text.contains("base URL        http://127.0.0.1:4455\n"),
+            "{text}"
+        );
+        assert!(text.contains("client_id actsim-local-m2m  client_secret local-secret-change-me"));
+        assert!(text.contains("curl -s http://127.0.0.1:4455/oauth/token -d grant_type=client_credentials -d client_id=actsim-local-m2m -d client_secret=local-secret-change-me --data-urlencode audience=https://tenant.actsim.test/api/v2/"));
+        assert!(text.contains("/api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe82"));
+        assert!(text.contains("WARNING"));
+    }
+}

@@ -1,0 +1,80 @@
+//! `actsim simulate`: run one scenario, write the trace if asked, print the report.
+
+use std::path::Path;
+
+use actsim_sim::{
+    load_scenario, simulate, JsonLinesSink, NullSink, Redactor, RunOptions, Scenario,
+};
+
+use crate::cli::SimulateArgs;
+use crate::diagnostics::CliError;
+use crate::input::duration::parse_duration_ms;
+use crate::sim_output::render;
+use crate::style::Style;
+
+/// The redactor for every secret of every bound action.
+pub fn redactor_for(scenario: &Scenario) -> Redactor {
+    let mut all = std::collections::BTreeMap::new();
+    for a in &scenario.actions {
+        for (k, v) in &a.secrets {
+            all.insert(k.clone(), v.clone());
+        }
+    }
+    Redactor::new(&all)
+}
+
+/// The simulation options from the CLI flags.
+pub fn run_options(seed: Option<u64>, cpu_budget: &str) -> Result<RunOptions, CliError> {
+    let cpu = parse_duration_ms(cpu_budget)
+        .map_err(|e| CliError::usage(format!("--cpu-budget: {e}"), None))?;
+    Ok(RunOptions {
+        seed,
+        cpu_budget: Some(std::time::Duration::from_millis(cpu.max(1) as u64)),
+    })
+}
+
+/// Run `actsim simulate`; the exit status is 0 (expectations that fail are shown, not fatal).
+pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
+    let scenario = load_scenario(Path::new(&args.scenario))?;
+    let options = run_options(args.seed, &args.cpu_budget)?;
+    let redactor = redactor_for(&scenario);
+    let report = match &args.trace {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|source| CliError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let mut sink = JsonLinesSink::new(std::io::BufWriter::new(file), redactor.clone());
+            let report = simulate(&scenario, &options, &mut sink);
+            if let Some(e) = sink.error.take() {
+                return Err(CliError::usage(
+                    format!("--trace {path}: writing failed: {e}"),
+                    None,
+                ));
+            }
+            use std::io::Write;
+            sink.into_inner().flush().map_err(|e| {
+                CliError::usage(format!("--trace {path}: writing failed: {e}"), None)
+            })?;
+            report
+        }
+        None => simulate(&scenario, &options, &mut NullSink),
+    };
+    if args.json {
+        let value =
+            serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&redactor.json(value)).unwrap_or_default()
+        );
+    } else {
+        print!("{}", redactor.text(&render(&report, Style::detect())));
+        if !report.passed {
+            println!(
+                "\nreplay: actsim simulate {} --seed {}",
+                args.scenario, report.seed
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,228 @@
+//! `actsim test`: run scenario files as regression tests, show every expectation with its actual
+//! value, print the replay command of each failure, optionally write JUnit XML, and exit 1 on
+//! any failure.
+
+use std::path::{Path, PathBuf};
+
+use actsim_sim::{load_scenario, simulate, NullSink, SimReport};
+
+use crate::cli::TestArgs;
+use crate::diagnostics::CliError;
+use crate::sim_output::render_expectations;
+use crate::simulate_command::{redactor_for, run_options};
+use crate::style::Style;
+
+/// One scenario's outcome.
+enum Outcome {
+    Ran {
+        path: String,
+        report: Box<SimReport>,
+    },
+    Invalid {
+        path: String,
+        message: String,
+    },
+}
+
+/// Scenario files named by `paths`: files as given, folders searched for `*.toml`, sorted.
+fn collect(paths: &[String]) -> Result<Vec<PathBuf>, CliError> {
+    let mut files = Vec::new();
+    for p in paths {
+        let path = PathBuf::from(p);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(&path, &mut found).map_err(|source| CliError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            found.sort();
+            if found.is_empty() {
+                return Err(CliError::usage(
+                    format!("{p}: no *.toml scenario files in this folder"),
+                    None,
+                ));
+            }
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path);
+        } else {
+            return Err(CliError::usage(
+                format!("{p}: no such file or folder"),
+                Some("pass scenario files or folders that hold them"),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Run `actsim test`.
+pub fn execute(args: TestArgs) -> Result<i32, CliError> {
+    let files = collect(&args.paths)?;
+    let options = run_options(args.seed, &args.cpu_budget)?;
+    let style = Style::detect();
+    println!(
+        "{} · {} scenario{}",
+        style.bold("actsim test"),
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    );
+    let mut outcomes = Vec::new();
+    for file in &files {
+        let path = file.display().to_string();
+        match load_scenario(file) {
+            Err(e) => {
+                println!("\n{} {}", style.bold("▸"), style.cyan(&path));
+                eprintln!("{:?}", miette::Report::new(CliError::from(e.clone())));
+                println!("  {} invalid scenario: {}", style.red("✗"), e.headline());
+                outcomes.push(Outcome::Invalid {
+                    path,
+                    message: e.headline(),
+                });
+            }
+            Ok(scenario) => {
+                let report = simulate(&scenario, &options, &mut NullSink);
+                let redactor = redactor_for(&scenario);
+                println!(
+                    "\n{} {} — {} (seed {})",
+                    style.bold("▸"),
+                    style.cyan(&path),
+                    report.scenario,
+                    report.seed
+                );
+                if report.expectations.is_empty() {
+                    println!(
+                        "  {} no expectations: the scenario ran ({} logins)",
+                        style.yellow("!"),
+                        report.metrics.get("logins").copied().unwrap_or(0.0)
+                    );
+                }
+                print!("{}", redactor.text(&render_expectations(&report, style)));
+                if !report.passed {
+                    println!("    replay: actsim simulate {path} --seed {}", report.seed);
+                    println!("            actsim test {path} --seed {}", report.seed);
+                }
+                outcomes.push(Outcome::Ran {
+                    path,
+                    report: Box::new(report),
+                });
+            }
+        }
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for o in &outcomes {
+        match o {
+            Outcome::Ran { report, .. } => {
+                for e in &report.expectations {
+                    if e.passed {
+                        passed += 1;
+                    } else {
+                        failed += 1;
+                    }
+                }
+            }
+            Outcome::Invalid { .. } => failed += 1,
+        }
+    }
+    let scenarios_failed = outcomes
+        .iter()
+        .filter(|o| match o {
+            Outcome::Ran { report, .. } => !report.passed,
+            Outcome::Invalid { .. } => true,
+        })
+        .count();
+    println!(
+        "\nexpectations: {passed} passed, {failed} failed · scenarios: {} passed, {scenarios_failed} failed",
+        outcomes.len() - scenarios_failed
+    );
+    if let Some(junit) = &args.junit {
+        std::fs::write(junit, junit_xml(&outcomes)).map_err(|source| CliError::Read {
+            path: junit.clone(),
+            source,
+        })?;
+    }
+    Ok(if scenarios_failed > 0 { 1 } else { 0 })
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: a test suite per scenario, a test case per expectation.
+fn junit_xml(outcomes: &[Outcome]) -> String {
+    let mut suites = String::new();
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    for o in outcomes {
+        match o {
+            Outcome::Invalid { path, message } => {
+                tests += 1;
+                errors += 1;
+                suites.push_str(&format!(
+                    "  <testsuite name=\"{p}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"{p}\" name=\"scenario is valid\">\n      <error message=\"{m}\">{m}</error>\n    </testcase>\n  </testsuite>\n",
+                    p = xml_escape(path),
+                    m = xml_escape(message)
+                ));
+            }
+            Outcome::Ran { path, report } => {
+                let n = report.expectations.len().max(1);
+                let f = report.expectations.iter().filter(|e| !e.passed).count();
+                tests += n;
+                failures += f;
+                suites.push_str(&format!(
+                    "  <testsuite name=\"{}\" file=\"{}\" tests=\"{n}\" failures=\"{f}\" errors=\"0\">\n",
+                    xml_escape(&report.scenario),
+                    xml_escape(path)
+                ));
+                if report.expectations.is_empty() {
+                    suites.push_str(&format!(
+                        "    <testcase classname=\"{}\" name=\"runs\"/>\n",
+                        xml_escape(path)
+                    ));
+                }
+                for e in &report.expectations {
+                    let name = xml_escape(&e.expectation.text);
+                    if e.passed {
+                        suites.push_str(&format!(
+                            "    <testcase classname=\"{}\" name=\"{name}\"/>\n",
+                            xml_escape(path)
+                        ));
+                    } else {
+                        let detail = match (e.actual, &e.problem) {
+                            (_, Some(p)) => p.clone(),
+                            (Some(a), None) => format!("actual {a}"),
+                            (None, None) => "no value".into(),
+                        };
+                        let body = format!(
+                            "{} failed: {detail}. Replay: actsim simulate {path} --seed {}",
+                            e.expectation.text, report.seed
+                        );
+                        suites.push_str(&format!(
+                            "    <testcase classname=\"{}\" name=\"{name}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                            xml_escape(path),
+                            xml_escape(&detail),
+                            xml_escape(&body)
+                        ));
+                    }
+                }
+                suites.push_str("  </testsuite>\n");
+            }
+        }
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"actsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{suites}</testsuites>\n"
+    )
+}

@@ -1,0 +1,240 @@
+//! Counting what happens in a simulation, and the flat `name → number` map that expectations
+//! and reports read (names are documented in docs/scenario.md).
+
+use std::collections::BTreeMap;
+
+use actsim_js::{CacheOpKind, ErrorKind, ExecutionReport};
+
+/// Counters for one instance.
+#[derive(Debug, Default, Clone)]
+pub struct InstanceCounters {
+    /// Executions started.
+    pub executions: u64,
+    /// Cache reads that found a record.
+    pub cache_hits: u64,
+    /// Cache reads that found nothing.
+    pub cache_misses: u64,
+    /// Successful cache writes.
+    pub cache_sets: u64,
+    /// Failed cache writes and deletes.
+    pub cache_errors: u64,
+    /// Tokens issued for requests made from this instance.
+    pub tokens_issued: u64,
+}
+
+/// Everything counted during a run.
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    pub logins: u64,
+    pub logins_completed: u64,
+    pub logins_failed: u64,
+    pub logins_denied: u64,
+    pub logins_abandoned: u64,
+    pub logins_expired: u64,
+    pub logins_unfinished: u64,
+    pub executions: u64,
+    pub errors: u64,
+    pub errors_by_kind: BTreeMap<String, u64>,
+    pub redirects: u64,
+    pub continues: u64,
+    pub resumed_elsewhere: u64,
+    pub denies: u64,
+    pub cache_gets: u64,
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    pub cache_sets: u64,
+    pub cache_set_errors: u64,
+    pub cache_errors_by_code: BTreeMap<String, u64>,
+    pub cache_evictions: u64,
+    /// Cache hits and misses by handler (`onExecutePostLogin`, `onContinuePostLogin`, …).
+    pub cache_by_handler: BTreeMap<String, (u64, u64)>,
+    pub http: BTreeMap<String, u64>,
+    pub http_errors: u64,
+    pub instances_created: u64,
+    pub instances_recycled: u64,
+    pub instances_killed: u64,
+    pub cold_starts: u64,
+    pub latencies_ms: Vec<i64>,
+    pub per_instance: BTreeMap<u32, InstanceCounters>,
+}
+
+/// The metric name of an error kind (`cpu_budget_exceeded`, …).
+pub fn error_kind_name(kind: ErrorKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl Metrics {
+    /// Count an ended execution's cache operations and error.
+    pub fn count_execution(&mut self, instance: u32, report: &ExecutionReport) {
+        let inst = self.per_instance.entry(instance).or_default();
+        for op in &report.cache_ops {
+            match (op.op, op.result.as_str()) {
+                (CacheOpKind::Get, "hit") => {
+                    self.cache_gets += 1;
+                    self.cache_hits += 1;
+                    inst.cache_hits += 1;
+                    self.cache_by_handler
+                        .entry(report.handler.clone())
+                        .or_default()
+                        .0 += 1;
+                }
+                (CacheOpKind::Get, _) => {
+                    self.cache_gets += 1;
+                    self.cache_misses += 1;
+                    inst.cache_misses += 1;
+                    self.cache_by_handler
+                        .entry(report.handler.clone())
+                        .or_default()
+                        .1 += 1;
+                }
+                (CacheOpKind::Set, "success") => {
+                    self.cache_sets += 1;
+                    inst.cache_sets += 1;
+                }
+                (CacheOpKind::Delete, "success") => {}
+                (kind, code) => {
+                    if kind == CacheOpKind::Set {
+                        self.cache_set_errors += 1;
+                    }
+                    inst.cache_errors += 1;
+                    *self
+                        .cache_errors_by_code
+                        .entry(code.to_string())
+                        .or_default() += 1;
+                }
+            }
+        }
+        if let Some(error) = report.error() {
+            self.errors += 1;
+            *self
+                .errors_by_kind
+                .entry(error_kind_name(error.kind))
+                .or_default() += 1;
+        }
+    }
+
+    /// The value at percentile `p` (0–100) of completed logins' virtual latency.
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_ms.is_empty() {
+            return 0.0;
+        }
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_unstable();
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+        sorted[rank.min(sorted.len()) - 1] as f64
+    }
+
+    /// Every metric by name. `tokens` gives (client id, tokens issued) and the request count.
+    pub fn to_map(
+        &self,
+        tokens_by_client: &BTreeMap<String, u64>,
+        token_requests: u64,
+    ) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        let mut put = |k: &str, v: f64| {
+            m.insert(k.to_string(), v);
+        };
+        put("logins", self.logins as f64);
+        put("logins.completed", self.logins_completed as f64);
+        put("logins.failed", self.logins_failed as f64);
+        put("logins.denied", self.logins_denied as f64);
+        put("logins.abandoned", self.logins_abandoned as f64);
+        put("logins.expired", self.logins_expired as f64);
+        put("logins.unfinished", self.logins_unfinished as f64);
+        put("executions", self.executions as f64);
+        put("errors", self.errors as f64);
+        put("redirects", self.redirects as f64);
+        put("continues", self.continues as f64);
+        put("resumed_elsewhere", self.resumed_elsewhere as f64);
+        put("denies", self.denies as f64);
+        put("token_requests", token_requests as f64);
+        put(
+            "tokens_issued",
+            tokens_by_client.values().sum::<u64>() as f64,
+        );
+        put("cache.gets", self.cache_gets as f64);
+        put("cache.hits", self.cache_hits as f64);
+        put("cache.misses", self.cache_misses as f64);
+        put(
+            "cache.hit_ratio",
+            if self.cache_gets == 0 {
+                0.0
+            } else {
+                self.cache_hits as f64 / self.cache_gets as f64
+            },
+        );
+        put("cache.sets", self.cache_sets as f64);
+        put("cache.set_errors", self.cache_set_errors as f64);
+        put(
+            "cache.errors",
+            self.cache_errors_by_code.values().sum::<u64>() as f64,
+        );
+        put("cache.evictions", self.cache_evictions as f64);
+        put("http.errors", self.http_errors as f64);
+        put("instances.created", self.instances_created as f64);
+        put("instances.recycled", self.instances_recycled as f64);
+        put("instances.killed", self.instances_killed as f64);
+        put("instances.cold_starts", self.cold_starts as f64);
+        put("latency.p50_ms", self.percentile(50.0));
+        put("latency.p99_ms", self.percentile(99.0));
+        put(
+            "latency.max_ms",
+            self.latencies_ms.iter().copied().max().unwrap_or(0) as f64,
+        );
+        for kind in [
+            ErrorKind::Syntax,
+            ErrorKind::ModuleInit,
+            ErrorKind::MissingHandler,
+            ErrorKind::InvalidHandler,
+            ErrorKind::Thrown,
+            ErrorKind::UnhandledRejection,
+            ErrorKind::CpuBudgetExceeded,
+            ErrorKind::OutOfMemory,
+            ErrorKind::Aborted,
+        ] {
+            let name = error_kind_name(kind);
+            let v = self.errors_by_kind.get(&name).copied().unwrap_or(0);
+            m.insert(format!("errors.{name}"), v as f64);
+        }
+        for code in actsim_cache::CacheErrorCode::ALL {
+            let v = self
+                .cache_errors_by_code
+                .get(code.as_str())
+                .copied()
+                .unwrap_or(0);
+            m.insert(format!("cache.errors.{}", code.as_str()), v as f64);
+        }
+        for handler in [
+            "onExecutePostLogin",
+            "onContinuePostLogin",
+            "onExecuteCredentialsExchange",
+        ] {
+            let (hits, misses) = self
+                .cache_by_handler
+                .get(handler)
+                .copied()
+                .unwrap_or_default();
+            m.insert(format!("cache.hits.{handler}"), hits as f64);
+            m.insert(format!("cache.misses.{handler}"), misses as f64);
+        }
+        for (client, n) in tokens_by_client {
+            m.insert(format!("tokens_issued.{client}"), *n as f64);
+        }
+        for (key, n) in &self.http {
+            m.insert(format!("http.{key}"), *n as f64);
+        }
+        for (number, c) in &self.per_instance {
+            let p = format!("instance.{number}");
+            m.insert(format!("{p}.executions"), c.executions as f64);
+            m.insert(format!("{p}.cache.hits"), c.cache_hits as f64);
+            m.insert(format!("{p}.cache.misses"), c.cache_misses as f64);
+            m.insert(format!("{p}.cache.sets"), c.cache_sets as f64);
+            m.insert(format!("{p}.cache.errors"), c.cache_errors as f64);
+            m.insert(format!("{p}.tokens_issued"), c.tokens_issued as f64);
+        }
+        m
+    }
+}

@@ -1,0 +1,288 @@
+//! The simulated network: requests to the tenant's domain go to the mock tenant, requests that
+//! match a scenario-declared mock get its response, anything else is a network error naming the
+//! host and how to declare it. Every route has a modelled latency in virtual time.
+
+use actsim_js::{FetchRequest, FetchResponse, OpResult, SeededRng};
+use actsim_tenant::{HttpRequest, Tenant};
+
+use crate::scenario::MockSpec;
+use crate::values::Dist;
+
+/// What happened to one request.
+pub struct Routed {
+    /// What JavaScript gets back.
+    pub result: OpResult,
+    /// Virtual time until the answer arrives.
+    pub latency_ms: i64,
+    /// Where it went: `tenant`, `mock:<host>` or the unknown host.
+    pub upstream: String,
+    /// For a token request that issued a token: its number in the ledger (1-based).
+    pub token_issued: Option<usize>,
+}
+
+/// Routes requests for one simulation.
+pub struct Network {
+    tenant: Tenant,
+    tenant_domain: String,
+    tenant_latency: Dist,
+    mocks: Vec<MockSpec>,
+    mock_hits: Vec<u64>,
+    mock_latency: Dist,
+}
+
+/// Split `https://host[:port]/path?query` into host and path-and-query.
+pub fn split_url(url: &str) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Some((host, path))
+}
+
+impl Network {
+    /// A network with `tenant` at its domain and the declared mocks.
+    pub fn new(
+        tenant: Tenant,
+        tenant_latency: Dist,
+        mocks: Vec<MockSpec>,
+        mock_latency: Dist,
+    ) -> Network {
+        let tenant_domain = tenant.config().domain.to_ascii_lowercase();
+        let mock_hits = vec![0; mocks.len()];
+        Network {
+            tenant,
+            tenant_domain,
+            tenant_latency,
+            mocks,
+            mock_hits,
+            mock_latency,
+        }
+    }
+
+    /// The tenant (for its ledger).
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    /// Route `req` sent at `now_ms`.
+    pub fn route(&mut self, req: &FetchRequest, now_ms: i64, rng: &mut SeededRng) -> Routed {
+        let Some((host, path)) = split_url(&req.url) else {
+            return Routed {
+                result: OpResult::NetworkError(format!(
+                    "invalid URL '{}': use an absolute http(s) URL",
+                    req.url
+                )),
+                latency_ms: 0,
+                upstream: "invalid-url".into(),
+                token_issued: None,
+            };
+        };
+        if host == self.tenant_domain {
+            return self.send_to_tenant(req, path, now_ms, rng);
+        }
+        if let Some(index) = self
+            .mocks
+            .iter()
+            .position(|m| matches(m, &host, &path, req))
+        {
+            return self.answer_from_mock(index, rng);
+        }
+        Routed {
+            result: OpResult::NetworkError(format!(
+                "getaddrinfo ENOTFOUND {host}: no route to {host} in this simulation; declare it in the scenario: [[mocks]] host = \"{host}\" (see docs/scenario.md)"
+            )),
+            latency_ms: 0,
+            upstream: host,
+            token_issued: None,
+        }
+    }
+
+    fn send_to_tenant(
+        &mut self,
+        req: &FetchRequest,
+        path: String,
+        now_ms: i64,
+        rng: &mut SeededRng,
+    ) -> Routed {
+        let mut http = HttpRequest::new(req.method.clone(), path);
+        for (k, v) in &req.headers {
+            http = http.with_header(k.clone(), v.clone());
+        }
+        if let Some(body) = &req.body {
+            http = http.with_body(body.as_bytes().to_vec());
+        }
+        let before = self.tenant.issued_tokens().len();
+        let response = self.tenant.handle(&http, now_ms);
+        let token_issued = (self.tenant.issued_tokens().len() > before).then_some(before + 1);
+        let latency_ms = self.tenant_latency.sample(rng) + response.latency_ms as i64;
+        let result = if response.timeout {
+            OpResult::NetworkError(format!(
+                "the tenant did not answer within {latency_ms} ms (injected timeout)"
+            ))
+        } else {
+            OpResult::Fetch(FetchResponse {
+                status: response.status,
+                headers: response.headers.clone(),
+                body: String::from_utf8_lossy(&response.body).into_owned(),
+            })
+        };
+        Routed {
+            result,
+            latency_ms,
+            upstream: "tenant".into(),
+            token_issued,
+        }
+    }
+
+    fn answer_from_mock(&mut self, index: usize, rng: &mut SeededRng) -> Routed {
+        let mock = &self.mocks[index];
+        let hit = self.mock_hits[index];
+        self.mock_hits[index] += 1;
+        let latency_ms = mock
+            .latency
+            .as_ref()
+            .unwrap_or(&self.mock_latency)
+            .sample(rng);
+        let upstream = format!("mock:{}", mock.host);
+        if hit < u64::from(mock.fail_first) {
+            let result = match mock.fail_status {
+                Some(status) => OpResult::Fetch(FetchResponse {
+                    status,
+                    headers: vec![("content-type".into(), "application/json".into())],
+                    body: format!(
+                        "{{\"error\":\"injected failure {} of {}\"}}",
+                        hit + 1,
+                        mock.fail_first
+                    ),
+                }),
+                None => OpResult::NetworkError(format!(
+                    "connect ECONNREFUSED {} (injected failure {} of {})",
+                    mock.host,
+                    hit + 1,
+                    mock.fail_first
+                )),
+            };
+            return Routed {
+                result,
+                latency_ms,
+                upstream,
+                token_issued: None,
+            };
+        }
+        let answered = (hit - u64::from(mock.fail_first)) as usize;
+        let response = &mock.responses[answered.min(mock.responses.len() - 1)];
+        let mut headers = mock.response_headers.clone();
+        if !headers.iter().any(|(k, _)| k == "content-type") {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        Routed {
+            result: OpResult::Fetch(FetchResponse {
+                status: response.status,
+                headers,
+                body: response.body.clone(),
+            }),
+            latency_ms,
+            upstream,
+            token_issued: None,
+        }
+    }
+}
+
+fn matches(mock: &MockSpec, host: &str, path_and_query: &str, req: &FetchRequest) -> bool {
+    if mock.host != host {
+        return false;
+    }
+    if mock.method.as_deref().is_some_and(|m| m != req.method) {
+        return false;
+    }
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    if let Some(want) = &mock.path {
+        let ok = match want.strip_suffix('*') {
+            Some(prefix) => path.starts_with(prefix),
+            None => path == want,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let params: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    if !mock
+        .query
+        .iter()
+        .all(|(k, v)| params.iter().any(|(pk, pv)| pk == k && pv == v))
+    {
+        return false;
+    }
+    if !mock
+        .headers
+        .iter()
+        .all(|(k, v)| req.header(k) == Some(v.as_str()))
+    {
+        return false;
+    }
+    if let Some(needle) = &mock.body_contains {
+        if !req.body.as_deref().unwrap_or("").contains(needle.as_str()) {
+            return false;
+        }
+    }
+    true
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'+' {
+            out.push(b' ');
+        } else if b == b'%' && i + 2 < bytes.len() {
+            match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            }
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_query_values() {
+        assert_eq!(percent_decode("a%20b+c"), "a b c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

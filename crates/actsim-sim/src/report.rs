@@ -1,0 +1,126 @@
+//! The result of a simulation: metrics by name, each expectation with its actual value, a short
+//! timeline of highlights, and a line per instance.
+
+use std::collections::BTreeMap;
+
+use actsim_tenant::Tenant;
+use serde::Serialize;
+
+use crate::expect::ExpectationResult;
+use crate::metrics::Metrics;
+use crate::pool::SimInstance;
+use crate::scenario::Scenario;
+
+/// A notable moment, for the readable timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Highlight {
+    /// Virtual time.
+    pub t: i64,
+    /// What happened.
+    pub text: String,
+}
+
+/// One instance's life.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceSummary {
+    /// 1-based number.
+    pub number: u32,
+    /// When it came up.
+    pub created_at: i64,
+    /// When it went away, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<i64>,
+    /// Why it went away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    /// Executions it ran.
+    pub executions: u64,
+    /// Tokens issued for its requests.
+    pub tokens_issued: u64,
+    /// Cache hits.
+    pub cache_hits: u64,
+    /// Cache misses.
+    pub cache_misses: u64,
+}
+
+/// Everything a simulation found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file.
+    pub path: String,
+    /// The seed used.
+    pub seed: u64,
+    /// Virtual start.
+    pub start_ms: i64,
+    /// Virtual end of the traffic.
+    pub end_ms: i64,
+    /// Every metric by name.
+    pub metrics: BTreeMap<String, f64>,
+    /// The scenario's expectations, checked.
+    pub expectations: Vec<ExpectationResult>,
+    /// Notable moments.
+    pub highlights: Vec<Highlight>,
+    /// Instances.
+    pub instances: Vec<InstanceSummary>,
+    /// True when every expectation held.
+    pub passed: bool,
+}
+
+/// Assemble the report at the end of a run.
+pub fn build_report(
+    sc: &Scenario,
+    seed: u64,
+    metrics: &Metrics,
+    tenant: &Tenant,
+    instances: &[SimInstance],
+    highlights: Vec<Highlight>,
+    end_ms: i64,
+) -> SimReport {
+    let mut by_client: BTreeMap<String, u64> = sc
+        .tenant
+        .clients
+        .iter()
+        .map(|c| (c.client_id.clone(), 0))
+        .collect();
+    for t in tenant.issued_tokens() {
+        *by_client.entry(t.client_id.clone()).or_default() += 1;
+    }
+    let map = metrics.to_map(&by_client, tenant.token_requests());
+    let expectations: Vec<ExpectationResult> =
+        sc.expectations.iter().map(|(e, _)| e.check(&map)).collect();
+    let passed = expectations.iter().all(|r| r.passed);
+    let instances = instances
+        .iter()
+        .map(|i| {
+            let c = metrics
+                .per_instance
+                .get(&i.number)
+                .cloned()
+                .unwrap_or_default();
+            InstanceSummary {
+                number: i.number,
+                created_at: i.created_at,
+                ended_at: i.ended.map(|(t, _)| t),
+                end_reason: i.ended.map(|(_, r)| r.to_string()),
+                executions: c.executions,
+                tokens_issued: c.tokens_issued,
+                cache_hits: c.cache_hits,
+                cache_misses: c.cache_misses,
+            }
+        })
+        .collect();
+    SimReport {
+        scenario: sc.name.clone(),
+        path: sc.path.display().to_string(),
+        seed,
+        start_ms: sc.start_ms,
+        end_ms,
+        metrics: map,
+        expectations,
+        highlights,
+        instances,
+        passed,
+    }
+}

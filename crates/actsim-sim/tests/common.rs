@@ -1,0 +1,56 @@
+//! Shared helpers for the simulator's tests: load a scenario (optionally with a field replaced),
+//! run it with the trace captured, and read the trace back.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use actsim_sim::{
+    parse_scenario, simulate, JsonLinesSink, Redactor, RunOptions, Scenario, SimReport,
+};
+
+/// A file under tests/scenarios or the repository root.
+pub fn path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Load `relative` with each (from, to) text replacement applied.
+pub fn scenario_with(relative: &str, replace: &[(&str, &str)]) -> Scenario {
+    let p = path(relative);
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    for (from, to) in replace {
+        assert!(text.contains(from), "{from} not in {relative}");
+        text = text.replace(from, to);
+    }
+    parse_scenario(&p, &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run and capture the trace bytes.
+pub fn run(scenario: &Scenario, seed: Option<u64>) -> (SimReport, Vec<u8>) {
+    let mut sink = JsonLinesSink::new(Vec::new(), Redactor::default());
+    let report = simulate(
+        scenario,
+        &RunOptions {
+            seed,
+            ..RunOptions::default()
+        },
+        &mut sink,
+    );
+    (report, sink.into_inner())
+}
+
+/// The trace as JSON values.
+pub fn events(trace: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(trace)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// A metric's value.
+pub fn metric(report: &SimReport, name: &str) -> f64 {
+    *report
+        .metrics
+        .get(name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+}
