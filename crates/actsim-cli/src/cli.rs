@@ -78,6 +78,24 @@ Exit status: 0 when every expectation of every scenario holds, 1 when one fails 
 names it, with its actual value and the command that replays it), 2 when a scenario file is
 invalid.";
 
+/// The `--transport` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TransportArg {
+    /// Direct calls to the tenant's handler.
+    InProcess,
+    /// Real HTTP over loopback.
+    Http,
+}
+
+impl From<TransportArg> for actsim_sim::Transport {
+    fn from(t: TransportArg) -> Self {
+        match t {
+            TransportArg::InProcess => actsim_sim::Transport::InProcess,
+            TransportArg::Http => actsim_sim::Transport::Http,
+        }
+    }
+}
+
 /// Arguments of `actsim simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -95,6 +113,11 @@ pub struct SimulateArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// How requests reach the mock tenant: in-process (fast) or over real HTTP to a local
+    /// wiremock server (same results). Overrides the scenario's `[network] transport`.
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub transport: Option<TransportArg>,
 
     /// CPU time one execution may use before it is stopped (wall-clock guard).
     #[arg(long, default_value = "20s", value_name = "DURATION")]
@@ -115,6 +138,11 @@ pub struct TestArgs {
     /// Write a JUnit XML report (one test case per expectation).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+
+    /// How requests reach the mock tenant: in-process (fast) or over real HTTP to a local
+    /// wiremock server (same results). Overrides the scenario's `[network] transport`.
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub transport: Option<TransportArg>,
 
     /// CPU time one execution may use before it is stopped (wall-clock guard).
     #[arg(long, default_value = "20s", value_name = "DURATION")]

@@ -1,9 +1,11 @@
 //! `actsim simulate`: run one scenario, write the trace if asked, print the report.
 
+use std::io::Write;
 use std::path::Path;
 
 use actsim_sim::{
-    load_scenario, simulate, JsonLinesSink, NullSink, Redactor, RunOptions, Scenario,
+    load_scenario, simulate, JsonLinesSink, NullSink, Redactor, RunOptions, Scenario, SimReport,
+    TraceSink, Transport,
 };
 
 use crate::cli::SimulateArgs;
@@ -24,19 +26,38 @@ pub fn redactor_for(scenario: &Scenario) -> Redactor {
 }
 
 /// The simulation options from the CLI flags.
-pub fn run_options(seed: Option<u64>, cpu_budget: &str) -> Result<RunOptions, CliError> {
+pub fn run_options(
+    seed: Option<u64>,
+    cpu_budget: &str,
+    transport: Option<Transport>,
+) -> Result<RunOptions, CliError> {
     let cpu = parse_duration_ms(cpu_budget)
         .map_err(|e| CliError::usage(format!("--cpu-budget: {e}"), None))?;
     Ok(RunOptions {
         seed,
         cpu_budget: Some(std::time::Duration::from_millis(cpu.max(1) as u64)),
+        transport,
+    })
+}
+
+/// Run a simulation, turning a transport failure into a CLI error.
+pub fn run_simulation(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sink: &mut dyn TraceSink,
+) -> Result<SimReport, CliError> {
+    simulate(scenario, options, sink).map_err(|e| {
+        CliError::usage(
+            format!("the HTTP transport could not start its local server: {e}"),
+            Some("use --transport in-process, or free a loopback port"),
+        )
     })
 }
 
 /// Run `actsim simulate`; the exit status is 0 (expectations that fail are shown, not fatal).
 pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
     let scenario = load_scenario(Path::new(&args.scenario))?;
-    let options = run_options(args.seed, &args.cpu_budget)?;
+    let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let redactor = redactor_for(&scenario);
     let report = match &args.trace {
         Some(path) => {
@@ -45,20 +66,18 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
                 source,
             })?;
             let mut sink = JsonLinesSink::new(std::io::BufWriter::new(file), redactor.clone());
-            let report = simulate(&scenario, &options, &mut sink);
-            if let Some(e) = sink.error.take() {
+            let report = run_simulation(&scenario, &options, &mut sink)?;
+            let failed = sink.error.take();
+            let flushed = sink.into_inner().flush();
+            if let Some(e) = failed.or(flushed.err()) {
                 return Err(CliError::usage(
                     format!("--trace {path}: writing failed: {e}"),
                     None,
                 ));
             }
-            use std::io::Write;
-            sink.into_inner().flush().map_err(|e| {
-                CliError::usage(format!("--trace {path}: writing failed: {e}"), None)
-            })?;
             report
         }
-        None => simulate(&scenario, &options, &mut NullSink),
+        None => run_simulation(&scenario, &options, &mut NullSink)?,
     };
     if args.json {
         let value =

@@ -4,12 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use actsim_sim::{load_scenario, simulate, NullSink, SimReport};
+use actsim_sim::{load_scenario, NullSink, SimReport};
 
 use crate::cli::TestArgs;
 use crate::diagnostics::CliError;
 use crate::sim_output::render_expectations;
-use crate::simulate_command::{redactor_for, run_options};
+use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
 
 /// One scenario's outcome.
@@ -70,7 +70,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Run `actsim test`.
 pub fn execute(args: TestArgs) -> Result<i32, CliError> {
     let files = collect(&args.paths)?;
-    let options = run_options(args.seed, &args.cpu_budget)?;
+    let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let style = Style::detect();
     println!(
         "{} · {} scenario{}",
@@ -92,7 +92,7 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                 });
             }
             Ok(scenario) => {
-                let report = simulate(&scenario, &options, &mut NullSink);
+                let report = run_simulation(&scenario, &options, &mut NullSink)?;
                 let redactor = redactor_for(&scenario);
                 println!(
                     "\n{} {} — {} (seed {})",

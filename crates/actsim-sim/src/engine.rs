@@ -16,7 +16,7 @@ use actsim_tenant::Tenant;
 use serde_json::Value;
 
 use crate::metrics::{error_kind_name, Metrics};
-use crate::network::Network;
+use crate::network::{Network, Transport};
 use crate::pool::{Placer, SimInstance};
 use crate::report::{build_report, Highlight, SimReport};
 use crate::scenario::{Arrivals, CacheMode, Scenario};
@@ -37,13 +37,20 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// CPU budget per execution (wall-clock guard against endless loops); default 20 s.
     pub cpu_budget: Option<Duration>,
+    /// Overrides the scenario's transport to the tenant.
+    pub transport: Option<Transport>,
 }
 
 /// Run `scenario`, sending trace events to `sink`, and report metrics and expectations.
-pub fn simulate(scenario: &Scenario, options: &RunOptions, sink: &mut dyn TraceSink) -> SimReport {
-    let mut sim = Sim::new(scenario, options, sink);
+/// Fails only when the HTTP transport cannot start its local server.
+pub fn simulate(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sink: &mut dyn TraceSink,
+) -> std::io::Result<SimReport> {
+    let mut sim = Sim::new(scenario, options, sink)?;
     sim.run();
-    sim.finish()
+    Ok(sim.finish())
 }
 
 /// The seed of stream `stream`, derived from the run's seed.
@@ -136,7 +143,11 @@ struct Sim<'a, 'b> {
 }
 
 impl<'a, 'b> Sim<'a, 'b> {
-    fn new(sc: &'a Scenario, options: &RunOptions, sink: &'b mut dyn TraceSink) -> Self {
+    fn new(
+        sc: &'a Scenario,
+        options: &RunOptions,
+        sink: &'b mut dyn TraceSink,
+    ) -> std::io::Result<Self> {
         let seed = options.seed.unwrap_or(sc.seed);
         let users: Vec<Value> = (0..sc.traffic.users)
             .map(|i| user_for(&sc.traffic.event, i))
@@ -155,18 +166,21 @@ impl<'a, 'b> Sim<'a, 'b> {
         let tenant = Tenant::new(tenant_config)
             .or_else(|_| Tenant::new(sc.tenant.clone()))
             .expect("the scenario's tenant was validated");
+        let transport = options.transport.unwrap_or(sc.transport);
         let network = Network::new(
             tenant,
+            transport,
+            sc.start_ms,
             sc.tenant_latency.clone(),
             sc.mocks.clone(),
             sc.mock_latency.clone(),
-        );
+        )?;
         let shared_cache = (sc.cache_mode == CacheMode::Shared).then(|| {
             std::rc::Rc::new(std::cell::RefCell::new(CacheStore::new(
                 sc.cache_limits.clone(),
             )))
         });
-        Sim {
+        Ok(Sim {
             sc,
             seed,
             cpu_budget: options.cpu_budget.unwrap_or(Duration::from_secs(20)),
@@ -192,7 +206,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
             users,
-        }
+        })
     }
 
     fn now(&self) -> i64 {
@@ -252,7 +266,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             self.sc,
             self.seed,
             &self.metrics,
-            self.network.tenant(),
+            self.network.ledger_summary(),
             &self.instances,
             self.highlights,
             self.end_ms,

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod expect;
+pub mod http_transport;
 pub mod inputs;
 pub mod metrics;
 pub mod network;
@@ -21,6 +22,7 @@ pub mod values;
 
 pub use engine::{simulate, RunOptions};
 pub use expect::{Expectation, ExpectationResult};
+pub use network::Transport;
 pub use redact::Redactor;
 pub use report::SimReport;
 pub use scenario::{load_scenario, parse_scenario, Scenario, ScenarioError};

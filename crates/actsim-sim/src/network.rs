@@ -2,8 +2,12 @@
 //! match a scenario-declared mock get its response, anything else is a network error naming the
 //! host and how to declare it. Every route has a modelled latency in virtual time.
 
+use std::collections::BTreeMap;
+
 use actsim_js::{FetchRequest, FetchResponse, OpResult, SeededRng};
-use actsim_tenant::{HttpRequest, Tenant};
+use actsim_tenant::{HttpRequest, HttpResponse, Tenant};
+
+use crate::http_transport::HttpTenant;
 
 use crate::scenario::MockSpec;
 use crate::values::Dist;
@@ -20,9 +24,42 @@ pub struct Routed {
     pub token_issued: Option<usize>,
 }
 
+/// How requests reach the tenant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// Direct calls to the tenant's handler (fast; the default).
+    #[default]
+    InProcess,
+    /// Real HTTP to the tenant served by wiremock on 127.0.0.1 (same results, slower).
+    Http,
+}
+
+/// The tenant behind one of the transports.
+enum Backend {
+    InProcess(Box<Tenant>),
+    Http(Box<HttpTenant>),
+}
+
+impl Backend {
+    fn handle(&mut self, req: &HttpRequest, now_ms: i64) -> HttpResponse {
+        match self {
+            Backend::InProcess(t) => t.handle(req, now_ms),
+            Backend::Http(h) => h.handle(req, now_ms),
+        }
+    }
+
+    fn with_tenant<R>(&self, f: impl FnOnce(&Tenant) -> R) -> R {
+        match self {
+            Backend::InProcess(t) => f(t),
+            Backend::Http(h) => h.with_tenant(f),
+        }
+    }
+}
+
 /// Routes requests for one simulation.
 pub struct Network {
-    tenant: Tenant,
+    tenant: Backend,
     tenant_domain: String,
     tenant_latency: Dist,
     mocks: Vec<MockSpec>,
@@ -53,28 +90,53 @@ pub fn split_url(url: &str) -> Option<(String, String)> {
 }
 
 impl Network {
-    /// A network with `tenant` at its domain and the declared mocks.
+    /// A network with `tenant` at its domain, reached through `transport`, and the declared
+    /// mocks. Fails only when the HTTP transport cannot start its server.
     pub fn new(
-        tenant: Tenant,
+        mut tenant: Tenant,
+        transport: Transport,
+        start_ms: i64,
         tenant_latency: Dist,
         mocks: Vec<MockSpec>,
         mock_latency: Dist,
-    ) -> Network {
+    ) -> std::io::Result<Network> {
         let tenant_domain = tenant.config().domain.to_ascii_lowercase();
         let mock_hits = vec![0; mocks.len()];
-        Network {
+        if tenant.start_ms().is_none() {
+            tenant.set_start_ms(start_ms);
+        }
+        let tenant = match transport {
+            Transport::InProcess => Backend::InProcess(Box::new(tenant)),
+            Transport::Http => Backend::Http(Box::new(HttpTenant::start(tenant, start_ms)?)),
+        };
+        Ok(Network {
             tenant,
             tenant_domain,
             tenant_latency,
             mocks,
             mock_hits,
             mock_latency,
-        }
+        })
     }
 
-    /// The tenant (for its ledger).
-    pub fn tenant(&self) -> &Tenant {
-        &self.tenant
+    /// Tokens issued per client (every configured client listed) and all token requests.
+    pub fn ledger_summary(&self) -> (BTreeMap<String, u64>, u64) {
+        self.tenant.with_tenant(|t| {
+            let mut by_client: BTreeMap<String, u64> = t
+                .config()
+                .clients
+                .iter()
+                .map(|c| (c.client_id.clone(), 0))
+                .collect();
+            for token in t.issued_tokens() {
+                *by_client.entry(token.client_id.clone()).or_default() += 1;
+            }
+            (by_client, t.token_requests())
+        })
+    }
+
+    fn issued_count(&self) -> usize {
+        self.tenant.with_tenant(|t| t.issued_tokens().len())
     }
 
     /// Route `req` sent at `now_ms`.
@@ -124,9 +186,9 @@ impl Network {
         if let Some(body) = &req.body {
             http = http.with_body(body.as_bytes().to_vec());
         }
-        let before = self.tenant.issued_tokens().len();
+        let before = self.issued_count();
         let response = self.tenant.handle(&http, now_ms);
-        let token_issued = (self.tenant.issued_tokens().len() > before).then_some(before + 1);
+        let token_issued = (self.issued_count() > before).then_some(before + 1);
         let latency_ms = self.tenant_latency.sample(rng) + response.latency_ms as i64;
         let result = if response.timeout {
             OpResult::NetworkError(format!(

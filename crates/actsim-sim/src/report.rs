@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use actsim_tenant::Tenant;
 use serde::Serialize;
 
 use crate::expect::ExpectationResult;
@@ -73,21 +72,13 @@ pub fn build_report(
     sc: &Scenario,
     seed: u64,
     metrics: &Metrics,
-    tenant: &Tenant,
+    ledger: (BTreeMap<String, u64>, u64),
     instances: &[SimInstance],
     highlights: Vec<Highlight>,
     end_ms: i64,
 ) -> SimReport {
-    let mut by_client: BTreeMap<String, u64> = sc
-        .tenant
-        .clients
-        .iter()
-        .map(|c| (c.client_id.clone(), 0))
-        .collect();
-    for t in tenant.issued_tokens() {
-        *by_client.entry(t.client_id.clone()).or_default() += 1;
-    }
-    let map = metrics.to_map(&by_client, tenant.token_requests());
+    let (by_client, token_requests) = ledger;
+    let map = metrics.to_map(&by_client, token_requests);
     let expectations: Vec<ExpectationResult> =
         sc.expectations.iter().map(|(e, _)| e.check(&map)).collect();
     let passed = expectations.iter().all(|r| r.passed);

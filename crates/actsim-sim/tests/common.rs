@@ -25,18 +25,22 @@ pub fn scenario_with(relative: &str, replace: &[(&str, &str)]) -> Scenario {
     parse_scenario(&p, &text).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Run and capture the trace bytes.
-pub fn run(scenario: &Scenario, seed: Option<u64>) -> (SimReport, Vec<u8>) {
+/// Run with `options` and capture the trace bytes.
+pub fn run_with(scenario: &Scenario, options: &RunOptions) -> (SimReport, Vec<u8>) {
     let mut sink = JsonLinesSink::new(Vec::new(), Redactor::default());
-    let report = simulate(
+    let report = simulate(scenario, options, &mut sink).unwrap();
+    (report, sink.into_inner())
+}
+
+/// Run (optionally with another seed) and capture the trace bytes.
+pub fn run(scenario: &Scenario, seed: Option<u64>) -> (SimReport, Vec<u8>) {
+    run_with(
         scenario,
         &RunOptions {
             seed,
             ..RunOptions::default()
         },
-        &mut sink,
-    );
-    (report, sink.into_inner())
+    )
 }
 
 /// The trace as JSON values.

@@ -67,6 +67,8 @@ pub struct Scenario {
     pub tenant_latency: Dist,
     /// Default latency of mock requests.
     pub mock_latency: Dist,
+    /// How requests reach the tenant.
+    pub transport: crate::network::Transport,
 }
 
 /// One action bound to the trigger.
@@ -326,6 +328,7 @@ impl Compiler<'_> {
                 "50ms",
             )?,
             mock_latency: self.dist("network.mock_latency", &raw.network.mock_latency, "50ms")?,
+            transport: raw.network.transport,
         })
     }
 

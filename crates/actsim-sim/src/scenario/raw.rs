@@ -233,6 +233,8 @@ pub struct RawMockResponse {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
+    #[serde(default)]
+    pub transport: crate::network::Transport,
     pub tenant_latency: Option<Spanned<String>>,
     pub mock_latency: Option<Spanned<String>>,
 }
