@@ -87,8 +87,10 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
     }
     let server = runtime.block_on(async {
         let server = TenantServer::start_on(listener, responder).await;
+        // Handlers are installed before the banner says Ctrl-C works, so no early signal is lost.
+        let stop = StopSignals::install();
         print_banner(&config, &server.base_url(), &clock);
-        wait_for_stop_signal().await;
+        stop.wait().await;
         server
     });
     let (requests, issued) = {
@@ -321,26 +323,56 @@ fn print_banner(config: &TenantConfig, base: &str, clock: &Clock) {
     let _ = out.flush();
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn wait_for_stop_signal() {
+/// SIGINT and, on Unix, SIGTERM handlers, installed as soon as this is created.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Install the handlers now (the default action of SIGINT no longer kills the process).
+    fn install() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on the first SIGINT or SIGTERM.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let StopSignals {
+                interrupt,
+                terminate,
+            } = self;
+            let on = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = on(interrupt) => {}
+                _ = on(terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

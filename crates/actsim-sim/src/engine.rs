@@ -476,7 +476,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         let now = self.now();
         let t = &self.sc.traffic;
         let limit_reached = t.max_logins.is_some_and(|m| self.next_login >= m);
-        if now > self.end_ms || limit_reached {
+        if now >= self.end_ms || limit_reached {
             return;
         }
         let batch = if t.arrivals == Arrivals::Bursts {
@@ -497,7 +497,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             }
             Arrivals::Bursts => now + t.burst_every_ms,
         };
-        if next <= self.end_ms {
+        if next < self.end_ms {
             self.schedule(next, Event::Arrival);
         }
     }
