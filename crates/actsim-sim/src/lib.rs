@@ -19,6 +19,7 @@ pub mod report;
 pub mod scenario;
 pub mod trace;
 pub mod values;
+pub mod warnings;
 
 pub use engine::{simulate, RunOptions};
 pub use expect::{Expectation, ExpectationResult};
@@ -26,4 +27,5 @@ pub use network::Transport;
 pub use redact::Redactor;
 pub use report::SimReport;
 pub use scenario::{load_scenario, parse_scenario, Scenario, ScenarioError};
-pub use trace::{JsonLinesSink, NullSink, TraceEvent, TraceSink};
+pub use trace::{CollectingSink, JsonLinesSink, NullSink, TeeSink, TraceEvent, TraceSink};
+pub use warnings::{Warning, WarningKind, WarningSummary};

@@ -63,6 +63,8 @@ pub struct SimReport {
     pub highlights: Vec<Highlight>,
     /// Instances.
     pub instances: Vec<InstanceSummary>,
+    /// Caveat warnings by kind, with the first occurrence of each.
+    pub warnings: Vec<crate::warnings::WarningSummary>,
     /// True when every expectation held.
     pub passed: bool,
 }
@@ -112,6 +114,7 @@ pub fn build_report(
         expectations,
         highlights,
         instances,
+        warnings: Vec::new(),
         passed,
     }
 }

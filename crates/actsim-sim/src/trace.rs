@@ -108,6 +108,17 @@ pub enum TraceEvent {
         result: &'static str,
         latency_ms: i64,
     },
+    /// A caveat warning with its one-line fix.
+    Warning {
+        t: i64,
+        kind: crate::warnings::WarningKind,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        login: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instance: Option<u32>,
+        message: String,
+        fix: String,
+    },
     /// The simulation ends.
     End { t: i64 },
 }
@@ -123,6 +134,34 @@ pub struct NullSink;
 
 impl TraceSink for NullSink {
     fn emit(&mut self, _event: &TraceEvent) {}
+}
+
+/// Keeps every event in memory (for reports that draw the timeline).
+#[derive(Default)]
+pub struct CollectingSink {
+    /// The events, in order.
+    pub events: Vec<TraceEvent>,
+}
+
+impl TraceSink for CollectingSink {
+    fn emit(&mut self, event: &TraceEvent) {
+        self.events.push(event.clone());
+    }
+}
+
+/// Passes each event to two sinks.
+pub struct TeeSink<'a> {
+    /// The first sink.
+    pub a: &'a mut dyn TraceSink,
+    /// The second sink.
+    pub b: &'a mut dyn TraceSink,
+}
+
+impl TraceSink for TeeSink<'_> {
+    fn emit(&mut self, event: &TraceEvent) {
+        self.a.emit(event);
+        self.b.emit(event);
+    }
 }
 
 /// Writes JSON Lines with secret values redacted. Write errors are remembered, not panicked on.
