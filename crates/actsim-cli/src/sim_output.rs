@@ -9,7 +9,8 @@ use crate::input::duration::format_duration_ms;
 use crate::input::instant::format_instant_ms;
 use crate::style::Style;
 
-fn num(v: f64) -> String {
+/// A number for people: integers grouped by thousands (`1,234`), fractions with 3 decimals.
+pub(crate) fn num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         let n = v as i64;
         let s = n.abs().to_string();
@@ -209,6 +210,19 @@ pub fn render(report: &SimReport, style: Style) -> String {
             num(i.cache_hits as f64),
             num(i.cache_misses as f64)
         );
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n{}", style.bold("warnings"));
+        for w in &report.warnings {
+            let _ = writeln!(
+                out,
+                "  {} ×{}  {}\n      fix: {}",
+                style.yellow(&format!("⚠ {}", w.kind.as_str())),
+                num(w.count as f64),
+                w.first.message,
+                w.first.fix
+            );
+        }
     }
     if !report.expectations.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("expectations"));

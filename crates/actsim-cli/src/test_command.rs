@@ -109,6 +109,16 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                     );
                 }
                 print!("{}", redactor.text(&render_expectations(&report, style)));
+                for w in &report.warnings {
+                    let line = format!(
+                        "  ⚠ {} ×{}: {} (fix: {})",
+                        w.kind.as_str(),
+                        w.count,
+                        w.first.message,
+                        w.first.fix
+                    );
+                    println!("{}", style.yellow(&redactor.text(&line)));
+                }
                 if !report.passed {
                     println!("    replay: actsim simulate {path} --seed {}", report.seed);
                     println!("            actsim test {path} --seed {}", report.seed);

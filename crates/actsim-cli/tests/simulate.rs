@@ -168,7 +168,7 @@ fn test_runs_every_bundled_scenario_in_a_folder() {
         .find(|l| l.starts_with("expectations:"))
         .expect("a summary line");
     assert!(
-        summary.ends_with("failed · scenarios: 4 passed, 0 failed"),
+        summary.ends_with("failed · scenarios: 5 passed, 0 failed"),
         "{summary}"
     );
     assert!(!text.contains('✗'), "{text}");

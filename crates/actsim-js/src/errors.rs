@@ -57,7 +57,7 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
 pub(crate) fn user_frames(stack: &str) -> String {
     stack
         .lines()
-        .filter(|line| !line.contains("actsim:prelude.js"))
+        .filter(|line| !line.contains("actsim:prelude"))
         .map(|line| format!("{line}\n"))
         .collect()
 }

@@ -5,8 +5,7 @@
 use actsim_cache::{CacheErrorCode, SetOptions};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use rquickjs::context::EvalOptions;
+use hmac::{Hmac, KeyInit, Mac};
 use rquickjs::{Array, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
@@ -27,6 +26,8 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, state: &HostStateRef) -> JsResult<Objec
     operations(ctx, &host, state)?;
     encoding(ctx, &host)?;
     loading(ctx, &host, state)?;
+    crate::natives::build(ctx, &host, state)?;
+    crate::modules::build(ctx, &host, state)?;
     Ok(host)
 }
 
@@ -100,6 +101,18 @@ fn console_and_commands<'js>(
         },
     )?;
     let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "unreadFailedSet",
+        move |id: f64, key: String, code: String| {
+            let mut st = s.borrow_mut();
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                exec.report.unread_failed_sets.push((key, code));
+            }
+        },
+    )?;
+    let s = state.clone();
     set_fn(ctx, host, "secretMissing", move |id: f64, name: String| {
         let mut st = s.borrow_mut();
         if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
@@ -154,6 +167,18 @@ fn error_object<'js>(ctx: &Ctx<'js>, code: CacheErrorCode) -> JsResult<Object<'j
     Ok(result)
 }
 
+/// The `exp` claim of `value` when it is a JWT (three base64url parts with a JSON payload).
+fn jwt_exp(value: &str) -> Option<i64> {
+    let mut parts = value.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_i64()
+}
+
 fn number_option(v: Value<'_>) -> Option<f64> {
     if v.is_undefined() || v.is_null() {
         None
@@ -186,6 +211,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 expires_at: found.as_ref().map(|r| r.expires_at),
                 value_bytes: None,
                 ttl: None,
+                expires_at_option: None,
+                jwt_exp: None,
             });
             match found {
                 Some(r) => Ok(record_object(&ctx, &r.value, r.expires_at)?.into_value()),
@@ -235,6 +262,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 expires_at: outcome.as_ref().ok().map(|r| r.expires_at),
                 value_bytes: Some(value.len()),
                 ttl: opts.ttl,
+                expires_at_option: opts.expires_at,
+                jwt_exp: jwt_exp(&value),
             });
             match outcome {
                 Ok(record) => {
@@ -282,6 +311,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 expires_at: None,
                 value_bytes: None,
                 ttl: None,
+                expires_at_option: None,
+                jwt_exp: None,
             });
             match outcome {
                 Ok(()) => {
@@ -388,7 +419,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         host,
         "hmacSha256",
         |ctx: Ctx<'js>, key: String, data: String| -> JsResult<String> {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes())
+            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
                 .map_err(|_| Exception::throw_type(&ctx, "invalid HMAC key"))?;
             mac.update(data.as_bytes());
             Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
@@ -403,10 +434,23 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
         host,
         "compileCjs",
         |ctx: Ctx<'js>, source: String, filename: String| -> JsResult<Function<'js>> {
-            let mut options = EvalOptions::default();
-            options.strict = false;
-            options.filename = Some(filename);
-            ctx.eval_with_options(wrap_commonjs(&source), options)
+            crate::bytecode::eval_function(&ctx, wrap_commonjs(&source), &filename)
+        },
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "compileWrapped",
+        |ctx: Ctx<'js>,
+         source: String,
+         filename: String,
+         params: String|
+         -> JsResult<Function<'js>> {
+            crate::bytecode::eval_function(
+                &ctx,
+                format!("(function ({params}) {{ {source}\n}})"),
+                &filename,
+            )
         },
     )?;
     let s = state.clone();

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime, Value};
 
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
@@ -21,11 +21,102 @@ use crate::source::ActionSource;
 use crate::state::{CpuDeadline, HostState, HostStateRef, PendingRejection, SharedCache};
 use crate::{host, HostError};
 
-const PRELUDE: &str = include_str!("js/prelude.js");
+/// The Node.js version actsim emulates (`process.version`): production's Node 22 runtime.
+pub const NODE_VERSION: &str = "v22.12.0";
+
+/// The prelude scripts, run in this order once per instance (file name, source).
+const PRELUDE: [(&str, &str); 8] = [
+    ("actsim:prelude.js", include_str!("js/prelude.js")),
+    (
+        "actsim:prelude/encoding.js",
+        include_str!("js/prelude/encoding.js"),
+    ),
+    ("actsim:prelude/url.js", include_str!("js/prelude/url.js")),
+    (
+        "actsim:prelude/fetch.js",
+        include_str!("js/prelude/fetch.js"),
+    ),
+    (
+        "actsim:prelude/crypto.js",
+        include_str!("js/prelude/crypto.js"),
+    ),
+    (
+        "actsim:prelude/process.js",
+        include_str!("js/prelude/process.js"),
+    ),
+    (
+        "actsim:prelude/modules.js",
+        include_str!("js/prelude/modules.js"),
+    ),
+    (
+        "actsim:prelude/lockdown.js",
+        include_str!("js/prelude/lockdown.js"),
+    ),
+];
 const BUILTINS: [(&str, &str); 2] = [
     ("auth0", include_str!("js/auth0.js")),
     ("jwt-decode", include_str!("js/jwt-decode.js")),
 ];
+/// Node built-in modules actsim emulates, compiled when first required.
+const NODE_MODULES: [(&str, &str); 16] = [
+    ("assert", include_str!("js/node/assert.js")),
+    (
+        "assert/strict",
+        "module.exports = require('assert').strict;",
+    ),
+    ("buffer", include_str!("js/node/buffer.js")),
+    ("crypto", include_str!("js/node/crypto.js")),
+    ("events", include_str!("js/node/events.js")),
+    ("path", include_str!("js/node/path.js")),
+    ("path/posix", "module.exports = require('path');"),
+    (
+        "perf_hooks",
+        "module.exports = { performance: globalThis.performance };",
+    ),
+    ("process", "module.exports = internal.process;"),
+    ("querystring", include_str!("js/node/querystring.js")),
+    ("string_decoder", include_str!("js/node/string_decoder.js")),
+    ("timers", include_str!("js/node/timers.js")),
+    (
+        "timers/promises",
+        "module.exports = require('timers').promises;",
+    ),
+    ("url", include_str!("js/node/url.js")),
+    ("util", include_str!("js/node/util.js")),
+    ("util/types", "module.exports = require('util').types;"),
+];
+
+/// Allocation volume between cycle collections. QuickJS's default (256 KiB) makes every
+/// execution pay for scanning the prelude's objects; 8 MiB keeps collection rare without
+/// holding on to much garbage (reference counting frees most objects at once anyway).
+const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
+
+/// The prelude compiled to QuickJS bytecode, once per process: parsing it for every instance
+/// would cost milliseconds, and the simulator creates thousands of instances.
+fn prelude_bytecode() -> Result<&'static [Vec<u8>], String> {
+    static BYTECODE: std::sync::OnceLock<Result<Vec<Vec<u8>>, String>> = std::sync::OnceLock::new();
+    BYTECODE
+        .get_or_init(|| {
+            let runtime = Runtime::new().map_err(|e| e.to_string())?;
+            let context = Context::full(&runtime).map_err(|e| e.to_string())?;
+            context.with(|ctx| {
+                PRELUDE
+                    .iter()
+                    .map(|(filename, source)| {
+                        Module::declare(ctx.clone(), *filename, *source)
+                            .and_then(|m| m.write(rquickjs::module::WriteOptions::default()))
+                            .map_err(|e| {
+                                let caught = ctx.catch();
+                                format!("{filename}: {e}: {}", describe_value(&caught).message)
+                            })
+                    })
+                    .collect()
+            })
+        })
+        .as_ref()
+        .map(|v| v.as_slice())
+        .map_err(Clone::clone)
+}
 
 /// Limits and seeds for one instance.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,7 +184,9 @@ impl Instance {
         let runtime = Runtime::new().map_err(|e| HostError::Engine(e.to_string()))?;
         runtime.set_memory_limit(config.memory_limit_bytes);
         runtime.set_max_stack_size(config.max_stack_bytes);
+        runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
         let context = Context::full(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
+        let modules = crate::modules::ModuleSystem::new(&action, &action.modules);
         let state: HostStateRef = Rc::new(RefCell::new(HostState {
             started_at_ms: clock.now_ms(),
             rng: SeededRng::new(config.seed),
@@ -111,7 +204,16 @@ impl Instance {
             rejections: Vec::new(),
             orphan_console: Vec::new(),
             out_of_memory: false,
+            modules,
         }));
+        runtime.set_loader(
+            crate::modules::EsmLoader {
+                state: state.clone(),
+            },
+            crate::modules::EsmLoader {
+                state: state.clone(),
+            },
+        );
         let deadline = CpuDeadline::default();
         let d = deadline.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || d.expired())));
@@ -128,20 +230,46 @@ impl Instance {
                 for (name, source) in BUILTINS {
                     builtins.set(name, source)?;
                 }
-                ctx.globals().set("__host", host_obj)?;
-                ctx.globals().set("__actsim_builtins", builtins)?;
-                let mut options = rquickjs::context::EvalOptions::default();
-                options.strict = false;
-                options.filename = Some("actsim:prelude.js".to_string());
-                ctx.eval_with_options::<(), _>(PRELUDE, options)
-                    .map_err(|e| {
+                let node_sources = Object::new(ctx.clone())?;
+                for (name, source) in NODE_MODULES {
+                    node_sources.set(name, source)?;
+                }
+                let internal = Object::new(ctx.clone())?;
+                internal.set("NODE_VERSION", NODE_VERSION)?;
+                internal.set("ACTSIM_VERSION", env!("CARGO_PKG_VERSION"))?;
+                let globals = ctx.globals();
+                globals.set("__host", host_obj)?;
+                globals.set("__actsim_builtins", builtins)?;
+                globals.set("__actsim_node_sources", node_sources)?;
+                globals.set("__actsim_internal", internal)?;
+                let bytecode = prelude_bytecode().map_err(|message| {
+                    HostErrorCarrier::set(&ctx, message);
+                    rquickjs::Error::Unknown
+                })?;
+                for ((filename, _), code) in PRELUDE.iter().zip(bytecode) {
+                    // SAFETY: the bytes were written by `Module::write` of this build's engine
+                    // and live for the whole process (JS_READ_OBJ_ROM_DATA may point into them).
+                    let run = unsafe { Module::load(ctx.clone(), code) }
+                        .and_then(|m| m.eval())
+                        .and_then(|(_, done)| done.finish::<()>());
+                    run.map_err(|e| {
                         let caught = ctx.catch();
                         HostErrorCarrier::set(
                             &ctx,
-                            format!("{e}: {}", describe_value(&caught).message),
+                            format!("{filename}: {e}: {}", describe_value(&caught).message),
                         );
                         e
-                    })
+                    })?;
+                }
+                for name in [
+                    "__host",
+                    "__actsim_builtins",
+                    "__actsim_node_sources",
+                    "__actsim_internal",
+                ] {
+                    globals.remove(name)?;
+                }
+                Ok(())
             })
             .map_err(|e| HostError::Prelude(e.to_string()))?;
         Ok(Instance {

@@ -10,10 +10,13 @@
 //! This crate is the only one that knows rquickjs; it performs no I/O and reads no clock except
 //! to stop runaway code at its CPU budget.
 
+mod bytecode;
 mod clock;
 mod errors;
 mod host;
 mod instance;
+mod modules;
+mod natives;
 mod ops;
 mod report;
 mod rng;
@@ -21,14 +24,14 @@ mod source;
 mod state;
 
 pub use clock::Clock;
-pub use instance::{ExecutionSpec, Instance, InstanceConfig};
+pub use instance::{ExecutionSpec, Instance, InstanceConfig, NODE_VERSION};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{
     ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,
     Phase, Redirect, SourceLocation, Trigger,
 };
 pub use rng::SeededRng;
-pub use source::{ActionSource, ModuleForm};
+pub use source::{ActionSource, ActionsModule, ModuleForm};
 pub use state::SharedCache;
 
 /// Failures of the host itself (not of the action's code, which end up in reports).

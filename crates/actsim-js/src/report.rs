@@ -113,6 +113,12 @@ pub struct CacheOp {
     /// For a set: the `ttl` option as passed, if any (a number; NaN for a non-number).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl: Option<f64>,
+    /// For a set: the `expires_at` option as passed, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at_option: Option<f64>,
+    /// For a set of a JWT: the token's `exp` claim (seconds since the epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_exp: Option<i64>,
 }
 
 /// Why an execution failed.
@@ -221,6 +227,9 @@ pub struct ExecutionReport {
     pub cache_ops: Vec<CacheOp>,
     /// Names read from `event.secrets` that were not set.
     pub missing_secrets: Vec<String>,
+    /// `api.cache.set` calls that failed and whose result the action never read: (key, code).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread_failed_sets: Vec<(String, String)>,
 }
 
 impl ExecutionReport {

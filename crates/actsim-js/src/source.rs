@@ -1,7 +1,10 @@
 //! An action's source file and how it is loaded: CommonJS (production's form) or the ES-module
 //! form with `export const …` that the Auth0 Community article uses.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+
+pub use crate::modules::ActionsModule;
 
 /// How the action's file is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +25,9 @@ pub struct ActionSource {
     pub code: String,
     /// CommonJS or ES module, detected from the code.
     pub form: ModuleForm,
+    /// Actions Modules the action can `require('actions:<name>')` (see
+    /// [`ActionSource::with_module`]).
+    pub modules: Vec<ActionsModule>,
 }
 
 impl ActionSource {
@@ -33,7 +39,30 @@ impl ActionSource {
             filename: filename.into(),
             code,
             form,
+            modules: Vec::new(),
         }
+    }
+
+    /// Add an Actions Module: `require('actions:<name>')` loads `code` (CommonJS) as if it
+    /// were the file `filename` (its `require`s start from that file's directory), and inside
+    /// that module only, the pseudo-global `actions.secrets` holds `secrets`. A module with the
+    /// same name replaces the earlier one.
+    pub fn with_module(
+        mut self,
+        name: impl Into<String>,
+        filename: impl Into<String>,
+        code: impl Into<String>,
+        secrets: BTreeMap<String, String>,
+    ) -> Self {
+        let module = ActionsModule {
+            name: name.into(),
+            filename: filename.into(),
+            code: code.into(),
+            secrets,
+        };
+        self.modules.retain(|m| m.name != module.name);
+        self.modules.push(module);
+        self
     }
 
     /// The directory part of the file name, for `__dirname`.

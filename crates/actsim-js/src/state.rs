@@ -57,6 +57,8 @@ pub(crate) struct HostState {
     pub orphan_console: Vec<crate::report::ConsoleLine>,
     /// An execution ended with `OutOfMemory`, however the error reached the host.
     pub out_of_memory: bool,
+    /// Module resolution (node_modules, Actions Modules) and the files JS may load.
+    pub modules: crate::modules::ModuleSystem,
 }
 
 pub(crate) type HostStateRef = Rc<RefCell<HostState>>;
@@ -106,6 +108,7 @@ impl HostState {
             console_truncated: false,
             cache_ops: Vec::new(),
             missing_secrets: Vec::new(),
+            unread_failed_sets: Vec::new(),
         };
         self.execs.insert(
             exec_id,

@@ -86,6 +86,8 @@ fn get_of_a_missing_key_is_undefined_not_null() {
         expires_at: None,
         value_bytes: None,
         ttl: None,
+        expires_at_option: None,
+        jwt_exp: None,
     };
     assert_eq!(report.cache_ops, vec![miss.clone(), miss]);
 }
@@ -408,4 +410,29 @@ fn an_api_object_kept_from_an_earlier_execution_cannot_use_the_cache() {
     );
     // Only the current execution's call is recorded.
     assert_eq!(second.cache_ops.len(), 1);
+}
+
+#[test]
+fn a_cached_jwt_reports_its_exp_and_unread_failures_are_listed() {
+    let cache = new_cache();
+    // header.payload.signature with payload {"exp": 1767229200}
+    let report = run_cache(
+        r#"
+  const payload = Buffer.from(JSON.stringify({ exp: 1767229200 })).toString('base64url');
+  api.cache.set('jwt', `eyJhbGciOiJIUzI1NiJ9.${payload}.c2ln`);
+  api.cache.set('k'.repeat(65), 'ignored');
+  const r = api.cache.set('v'.repeat(65), 'read');
+  console.log(r.code);
+"#,
+        &cache,
+        InstanceConfig::default(),
+    );
+    assert_eq!(report.cache_ops[0].jwt_exp, Some(1_767_229_200));
+    assert_eq!(report.cache_ops[1].jwt_exp, None);
+    assert_eq!(
+        report.unread_failed_sets,
+        vec![("k".repeat(65), "CacheKeySizeExceeded".to_string())],
+        "only the result nobody read is listed"
+    );
+    assert_eq!(console_texts(&report), ["CacheKeySizeExceeded"]);
 }

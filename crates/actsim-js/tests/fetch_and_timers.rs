@@ -198,7 +198,7 @@ fn concurrent_fetches_complete_in_the_drivers_order() {
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    assert_eq!(urls, ["https://a.example.com", "https://b.example.com"]);
+    assert_eq!(urls, ["https://a.example.com/", "https://b.example.com/"]);
     assert!(ops.iter().all(|op| op.exec_id == Some(exec)));
     // Answer b first.
     inst.complete(ops[1].id, text_response(200, &[], "B"));
@@ -339,8 +339,8 @@ fn responder_sees_requests_in_order_with_virtual_time() {
     assert_eq!(
         log.into_inner(),
         [
-            ("https://one.example.com".to_string(), T0),
-            ("https://two.example.com".to_string(), T0 + 700),
+            ("https://one.example.com/".to_string(), T0),
+            ("https://two.example.com/".to_string(), T0 + 700),
         ]
     );
 }

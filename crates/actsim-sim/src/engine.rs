@@ -18,10 +18,11 @@ use serde_json::Value;
 use crate::metrics::{error_kind_name, Metrics};
 use crate::network::{Network, Transport};
 use crate::pool::{Placer, SimInstance};
-use crate::report::{build_report, Highlight, SimReport};
+use crate::report::{build_report, Highlight, RunResults, SimReport};
 use crate::scenario::{Arrivals, CacheMode, Scenario};
 use crate::trace::{TraceEvent, TraceSink};
 use crate::values::exponential;
+use crate::warnings::{Detector, Warning};
 
 /// Production's per-execution budget, separately before and after a redirect.
 pub const EXECUTION_BUDGET_MS: i64 = 20_000;
@@ -136,6 +137,7 @@ struct Sim<'a, 'b> {
     highlights: Vec<Highlight>,
     sink: &'b mut dyn TraceSink,
     placer: Placer,
+    detector: Detector,
     user_last_instance: BTreeMap<u32, usize>,
     next_login: u64,
     end_ms: i64,
@@ -202,6 +204,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             highlights: Vec::new(),
             sink,
             placer: Placer::new(),
+            detector: Detector::new(sc.cache_limits.clone()),
             user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
@@ -220,6 +223,27 @@ impl<'a, 'b> Sim<'a, 'b> {
 
     fn emit(&mut self, event: TraceEvent) {
         self.sink.emit(&event);
+    }
+
+    fn emit_warning(&mut self, w: Warning) {
+        let first = !self
+            .detector
+            .all()
+            .iter()
+            .rev()
+            .skip(1)
+            .any(|x| x.kind == w.kind);
+        if first {
+            self.highlight(format!("warning ({}): {}", w.kind.as_str(), w.message));
+        }
+        self.emit(TraceEvent::Warning {
+            t: w.t,
+            kind: w.kind,
+            login: w.login,
+            instance: w.instance,
+            message: w.message,
+            fix: w.fix,
+        });
     }
 
     fn highlight(&mut self, text: String) {
@@ -265,11 +289,14 @@ impl<'a, 'b> Sim<'a, 'b> {
         build_report(
             self.sc,
             self.seed,
-            &self.metrics,
-            self.network.ledger_summary(),
-            &self.instances,
-            self.highlights,
-            self.end_ms,
+            RunResults {
+                metrics: &self.metrics,
+                ledger: self.network.ledger_summary(),
+                instances: &self.instances,
+                highlights: self.highlights,
+                warnings: self.detector.summaries(),
+                end_ms: self.end_ms,
+            },
         )
     }
 
@@ -703,6 +730,25 @@ impl<'a, 'b> Sim<'a, 'b> {
                         }
                         None => self.metrics.http_errors += 1,
                     }
+                    if let OpResult::Fetch(r) = &routed.result {
+                        if routed.upstream == "tenant"
+                            && r.status == 200
+                            && req.url.contains("/oauth/token")
+                        {
+                            self.detector.token_response(number, &r.body);
+                        }
+                    }
+                    if let Some((client, audience, exp)) = routed
+                        .token_issued
+                        .and_then(|n| self.network.issued_token(n))
+                    {
+                        if let Some(w) = self
+                            .detector
+                            .token_issued(now, number, login, &client, &audience, exp)
+                        {
+                            self.emit_warning(w);
+                        }
+                    }
                     if let Some(n) = routed.token_issued {
                         self.metrics
                             .per_instance
@@ -786,6 +832,10 @@ impl<'a, 'b> Sim<'a, 'b> {
             self.schedule(now + idle, Event::IdleCheck { inst, token });
         }
         self.metrics.count_execution(number, &report);
+        let total = self.cache_for(inst).borrow().total_bytes(now);
+        for w in self.detector.execution(number, Some(login), &report, total) {
+            self.emit_warning(w);
+        }
         for op in &report.cache_ops {
             let kind = match op.op {
                 actsim_js::CacheOpKind::Get => "get",
@@ -1027,6 +1077,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         let Some(flow) = self.flows.remove(&login) else {
             return;
         };
+        self.detector.login_ended(login);
         let latency = match flow.state {
             FlowState::Running => flow.active_ms + (now - flow.segment_started),
             FlowState::AtRedirect => flow.active_ms,

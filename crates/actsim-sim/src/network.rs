@@ -135,6 +135,15 @@ impl Network {
         })
     }
 
+    /// The `n`-th issued token (1-based): client, audience and `exp` (seconds).
+    pub fn issued_token(&self, n: usize) -> Option<(String, String, i64)> {
+        self.tenant.with_tenant(|t| {
+            t.issued_tokens()
+                .get(n.checked_sub(1)?)
+                .map(|x| (x.client_id.clone(), x.audience.clone(), x.exp))
+        })
+    }
+
     fn issued_count(&self) -> usize {
         self.tenant.with_tenant(|t| t.issued_tokens().len())
     }

@@ -69,18 +69,45 @@ pub struct SimReport {
     pub passed: bool,
 }
 
+/// What a finished run hands to [`build_report`].
+pub struct RunResults<'a> {
+    /// The counters.
+    pub metrics: &'a Metrics,
+    /// Tokens issued per client, and all token requests.
+    pub ledger: (BTreeMap<String, u64>, u64),
+    /// Every instance that existed.
+    pub instances: &'a [SimInstance],
+    /// Notable moments.
+    pub highlights: Vec<Highlight>,
+    /// Warnings by kind.
+    pub warnings: Vec<crate::warnings::WarningSummary>,
+    /// Virtual end of the traffic.
+    pub end_ms: i64,
+}
+
 /// Assemble the report at the end of a run.
-pub fn build_report(
-    sc: &Scenario,
-    seed: u64,
-    metrics: &Metrics,
-    ledger: (BTreeMap<String, u64>, u64),
-    instances: &[SimInstance],
-    highlights: Vec<Highlight>,
-    end_ms: i64,
-) -> SimReport {
+pub fn build_report(sc: &Scenario, seed: u64, run: RunResults<'_>) -> SimReport {
+    let RunResults {
+        metrics,
+        ledger,
+        instances,
+        highlights,
+        warnings,
+        end_ms,
+    } = run;
     let (by_client, token_requests) = ledger;
-    let map = metrics.to_map(&by_client, token_requests);
+    let mut map = metrics.to_map(&by_client, token_requests);
+    map.insert(
+        "warnings".into(),
+        warnings.iter().map(|w| w.count).sum::<u64>() as f64,
+    );
+    for kind in crate::warnings::WarningKind::ALL {
+        let n = warnings
+            .iter()
+            .find(|w| w.kind == kind)
+            .map_or(0, |w| w.count);
+        map.insert(format!("warnings.{}", kind.as_str()), n as f64);
+    }
     let expectations: Vec<ExpectationResult> =
         sc.expectations.iter().map(|(e, _)| e.check(&map)).collect();
     let passed = expectations.iter().all(|r| r.passed);
@@ -114,7 +141,7 @@ pub fn build_report(
         expectations,
         highlights,
         instances,
-        warnings: Vec::new(),
+        warnings,
         passed,
     }
 }

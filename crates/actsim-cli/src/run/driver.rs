@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::report::{CacheEntryOut, ExecutionEntry, HttpCall, RunReport, Summary, TokenOut};
 use super::router::route;
 use crate::diagnostics::CliError;
+use actsim_sim::warnings::Detector;
 
 /// Where `onContinuePostLogin` runs after a redirect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,6 +101,7 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         notes: options.notes.clone(),
     };
     let mut ctx = Ctx {
+        detector: Detector::new(options.cache_limits.clone()),
         options: &options,
         clock: &clock,
         tenant: &mut tenant,
@@ -185,6 +187,7 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
     }
     for e in &report.executions {
         report.summary.add(&e.report);
+        report.summary.warnings += e.warnings.len() as u32;
     }
     let tokens = tenant.issued_tokens();
     report.summary.token_requests = tenant.token_requests();
@@ -254,6 +257,7 @@ struct Ctx<'a> {
     options: &'a RunOptions,
     clock: &'a Clock,
     tenant: &'a mut Tenant,
+    detector: Detector,
 }
 
 impl Ctx<'_> {
@@ -295,6 +299,7 @@ impl Ctx<'_> {
             .map_err(|e| CliError::usage(e.to_string(), None))?;
         let started = self.clock.now_ms();
         let mut http: Vec<HttpCall> = Vec::new();
+        let mut warnings = Vec::new();
         let mut queue: BTreeMap<(i64, u64), (OpId, Pending)> = BTreeMap::new();
         let mut seq = 0u64;
         let report = loop {
@@ -307,6 +312,23 @@ impl Ctx<'_> {
                     }
                     HostOpKind::Fetch(req) => {
                         let routed = route(self.tenant, &req, now);
+                        if let OpResult::Fetch(r) = &routed.result {
+                            if r.status == 200 && req.url.contains("/oauth/token") {
+                                self.detector.token_response(instance_number, &r.body);
+                            }
+                        }
+                        if let Some((client, audience, exp)) = &routed.issued {
+                            if let Some(w) = self.detector.token_issued(
+                                now,
+                                instance_number,
+                                Some(u64::from(login)),
+                                client,
+                                audience,
+                                *exp,
+                            ) {
+                                warnings.push(w);
+                            }
+                        }
                         let (status, error) = match &routed.result {
                             OpResult::Fetch(r) => (Some(r.status), None),
                             OpResult::NetworkError(m) => (None, Some(m.clone())),
@@ -359,6 +381,13 @@ impl Ctx<'_> {
             slot.instance.complete(op_id, result);
         };
         let cache_after = snapshot(&slot.cache, self.clock.now_ms());
+        let total = slot.cache.borrow().total_bytes(self.clock.now_ms());
+        warnings.extend(self.detector.execution(
+            instance_number,
+            Some(u64::from(login)),
+            &report,
+            total,
+        ));
         if slot.instance.is_poisoned() {
             let fresh = self.new_slot(instance_number)?;
             slot.instance = fresh.instance;
@@ -373,6 +402,7 @@ impl Ctx<'_> {
             http,
             cache_before,
             cache_after,
+            warnings,
         })
     }
 }

@@ -39,7 +39,7 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
     };
     let _ = writeln!(
         out,
-        "{}  {} execution{} · {failed} · token requests {} · tokens issued {} · cache hits {} / misses {} · set ok {} · cache errors {}",
+        "{}  {} execution{} · {failed} · token requests {} · tokens issued {} · cache hits {} / misses {} · set ok {} · cache errors {} · warnings {}",
         style.bold("summary"),
         s.executions,
         if s.executions == 1 { "" } else { "s" },
@@ -48,7 +48,8 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
         s.cache_hits,
         s.cache_misses,
         s.cache_sets,
-        s.cache_errors
+        s.cache_errors,
+        s.warnings
     );
     for note in &report.notes {
         let _ = writeln!(out, "{}     {note}", style.yellow("note"));
@@ -217,6 +218,21 @@ fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: 
             lines.push(style.yellow("… output truncated at the 256 KiB per-execution cap"));
         }
         field(out, "console", &lines.join("\n"));
+    }
+    if !e.warnings.is_empty() {
+        let lines: Vec<String> = e
+            .warnings
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} {}\n  fix: {}",
+                    style.yellow(&format!("⚠ {}:", w.kind.as_str())),
+                    w.message,
+                    w.fix
+                )
+            })
+            .collect();
+        field(out, "warnings", &lines.join("\n"));
     }
     if let Some(error) = r.error() {
         if !error.stack.trim().is_empty() && error.kind != ErrorKind::Syntax {

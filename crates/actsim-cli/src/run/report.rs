@@ -48,6 +48,8 @@ pub struct ExecutionEntry {
     pub cache_before: Vec<CacheEntryOut>,
     /// Live cache records after it ended.
     pub cache_after: Vec<CacheEntryOut>,
+    /// Caveat warnings raised by this execution, each with its fix.
+    pub warnings: Vec<actsim_sim::Warning>,
 }
 
 /// One HTTP request and its answer.
@@ -105,6 +107,8 @@ pub struct Summary {
     pub failed: u32,
     /// Executions that denied access.
     pub denied: u32,
+    /// Caveat warnings raised.
+    pub warnings: u32,
     /// Requests to /oauth/token.
     pub token_requests: u64,
     /// Tokens issued.

@@ -12,6 +12,8 @@ pub struct Routed {
     pub note: Option<String>,
     /// Extra latency the tenant asked for (an injected fault).
     pub extra_latency_ms: i64,
+    /// The token issued for this request: client, audience and `exp` (seconds).
+    pub issued: Option<(String, String, i64)>,
 }
 
 /// Split `https://host[:port]/path?query` into host and path-and-query.
@@ -46,6 +48,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
             )),
             note: None,
             extra_latency_ms: 0,
+            issued: None,
         };
     };
     let domain = tenant.config().domain.to_ascii_lowercase();
@@ -56,6 +59,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
             )),
             note: None,
             extra_latency_ms: 0,
+            issued: None,
         };
     }
     let mut http = HttpRequest::new(req.method.clone(), path);
@@ -77,6 +81,9 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
         )
     });
     let extra_latency_ms = response.latency_ms as i64;
+    let issued = tenant.issued_tokens()[issued_before..]
+        .first()
+        .map(|t| (t.client_id.clone(), t.audience.clone(), t.exp));
     if response.timeout {
         return Routed {
             result: OpResult::NetworkError(format!(
@@ -84,6 +91,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
             )),
             note,
             extra_latency_ms,
+            issued,
         };
     }
     let body = String::from_utf8_lossy(&response.body).into_owned();
@@ -95,6 +103,7 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
         }),
         note,
         extra_latency_ms,
+        issued,
     }
 }
 

@@ -2,13 +2,12 @@
 // It owns the JavaScript side of the host boundary: deterministic globals (Date, Math.random,
 // timers, console, fetch), `require` of the built-in stand-ins, the per-trigger `api` objects and
 // the execution runner that loads the action lazily and calls its handler.
-// `__host` (native functions implemented in Rust) is captured here and removed from the global
-// scope, so action code cannot reach it.
-(function (host, builtinSources) {
+// `__host` (native functions implemented in Rust) is captured here and by the other prelude
+// scripts (prelude/*.js), which share helpers through `internal`; the host removes both from the
+// global scope after the last script, so action code cannot reach them.
+(function (host, internal) {
   'use strict';
   const g = globalThis;
-  delete g.__host;
-  delete g.__actsim_builtins;
 
   // ---------------------------------------------------------------- virtual time and randomness
   const RealDate = Date;
@@ -59,6 +58,8 @@
   VirtualDate.parse = RealDate.parse;
   VirtualDate.UTC = RealDate.UTC;
   g.Date = VirtualDate;
+  internal.now = () => host.now();
+  internal.startedAt = () => host.startedAt();
   Math.random = function random() { return host.random(); };
   g.performance = { now() { return host.now() - host.startedAt(); }, timeOrigin: host.startedAt() };
 
@@ -104,7 +105,15 @@
   g.clearInterval = clearTimer;
   g.setImmediate = (fn, ...args) => addTimer(fn, 0, args, false);
   g.clearImmediate = clearTimer;
-  g.queueMicrotask = (fn) => { Promise.resolve().then(fn); };
+  g.queueMicrotask = function queueMicrotask(fn) {
+    if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
+    Promise.resolve().then(fn);
+  };
+  internal.RealDate = RealDate;
+  internal.startOp = startOp;
+  internal.pendingOps = pendingOps;
+  internal.addTimer = addTimer;
+  internal.clearTimer = clearTimer;
 
   // ---------------------------------------------------------------- console
   function inspect(value, depth, seen) {
@@ -117,7 +126,18 @@
     if (t === 'function') return `[Function: ${value.name || '(anonymous)'}]`;
     if (value instanceof Error) return value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `${value.name}: ${value.message}`;
     if (value instanceof RealDate) return isNaN(value) ? 'Invalid Date' : value.toISOString();
+    const custom = value[Symbol.for('nodejs.util.inspect.custom')];
+    if (typeof custom === 'function') {
+      const r = custom.call(value, 3 - depth, { depth: 3 - depth }, (v) => inspect(v, depth + 1, seen));
+      return typeof r === 'string' ? r : inspect(r, depth, seen);
+    }
     if (seen.includes(value)) return '[Circular *]';
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+      const items = Array.from(value.length > 100 ? value.subarray(0, 100) : value, (v) => (typeof v === 'bigint' ? `${v}n` : String(v)));
+      if (value.length > 100) items.push(`... ${value.length - 100} more items`);
+      return `${value.constructor.name}(${value.length}) [${items.length ? ` ${items.join(', ')} ` : ''}]`;
+    }
+    if (value instanceof ArrayBuffer) return `ArrayBuffer { byteLength: ${value.byteLength} }`;
     if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
     const inner = seen.concat([value]);
     if (Array.isArray(value)) {
@@ -163,134 +183,12 @@
   consoleObject.dir = (v) => { host.log('log', inspect(v, 0, [])); };
   consoleObject.table = (v) => { host.log('log', inspect(v, 0, [])); };
   g.console = consoleObject;
+  internal.inspect = inspect;
+  internal.format = format;
 
   // ---------------------------------------------------------------- base64 helpers
   g.btoa = (s) => host.btoa(String(s));
   g.atob = (s) => host.atob(String(s));
-
-  // ---------------------------------------------------------------- fetch
-  class Headers {
-    constructor(init) {
-      this._map = new Map();
-      if (init instanceof Headers) init.forEach((v, k) => this.append(k, v));
-      else if (Array.isArray(init)) for (const [k, v] of init) this.append(k, v);
-      else if (init && typeof init === 'object') for (const k of Object.keys(init)) this.append(k, init[k]);
-    }
-    append(k, v) { k = String(k).toLowerCase(); const old = this._map.get(k); this._map.set(k, old === undefined ? String(v) : `${old}, ${v}`); }
-    set(k, v) { this._map.set(String(k).toLowerCase(), String(v)); }
-    get(k) { const v = this._map.get(String(k).toLowerCase()); return v === undefined ? null : v; }
-    has(k) { return this._map.has(String(k).toLowerCase()); }
-    delete(k) { this._map.delete(String(k).toLowerCase()); }
-    forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
-    *entries() { yield* [...this._map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); }
-    *keys() { for (const [k] of this.entries()) yield k; }
-    *values() { for (const [, v] of this.entries()) yield v; }
-    [Symbol.iterator]() { return this.entries(); }
-  }
-  class Response {
-    constructor(body, init = {}) {
-      this._body = body == null ? '' : String(body);
-      this.status = init.status === undefined ? 200 : init.status;
-      this.statusText = init.statusText || '';
-      this.headers = new Headers(init.headers);
-      this.url = init.url || '';
-      this.ok = this.status >= 200 && this.status < 300;
-      this.bodyUsed = false;
-      this.redirected = false;
-      this.type = 'basic';
-    }
-    _consume() {
-      if (this.bodyUsed) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
-      this.bodyUsed = true;
-      return Promise.resolve(this._body);
-    }
-    text() { return this._consume(); }
-    json() { return this._consume().then((t) => JSON.parse(t)); }
-    clone() { return new Response(this._body, { status: this.status, statusText: this.statusText, headers: this.headers, url: this.url }); }
-    static json(data, init = {}) {
-      const headers = new Headers(init.headers);
-      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-      return new Response(JSON.stringify(data), { ...init, headers });
-    }
-  }
-  function bodyToString(body, headers) {
-    if (body === undefined || body === null) return null;
-    if (typeof body === 'string') {
-      return body;
-    }
-    if (body instanceof URLSearchParams) {
-      if (!headers.has('content-type')) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
-      return body.toString();
-    }
-    throw new TypeError('actsim fetch: only string and URLSearchParams bodies are supported; JSON.stringify objects first');
-  }
-  class URLSearchParams {
-    constructor(init) {
-      this._list = [];
-      if (typeof init === 'string') {
-        for (const part of init.replace(/^\?/, '').split('&')) {
-          if (!part) continue;
-          const i = part.indexOf('=');
-          const dec = (s) => decodeURIComponent(s.replace(/\+/g, ' '));
-          this._list.push(i < 0 ? [dec(part), ''] : [dec(part.slice(0, i)), dec(part.slice(i + 1))]);
-        }
-      } else if (Array.isArray(init)) {
-        for (const [k, v] of init) this._list.push([String(k), String(v)]);
-      } else if (init && typeof init === 'object') {
-        for (const k of Object.keys(init)) this._list.push([k, String(init[k])]);
-      }
-    }
-    append(k, v) { this._list.push([String(k), String(v)]); }
-    set(k, v) { this.delete(k); this.append(k, v); }
-    get(k) { const e = this._list.find(([n]) => n === k); return e ? e[1] : null; }
-    getAll(k) { return this._list.filter(([n]) => n === k).map(([, v]) => v); }
-    has(k) { return this._list.some(([n]) => n === k); }
-    delete(k) { this._list = this._list.filter(([n]) => n !== k); }
-    forEach(fn, thisArg) { for (const [k, v] of this._list) fn.call(thisArg, v, k, this); }
-    entries() { return this._list[Symbol.iterator](); }
-    [Symbol.iterator]() { return this.entries(); }
-    toString() {
-      const enc = (s) => encodeURIComponent(s).replace(/%20/g, '+');
-      return this._list.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
-    }
-  }
-  g.Headers = Headers;
-  g.Response = Response;
-  g.URLSearchParams = URLSearchParams;
-  g.fetch = function fetch(input, init = {}) {
-    try {
-      const url = typeof input === 'string' ? input : String(input && input.url !== undefined ? input.url : input);
-      const method = String(init.method || (input && input.method) || 'GET').toUpperCase();
-      const headers = new Headers(init.headers || (input && input.headers));
-      const body = bodyToString(init.body, headers);
-      const request = { url, method, headers: [...headers.entries()], body };
-      return startOp(() => host.fetchStart(JSON.stringify(request)), null).then((r) => {
-        const res = new Response(r.body, { status: r.status, headers: r.headers, url });
-        return res;
-      });
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  };
-
-  // ---------------------------------------------------------------- require
-  const builtinCache = new Map();
-  function loadBuiltin(name) {
-    if (builtinCache.has(name)) return builtinCache.get(name).exports;
-    const module = { exports: {} };
-    builtinCache.set(name, module);
-    const fn = host.compileCjs(builtinSources[name], `actsim:builtin/${name}.js`);
-    fn.call(module.exports, module.exports, g.require, module, `actsim:builtin/${name}.js`, 'actsim:builtin');
-    return module.exports;
-  }
-  g.require = function require(name) {
-    if (typeof name !== 'string') throw new TypeError('The "id" argument must be of type string');
-    const bare = name.startsWith('node:') ? name.slice(5) : name;
-    if (Object.prototype.hasOwnProperty.call(builtinSources, bare)) return loadBuiltin(bare);
-    const err = new Error(`Cannot find module '${name}': actsim provides built-in stand-ins for ${Object.keys(builtinSources).map((n) => `'${n}'`).join(', ')}; other packages and Node built-ins are not available yet`);
-    err.code = 'MODULE_NOT_FOUND';
-    throw err;
-  };
 
   // ---------------------------------------------------------------- the action module (lazy)
   // A failure while loading the action, tagged with the phase: 'compile' (syntax) or 'module'
@@ -308,7 +206,8 @@
           try {
             [evaluated, namespace] = host.loadEsm();
           } catch (e) {
-            throw new ModuleFailure(e, 'compile');
+            // A syntax error, or an imported module that failed while loading (module init).
+            throw new ModuleFailure(e, e instanceof SyntaxError ? 'compile' : 'module');
           }
           await evaluated;
           return namespace;
@@ -319,8 +218,9 @@
         } catch (e) {
           throw new ModuleFailure(e, 'compile');
         }
-        const module = { exports: {} };
-        fn.call(module.exports, module.exports, g.require, module, info.filename, info.dirname);
+        const module = internal.actionModule(info.filename);
+        fn.call(module.exports, module.exports, module.require, module, info.filename, info.dirname);
+        module.loaded = true;
         if (module.exports === null || typeof module.exports !== 'object') {
           throw new Error('The Action must export an object.');
         }
@@ -331,6 +231,24 @@
   }
 
   // ---------------------------------------------------------------- api objects
+  // Failed api.cache.set results are watched: one whose `type` and `code` the action never read
+  // is reported when the execution ends (a live caveat warning).
+  const failedSets = new Map();
+  function watchFailure(execId, key, code) {
+    const entry = { key, code, read: false };
+    if (!failedSets.has(execId)) failedSets.set(execId, []);
+    failedSets.get(execId).push(entry);
+    const result = {};
+    Object.defineProperty(result, 'type', { get() { entry.read = true; return 'error'; }, enumerable: true });
+    Object.defineProperty(result, 'code', { get() { entry.read = true; return code; }, enumerable: true });
+    return result;
+  }
+  function reportUnread(execId) {
+    for (const entry of failedSets.get(execId) || []) {
+      if (!entry.read) host.unreadFailedSet(execId, entry.key, entry.code);
+    }
+    failedSets.delete(execId);
+  }
   function makeCache(execId) {
     const checkKey = (key, method) => {
       if (typeof key !== 'string') throw new TypeError(`api.cache.${method}: the key must be a string (got ${key === null ? 'null' : typeof key})`);
@@ -347,7 +265,8 @@
         }
         const opts = options === undefined || options === null ? {} : options;
         const num = (v) => (v === undefined ? undefined : typeof v === 'number' ? v : NaN);
-        return host.cacheSet(execId, key, value, num(opts.ttl), num(opts.expires_at));
+        const result = host.cacheSet(execId, key, value, num(opts.ttl), num(opts.expires_at));
+        return result.type === 'error' ? watchFailure(execId, key, result.code) : result;
       },
       delete(key) {
         checkKey(key, 'delete');
@@ -532,8 +451,8 @@
   }
   g.__actsim_start = function start(execId, spec) {
     runExecution(execId, spec).then(
-      (flow) => host.finish(execId, true, JSON.stringify(flow)),
-      (e) => host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler'))),
+      (flow) => { reportUnread(execId); host.finish(execId, true, JSON.stringify(flow)); },
+      (e) => reportUnread(execId) || host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler'))),
     );
   };
   g.__actsim_complete = function complete(opId, ok, payload) {
@@ -546,4 +465,4 @@
   for (const k of ['__actsim_start', '__actsim_complete']) {
     Object.defineProperty(g, k, { enumerable: false, writable: false, configurable: false });
   }
-})(globalThis.__host, globalThis.__actsim_builtins);
+})(globalThis.__host, globalThis.__actsim_internal);
