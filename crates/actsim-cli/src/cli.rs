@@ -30,6 +30,10 @@ pub enum Command {
     /// failure and prints the command that replays it.
     #[command(after_help = TEST_EXAMPLES)]
     Test(TestArgs),
+    /// Learn the api.cache caveats: without a name, run every lesson and show its key number
+    /// (flawed → fixed); with a name, explain one lesson and compare its two scenarios.
+    #[command(after_help = LESSON_EXAMPLES)]
+    Lesson(LessonArgs),
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -63,6 +67,9 @@ Examples (from the repository root):
   # Machine-readable summary:
   actsim simulate fixtures/scenarios/article-with-ttl.toml --json
 
+  # A self-contained HTML report: a timeline of the instances, metrics, expectations:
+  actsim simulate fixtures/scenarios/redirect-adversarial.toml --report report.html
+
 The scenario format is documented in docs/scenario.md. Same scenario and seed => the same
 trace, byte for byte.";
 
@@ -71,8 +78,8 @@ Examples (from the repository root):
   # Every bundled scenario:
   actsim test fixtures/scenarios
 
-  # In CI, with a JUnit report:
-  actsim test fixtures/scenarios --junit target/actsim-junit.xml
+  # In CI, with a JUnit report and an HTML report:
+  actsim test fixtures/scenarios --junit target/actsim-junit.xml --report target/actsim-report.html
 
 Exit status: 0 when every expectation of every scenario holds, 1 when one fails (the output
 names it, with its actual value and the command that replays it), 2 when a scenario file is
@@ -96,6 +103,34 @@ impl From<TransportArg> for actsim_sim::Transport {
     }
 }
 
+const LESSON_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # Every lesson, one line each (about a minute of simulation in all):
+  actsim lesson
+
+  # One lesson explained, with both scenarios side by side and an HTML timeline:
+  actsim lesson default-lifetime --report lesson.html
+
+  # The names only:
+  actsim lesson --list
+
+The lessons' scenarios are in fixtures/lessons/<name>/ and their explanations in docs/lessons/.";
+
+/// Arguments of `actsim lesson`.
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// The lesson to explain (see --list); without it every lesson runs.
+    pub name: Option<String>,
+
+    /// Only list the lessons.
+    #[arg(long, conflicts_with = "name")]
+    pub list: bool,
+
+    /// With a lesson name: write a self-contained HTML report of both scenarios to this file.
+    #[arg(long, value_name = "FILE", requires = "name")]
+    pub report: Option<String>,
+}
+
 /// Arguments of `actsim simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -109,6 +144,12 @@ pub struct SimulateArgs {
     /// Write the JSON Lines trace of everything that happened to this file.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<String>,
+
+    /// Write a self-contained HTML report to this file: an SVG timeline (a lane per instance
+    /// over virtual time: executions, cache hits and misses, token fetches, redirects drawn as
+    /// arrows to where they resumed), the metrics, the expectations and the warnings.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
 
     /// Print the report as JSON instead of text.
     #[arg(long)]
@@ -138,6 +179,12 @@ pub struct TestArgs {
     /// Write a JUnit XML report (one test case per expectation).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+
+    /// Write a self-contained HTML report to this file, a section per scenario: its SVG
+    /// timeline of instances over virtual time, metrics, expectations and warnings (invalid
+    /// scenarios are listed with their error).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
 
     /// How requests reach the mock tenant: in-process (fast) or over real HTTP to a local
     /// wiremock server (same results). Overrides the scenario's `[network] transport`.

@@ -3,7 +3,11 @@
 
 mod cli;
 mod diagnostics;
+mod html_report;
 mod input;
+mod lesson_command;
+mod lesson_report;
+mod lessons;
 mod run;
 mod run_command;
 mod serve_command;
@@ -21,6 +25,7 @@ fn main() {
         cli::Command::Serve(args) => serve_command::execute(args),
         cli::Command::Simulate(args) => simulate_command::execute(args),
         cli::Command::Test(args) => test_command::execute(args),
+        cli::Command::Lesson(args) => lesson_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use actsim_cache::{CacheLimits, OverMaxLifetime, WhenFull};
 use actsim_js::{ActionSource, InstanceConfig, Trigger};
-use actsim_tenant::TenantConfig;
 
 use crate::cli::RunArgs;
 use crate::diagnostics::{read_file, CliError};
@@ -71,23 +70,7 @@ fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
             parse_secrets("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
         }
     };
-    let tenant = match &args.tenant {
-        Some(path) => {
-            let source = read_file(path)?;
-            TenantConfig::from_toml_str(&source).map_err(|e| match e.span.clone() {
-                Some(span) => CliError::in_file(
-                    path,
-                    &source,
-                    span,
-                    format!("{path}: {}", e.message),
-                    "here",
-                    Some("see fixtures/tenants/local.toml for a complete tenant".into()),
-                ),
-                None => CliError::usage(format!("{path}: {}", e.message), None),
-            })?
-        }
-        None => TenantConfig::local_default(),
-    };
+    let tenant = crate::serve_command::load_tenant(args.tenant.as_deref())?;
     let mut return_params = BTreeMap::new();
     for p in &args.return_params {
         let (k, v) = p.split_once('=').ok_or_else(|| {

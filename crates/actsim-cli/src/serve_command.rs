@@ -103,7 +103,8 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
     Ok(0)
 }
 
-fn load_tenant(path: Option<&str>) -> Result<TenantConfig, CliError> {
+/// The tenant in the TOML file at `path`, or the bundled local tenant; errors point at the line.
+pub(crate) fn load_tenant(path: Option<&str>) -> Result<TenantConfig, CliError> {
     let Some(path) = path else {
         return Ok(TenantConfig::local_default());
     };

@@ -4,12 +4,13 @@ use std::io::Write;
 use std::path::Path;
 
 use actsim_sim::{
-    load_scenario, simulate, JsonLinesSink, NullSink, Redactor, RunOptions, Scenario, SimReport,
-    TraceSink, Transport,
+    load_scenario, simulate, CollectingSink, JsonLinesSink, NullSink, Redactor, RunOptions,
+    Scenario, SimReport, TeeSink, TraceSink, Transport,
 };
 
 use crate::cli::SimulateArgs;
 use crate::diagnostics::CliError;
+use crate::html_report::{redact_inputs, render_html, write_report, ReportSection};
 use crate::input::duration::parse_duration_ms;
 use crate::sim_output::render;
 use crate::style::Style;
@@ -59,6 +60,13 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
     let scenario = load_scenario(Path::new(&args.scenario))?;
     let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let redactor = redactor_for(&scenario);
+    // The HTML report draws every event; without --report none is kept.
+    let (mut collected, mut discard) = (CollectingSink::default(), NullSink);
+    let keep: &mut dyn TraceSink = if args.report.is_some() {
+        &mut collected
+    } else {
+        &mut discard
+    };
     let report = match &args.trace {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|source| CliError::Read {
@@ -66,7 +74,11 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
                 source,
             })?;
             let mut sink = JsonLinesSink::new(std::io::BufWriter::new(file), redactor.clone());
-            let report = run_simulation(&scenario, &options, &mut sink)?;
+            let mut both = TeeSink {
+                a: &mut sink,
+                b: keep,
+            };
+            let report = run_simulation(&scenario, &options, &mut both)?;
             let failed = sink.error.take();
             let flushed = sink.into_inner().flush();
             if let Some(e) = failed.or(flushed.err()) {
@@ -77,8 +89,20 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
             }
             report
         }
-        None => run_simulation(&scenario, &options, &mut NullSink)?,
+        None => run_simulation(&scenario, &options, keep)?,
     };
+    if let Some(path) = &args.report {
+        let (shown, events) = redact_inputs(&report, &collected.events, &redactor);
+        let html = render_html(
+            &format!("actsim simulate {}", args.scenario),
+            &[ReportSection {
+                title: shown.scenario.clone(),
+                report: &shown,
+                events: &events,
+            }],
+        );
+        write_report(path, &redactor.text(&html))?;
+    }
     if args.json {
         let value =
             serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;

@@ -4,10 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use actsim_sim::{load_scenario, NullSink, SimReport};
+use actsim_sim::{load_scenario, CollectingSink, NullSink, SimReport, TraceEvent, TraceSink};
 
 use crate::cli::TestArgs;
 use crate::diagnostics::CliError;
+use crate::html_report::{
+    redact_inputs, render_html_with_invalid, write_report, InvalidSection, ReportSection,
+};
 use crate::sim_output::render_expectations;
 use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
@@ -79,6 +82,8 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         if files.len() == 1 { "" } else { "s" }
     );
     let mut outcomes = Vec::new();
+    // For --report: each run's report and events, secrets redacted.
+    let mut drawn: Vec<(SimReport, Vec<TraceEvent>)> = Vec::new();
     for file in &files {
         let path = file.display().to_string();
         match load_scenario(file) {
@@ -92,8 +97,17 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                 });
             }
             Ok(scenario) => {
-                let report = run_simulation(&scenario, &options, &mut NullSink)?;
+                let (mut collected, mut discard) = (CollectingSink::default(), NullSink);
+                let keep: &mut dyn TraceSink = if args.report.is_some() {
+                    &mut collected
+                } else {
+                    &mut discard
+                };
+                let report = run_simulation(&scenario, &options, keep)?;
                 let redactor = redactor_for(&scenario);
+                if args.report.is_some() {
+                    drawn.push(redact_inputs(&report, &collected.events, &redactor));
+                }
                 println!(
                     "\n{} {} — {} (seed {})",
                     style.bold("▸"),
@@ -156,6 +170,32 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         "\nexpectations: {passed} passed, {failed} failed · scenarios: {} passed, {scenarios_failed} failed",
         outcomes.len() - scenarios_failed
     );
+    if let Some(path) = &args.report {
+        let sections: Vec<ReportSection> = drawn
+            .iter()
+            .map(|(report, events)| ReportSection {
+                title: format!("{} — {}", report.path, report.scenario),
+                report,
+                events,
+            })
+            .collect();
+        let invalid: Vec<InvalidSection> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Invalid { path, message } => Some(InvalidSection {
+                    path: path.clone(),
+                    error: message.clone(),
+                }),
+                Outcome::Ran { .. } => None,
+            })
+            .collect();
+        let html = render_html_with_invalid(
+            &format!("actsim test {}", args.paths.join(" ")),
+            &sections,
+            &invalid,
+        );
+        write_report(path, &html)?;
+    }
     if let Some(junit) = &args.junit {
         std::fs::write(junit, junit_xml(&outcomes)).map_err(|source| CliError::Read {
             path: junit.clone(),

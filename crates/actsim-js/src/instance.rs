@@ -448,7 +448,7 @@ impl Instance {
                     budget.as_millis()
                 ),
                 location: crate::errors::locate(&info.stack, &st.action.filename, st.action.form),
-                stack: info.stack,
+                stack: crate::errors::user_frames(&info.stack),
             }
         } else {
             classify(info, &st.action.filename, st.action.form)

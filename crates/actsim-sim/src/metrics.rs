@@ -223,6 +223,9 @@ impl Metrics {
         for (client, n) in tokens_by_client {
             m.insert(format!("tokens_issued.{client}"), *n as f64);
         }
+        for status in [200, 401, 403, 404, 429, 500, 503] {
+            m.insert(format!("http.tenant.{status}"), 0.0);
+        }
         for (key, n) in &self.http {
             m.insert(format!("http.{key}"), *n as f64);
         }

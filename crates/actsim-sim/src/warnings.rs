@@ -217,17 +217,21 @@ impl Detector {
                     }));
                 }
                 if op.result == "CacheSizeExceeded" {
+                    let record = key_bytes + value_bytes;
+                    let why = if record > self.limits.max_total_bytes {
+                        format!("this record alone ({record} bytes) is bigger than the whole cache ({} bytes)", self.limits.max_total_bytes)
+                    } else {
+                        format!(
+                            "the trigger's cache is full ({} entries / {} bytes at most)",
+                            self.limits.max_entries, self.limits.max_total_bytes
+                        )
+                    };
                     out.push(self.raise(Warning {
                         kind: WarningKind::NearLimit,
                         t: at,
                         login,
                         instance: Some(instance),
-                        message: format!(
-                            "api.cache.set('{}') failed with CacheSizeExceeded: the trigger's cache is full ({} entries / {} bytes at most)",
-                            short(&op.key),
-                            self.limits.max_entries,
-                            self.limits.max_total_bytes
-                        ),
+                        message: format!("api.cache.set('{}') failed with CacheSizeExceeded: {why}", short(&op.key)),
                         fix: "cache shared data under a few fixed keys; keep per-user data in user or transaction metadata".into(),
                     }));
                 }

@@ -14,6 +14,17 @@ pub fn path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// Every bundled scenario (fixtures/scenarios/*.toml), sorted.
+pub fn bundled_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path("../../fixtures/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Load `relative` with each (from, to) text replacement applied.
 pub fn scenario_with(relative: &str, replace: &[(&str, &str)]) -> Scenario {
     let p = path(relative);

@@ -6,12 +6,7 @@ use common::*;
 
 #[test]
 fn every_bundled_scenario_replays_byte_for_byte() {
-    let dir = path("../../fixtures/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = bundled_scenarios();
     assert!(files.len() >= 4, "bundled scenarios: {files:?}");
     for file in files {
         let scenario = actsim_sim::load_scenario(&file).unwrap_or_else(|e| panic!("{e}"));

@@ -7,12 +7,7 @@ use common::*;
 
 #[test]
 fn http_and_in_process_traces_are_identical_for_every_bundled_scenario() {
-    let dir = path("../../fixtures/scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = bundled_scenarios();
     for file in files {
         let scenario = actsim_sim::load_scenario(&file).unwrap();
         let in_process = RunOptions {

@@ -1,24 +1,9 @@
 //! Parsing and printing instants (RFC 3339 / ISO 8601, UTC) for `--now` and the output.
 
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
 /// The default virtual start time of `actsim run`: fixed, so that output is reproducible.
 pub const DEFAULT_NOW: &str = "2026-01-01T09:00:00Z";
 
-/// Parse `2026-01-01T09:00:00Z` (or a date `2026-01-01`, meaning midnight UTC) to ms since the epoch.
-pub fn parse_instant_ms(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let full = if t.len() == 10 && t.as_bytes().get(4) == Some(&b'-') {
-        format!("{t}T00:00:00Z")
-    } else {
-        t.to_string()
-    };
-    let parsed = OffsetDateTime::parse(&full, &Rfc3339).map_err(|e| {
-        format!("'{text}' is not an RFC 3339 time ({e}); write e.g. 2026-01-01T09:00:00Z")
-    })?;
-    Ok((parsed.unix_timestamp_nanos() / 1_000_000) as i64)
-}
+pub use actsim_sim::values::parse_instant_ms;
 
 /// Format ms since the epoch as `2026-01-01T09:00:00.000Z`.
 pub fn format_instant_ms(ms: i64) -> String {

@@ -158,7 +158,16 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
             .as_ref()
             .map(|_| continue_event(&options, &entry, login));
         report.executions.push(entry);
-        if !options.continue_flow || options.trigger != Trigger::PostLogin {
+        if !options.continue_flow {
+            continue;
+        }
+        if options.trigger != Trigger::PostLogin {
+            if login == 1 {
+                report.notes.push(format!(
+                    "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
+                    options.trigger.as_str()
+                ));
+            }
             continue;
         }
         let Some(event) = continue_event else {

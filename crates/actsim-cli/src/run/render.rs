@@ -137,10 +137,18 @@ fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: 
             (_, "success") => {
                 line.push_str(&style.green("success"));
                 if let Some(exp) = op.expires_at {
-                    let lifetime = if op.ttl.is_none() {
-                        ", default lifetime: no ttl given"
-                    } else {
-                        ""
+                    let lived = exp - op.at_ms;
+                    let lifetime = match (op.ttl, op.expires_at_option) {
+                        (None, None) => ", default lifetime: no ttl given".to_string(),
+                        (Some(ttl), _)
+                            if (lived as f64) < ttl.floor() && op.expires_at_option.is_none() =>
+                        {
+                            format!(
+                                ", clamped: ttl {} asked for more than the maximum lifetime",
+                                format_duration_ms(ttl as i64)
+                            )
+                        }
+                        _ => String::new(),
                     };
                     line.push_str(&format!(
                         ", expires {} (in {}{lifetime})",

@@ -2,6 +2,7 @@
 //! tenant; anything else is a network error that names the host and what to do about it.
 
 use actsim_js::{FetchRequest, FetchResponse, OpResult};
+use actsim_sim::network::split_url;
 use actsim_tenant::{HttpRequest, Tenant};
 
 /// What happened to one request, for the report.
@@ -14,28 +15,6 @@ pub struct Routed {
     pub extra_latency_ms: i64,
     /// The token issued for this request: client, audience and `exp` (seconds).
     pub issued: Option<(String, String, i64)>,
-}
-
-/// Split `https://host[:port]/path?query` into host and path-and-query.
-pub fn split_url(url: &str) -> Option<(String, String)> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let (authority, path) = match rest.find(['/', '?']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
-    if host.is_empty() {
-        return None;
-    }
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
-        path.to_string()
-    };
-    Some((host, path))
 }
 
 /// Route `req` at virtual time `now_ms`.
@@ -104,27 +83,5 @@ pub fn route(tenant: &mut Tenant, req: &FetchRequest, now_ms: i64) -> Routed {
         note,
         extra_latency_ms,
         issued,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_urls() {
-        assert_eq!(
-            split_url("https://Tenant.actsim.test/oauth/token"),
-            Some(("tenant.actsim.test".into(), "/oauth/token".into()))
-        );
-        assert_eq!(
-            split_url("https://h:8443/api/v2/users/x?fields=a"),
-            Some(("h".into(), "/api/v2/users/x?fields=a".into()))
-        );
-        assert_eq!(
-            split_url("https://h?x=1"),
-            Some(("h".into(), "/?x=1".into()))
-        );
-        assert_eq!(split_url("ftp://h/x"), None);
     }
 }
