@@ -107,8 +107,6 @@ pub struct Summary {
     pub failed: u32,
     /// Executions that denied access.
     pub denied: u32,
-    /// Caveat warnings raised.
-    pub warnings: u32,
     /// Requests to /oauth/token.
     pub token_requests: u64,
     /// Tokens issued.
@@ -121,6 +119,8 @@ pub struct Summary {
     pub cache_sets: u32,
     /// `api.cache.set`/`delete` that returned an error.
     pub cache_errors: u32,
+    /// Caveat warnings raised.
+    pub warnings: u32,
 }
 
 impl Summary {
