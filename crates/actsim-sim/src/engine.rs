@@ -1026,6 +1026,13 @@ impl<'a, 'b> Sim<'a, 'b> {
             elsewhere,
         });
         let params = self.sc.traffic.params.clone();
+        let form: serde_json::Map<String, Value> = self
+            .sc
+            .traffic
+            .body
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
         let flow = self.flows.get_mut(&login).expect("flow exists");
         flow.resume_number += 1;
         let mut query = serde_json::Map::new();
@@ -1037,9 +1044,10 @@ impl<'a, 'b> Sim<'a, 'b> {
             query.insert(k, Value::String(v));
         }
         if let Some(request) = flow.event.get_mut("request").and_then(Value::as_object_mut) {
-            request.insert("method".into(), Value::String("GET".into()));
+            let method = if form.is_empty() { "GET" } else { "POST" };
+            request.insert("method".into(), Value::String(method.into()));
             request.insert("query".into(), Value::Object(query));
-            request.insert("body".into(), Value::Object(Default::default()));
+            request.insert("body".into(), Value::Object(form));
         }
         flow.instance = to;
         flow.phase = Phase::Continue;

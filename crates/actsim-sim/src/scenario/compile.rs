@@ -126,6 +126,8 @@ pub struct TrafficSpec {
     pub abandon: f64,
     /// Query parameters users bring back to /continue.
     pub params: BTreeMap<String, String>,
+    /// Form fields users POST back to /continue (the request is a POST when there are any).
+    pub body: BTreeMap<String, String>,
 }
 
 /// A declared HTTP mock.
@@ -525,6 +527,7 @@ impl Compiler<'_> {
             )?,
             abandon: self.probability("traffic.redirect.abandon", &t.redirect.abandon)?,
             params: t.redirect.params.clone(),
+            body: t.redirect.body.clone(),
         })
     }
 

@@ -194,6 +194,8 @@ pub struct RawRedirect {
     pub abandon: Option<Spanned<f64>>,
     #[serde(default)]
     pub params: BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
