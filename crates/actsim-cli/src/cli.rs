@@ -81,9 +81,10 @@ Examples (from the repository root):
   # In CI, with a JUnit report and an HTML report:
   actsim test fixtures/scenarios --junit target/actsim-junit.xml --report target/actsim-report.html
 
-Exit status: 0 when every expectation of every scenario holds, 1 when one fails (the output
-names it, with its actual value and the command that replays it), 2 when a scenario file is
-invalid.";
+Exit status: 0 when every expectation of every scenario holds; 1 when one fails (the output
+names it, with its actual value and the command that replays it) or a scenario file is invalid
+(its error is shown with file:line:column and the other scenarios still run); 2 when the
+command line itself is wrong.";
 
 /// The `--transport` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -538,13 +538,13 @@ impl<'a, 'b> Sim<'a, 'b> {
         self.emit(TraceEvent::Arrival {
             t: now,
             login,
-            user,
+            user: user + 1,
         });
         let preferred = self.user_last_instance.get(&user).copied();
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
         let mut event = self.sc.traffic.event.clone();
-        if let Some(obj) = event.as_object_mut() {
+        if let (Some(obj), Trigger::PostLogin) = (event.as_object_mut(), self.sc.trigger) {
             obj.insert("user".into(), self.users[user as usize].clone());
         }
         self.flows.insert(

@@ -26,7 +26,7 @@ pub enum TraceEvent {
         instance: u32,
         reason: &'static str,
     },
-    /// A login arrives.
+    /// A login arrives for user number `user` (1-based, as in `auth0|sim-user-00001`).
     Arrival { t: i64, login: u64, user: u32 },
     /// An action's handler starts on an instance.
     ExecStart {
