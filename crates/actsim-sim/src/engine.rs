@@ -138,6 +138,8 @@ struct Sim<'a, 'b> {
     sink: &'b mut dyn TraceSink,
     placer: Placer,
     detector: Detector,
+    /// Kinds of warning already in the highlights.
+    warned_kinds: std::collections::BTreeSet<crate::warnings::WarningKind>,
     user_last_instance: BTreeMap<u32, usize>,
     next_login: u64,
     end_ms: i64,
@@ -205,6 +207,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             sink,
             placer: Placer::new(),
             detector: Detector::new(sc.cache_limits.clone()),
+            warned_kinds: Default::default(),
             user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
@@ -226,14 +229,7 @@ impl<'a, 'b> Sim<'a, 'b> {
     }
 
     fn emit_warning(&mut self, w: Warning) {
-        let first = !self
-            .detector
-            .all()
-            .iter()
-            .rev()
-            .skip(1)
-            .any(|x| x.kind == w.kind);
-        if first {
+        if self.warned_kinds.insert(w.kind) {
             self.highlight(format!("warning ({}): {}", w.kind.as_str(), w.message));
         }
         self.emit(TraceEvent::Warning {
