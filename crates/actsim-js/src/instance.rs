@@ -223,6 +223,8 @@ impl Instance {
                 track_rejection(&s, &ctx, promise, reason, handled);
             },
         )));
+        // The prelude's own failure message, if it fails (a bug in actsim).
+        let mut failure: Option<String> = None;
         context
             .with(|ctx| -> rquickjs::Result<()> {
                 let host_obj = host::build(&ctx, &state)?;
@@ -243,7 +245,7 @@ impl Instance {
                 globals.set("__actsim_node_sources", node_sources)?;
                 globals.set("__actsim_internal", internal)?;
                 let bytecode = prelude_bytecode().map_err(|message| {
-                    HostErrorCarrier::set(&ctx, message);
+                    failure = Some(message);
                     rquickjs::Error::Unknown
                 })?;
                 for ((filename, _), code) in PRELUDE.iter().zip(bytecode) {
@@ -254,10 +256,10 @@ impl Instance {
                         .and_then(|(_, done)| done.finish::<()>());
                     run.map_err(|e| {
                         let caught = ctx.catch();
-                        HostErrorCarrier::set(
-                            &ctx,
-                            format!("{filename}: {e}: {}", describe_value(&caught).message),
-                        );
+                        failure = Some(format!(
+                            "{filename}: {e}: {}",
+                            describe_value(&caught).message
+                        ));
                         e
                     })?;
                 }
@@ -271,7 +273,7 @@ impl Instance {
                 }
                 Ok(())
             })
-            .map_err(|e| HostError::Prelude(e.to_string()))?;
+            .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
         Ok(Instance {
             state,
             deadline,
@@ -567,14 +569,5 @@ pub(crate) fn describe_value(value: &Value<'_>) -> JsErrorInfo {
             stack: String::new(),
             phase: String::new(),
         }
-    }
-}
-
-/// Keeps the prelude's failure message for `HostError::Prelude` (only used while building).
-struct HostErrorCarrier;
-
-impl HostErrorCarrier {
-    fn set(_ctx: &Ctx<'_>, message: String) {
-        eprintln!("actsim: internal error in the prelude: {message}");
     }
 }

@@ -99,7 +99,6 @@ enum FlowState {
 }
 
 struct Flow {
-    user: u32,
     event: Value,
     action: usize,
     phase: Phase,
@@ -546,7 +545,6 @@ impl<'a, 'b> Sim<'a, 'b> {
         self.flows.insert(
             login,
             Flow {
-                user,
                 event,
                 action: 0,
                 phase: Phase::Execute,
@@ -1096,7 +1094,6 @@ impl<'a, 'b> Sim<'a, 'b> {
             "expired" => self.metrics.logins_expired += 1,
             _ => self.metrics.logins_failed += 1,
         }
-        let _ = flow.user;
         self.emit(TraceEvent::LoginEnd {
             t: now,
             login,

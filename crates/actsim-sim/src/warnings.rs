@@ -94,7 +94,7 @@ pub struct Detector {
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actsim_js::{CacheOpKind, ExecutionReport, Phase};
+use actsim_js::{CacheOpKind, ExecutionReport};
 
 /// How close to a limit counts as "near": three quarters of it.
 const NEAR: f64 = 0.75;
@@ -310,7 +310,6 @@ impl Detector {
                 fix: "cache less data under fewer keys".into(),
             }));
         }
-        let _ = Phase::Execute;
         out
     }
 
