@@ -104,6 +104,39 @@ fn console_and_commands<'js>(
     set_fn(
         ctx,
         host,
+        "recordValues",
+        move |id: f64, name: String, args: rquickjs::function::Rest<Value<'js>>| {
+            let mut st = s.borrow_mut();
+            let at_ms = st.clock.now_ms();
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                let args = args.0.iter().map(primitive_json).collect();
+                exec.report.commands.push(Command {
+                    at_ms,
+                    name,
+                    args: serde_json::Value::Array(args),
+                });
+            }
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
+        "finishCompleted",
+        move |id: f64, denied: bool| {
+            s.borrow_mut().finish(
+                exec_id(id),
+                Outcome::Completed {
+                    denied,
+                    redirect: None,
+                },
+            );
+        },
+    )?;
+    let s = state.clone();
+    set_fn(
+        ctx,
+        host,
         "unreadFailedSet",
         move |id: f64, key: String, code: String| {
             let mut st = s.borrow_mut();
@@ -151,6 +184,35 @@ fn console_and_commands<'js>(
         },
     )?;
     Ok(())
+}
+
+/// A primitive argument of a recorded `api` call as JSON, the way the prelude's
+/// `JSON.parse(JSON.stringify(v))` copies it: `undefined` and non-finite numbers become `null`,
+/// integral numbers stay integers.
+fn primitive_json(v: &Value<'_>) -> serde_json::Value {
+    if let Some(b) = v.as_bool() {
+        serde_json::Value::Bool(b)
+    } else if let Some(s) = v.as_string() {
+        serde_json::Value::String(s.to_string().unwrap_or_default())
+    } else if let Some(i) = v.as_int() {
+        serde_json::Value::from(i)
+    } else if let Some(n) = v.as_float() {
+        number_json(n)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+fn number_json(n: f64) -> serde_json::Value {
+    if !n.is_finite() {
+        serde_json::Value::Null
+    } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
 }
 
 fn record_object<'js>(ctx: &Ctx<'js>, value: &str, expires_at: i64) -> JsResult<Object<'js>> {
@@ -359,7 +421,51 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
     Ok(())
 }
 
+/// Base64 decoding as `atob` does it (forgiving-base64): padding optional, extra bits in the
+/// last character ignored.
+const FORGIVING_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// The text of a JWT part for the `jwt-decode` stand-in: base64 or base64url (`-`/`_`), padded
+/// or not, read as UTF-8, or as one character per byte when it is not valid UTF-8 (what the
+/// package's `decodeURIComponent(escape(atob(…)))` gives). `None` when it is not base64.
+pub(crate) fn base64url_text(part: &str) -> Option<String> {
+    let standard: String = part
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    let bytes = FORGIVING_BASE64
+        .decode(standard.trim_end_matches('='))
+        .ok()?;
+    Some(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
+    })
+}
+
 fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
+    set_fn(
+        ctx,
+        host,
+        "base64urlText",
+        |ctx: Ctx<'js>, part: String| -> JsResult<String> {
+            base64url_text(&part).ok_or_else(|| {
+                Exception::throw_dom(
+                    &ctx,
+                    "InvalidCharacterError",
+                    "The string to be decoded is not correctly encoded.",
+                )
+            })
+        },
+    )?;
     set_fn(
         ctx,
         host,
@@ -385,17 +491,24 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         host,
         "atob",
         |ctx: Ctx<'js>, s: String| -> JsResult<String> {
-            let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+            // Most inputs have no whitespace: copy only when there is some to drop.
+            let cleaned: std::borrow::Cow<'_, str> = if s.bytes().any(|b| b.is_ascii_whitespace()) {
+                s.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+            } else {
+                s.as_str().into()
+            };
             let trimmed = cleaned.trim_end_matches('=');
-            let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-                .decode(trimmed)
-                .map_err(|_| {
-                    Exception::throw_dom(
-                        &ctx,
-                        "InvalidCharacterError",
-                        "The string to be decoded is not correctly encoded.",
-                    )
-                })?;
+            let bytes = FORGIVING_BASE64.decode(trimmed).map_err(|_| {
+                Exception::throw_dom(
+                    &ctx,
+                    "InvalidCharacterError",
+                    "The string to be decoded is not correctly encoded.",
+                )
+            })?;
+            if bytes.is_ascii() {
+                // Every byte is one character: no re-encoding needed.
+                return Ok(String::from_utf8(bytes).unwrap_or_default());
+            }
             Ok(bytes.into_iter().map(char::from).collect())
         },
     )?;
@@ -486,4 +599,36 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
         },
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64url_text;
+
+    #[test]
+    fn jwt_parts_decode_from_either_alphabet_with_or_without_padding() {
+        // {"a":"é?"} in UTF-8; its base64 has a '/' (base64url '_') and needs one '='.
+        let standard = "eyJhIjoiw6k/In0=";
+        assert_eq!(base64url_text(standard).as_deref(), Some("{\"a\":\"é?\"}"));
+        assert_eq!(
+            base64url_text("eyJhIjoiw6k_In0").as_deref(),
+            Some("{\"a\":\"é?\"}")
+        );
+        assert_eq!(
+            base64url_text("eyJhIjoiw6k_In0=").as_deref(),
+            Some("{\"a\":\"é?\"}")
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_reads_as_one_character_per_byte() {
+        // 0xFF 0x41 is not UTF-8.
+        assert_eq!(base64url_text("_0E").as_deref(), Some("\u{ff}A"));
+    }
+
+    #[test]
+    fn non_base64_is_refused() {
+        assert_eq!(base64url_text("a*b"), None);
+        assert_eq!(base64url_text("a"), None);
+    }
 }

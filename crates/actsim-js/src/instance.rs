@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
+use crate::event::{LazyField, PreparedEvent};
 use crate::ops::{ExecId, HostOp, OpId, OpResult};
 use crate::report::{
     ActionError, ConsoleLine, ErrorKind, ExecutionReport, Outcome, Phase, Trigger,
@@ -24,40 +25,35 @@ use crate::{host, HostError};
 /// The Node.js version actsim emulates (`process.version`): production's Node 22 runtime.
 pub const NODE_VERSION: &str = "v22.12.0";
 
-/// The prelude scripts, run in this order once per instance (file name, source).
-const PRELUDE: [(&str, &str); 8] = [
-    ("actsim:prelude.js", include_str!("js/prelude.js")),
-    (
-        "actsim:prelude/encoding.js",
-        include_str!("js/prelude/encoding.js"),
-    ),
-    ("actsim:prelude/url.js", include_str!("js/prelude/url.js")),
-    (
-        "actsim:prelude/fetch.js",
-        include_str!("js/prelude/fetch.js"),
-    ),
-    (
-        "actsim:prelude/crypto.js",
-        include_str!("js/prelude/crypto.js"),
-    ),
-    (
-        "actsim:prelude/process.js",
-        include_str!("js/prelude/process.js"),
-    ),
-    (
-        "actsim:prelude/modules.js",
-        include_str!("js/prelude/modules.js"),
-    ),
-    (
-        "actsim:prelude/lockdown.js",
-        include_str!("js/prelude/lockdown.js"),
-    ),
+/// The first prelude script, run when an instance is created: it reads the host's natives and
+/// the shared `internal` object from the globals `__host` and `__actsim_internal`, which are
+/// removed right after it.
+const PRELUDE: (&str, &str) = ("actsim:prelude.js", include_str!("js/prelude.js"));
+/// The last prelude script, run when an instance is created, after [`PRELUDE`]: it evaluates to
+/// a function of `(host, internal)`, which installs the lazily loaded globals ([`LAZY_PRELUDE`])
+/// and the remaining Node globals.
+const LOCKDOWN: (&str, &str) = (
+    "actsim:prelude/lockdown.js",
+    include_str!("js/prelude/lockdown.js"),
+);
+/// The prelude scripts run on first use (`host.preludeScript(name)` from lockdown.js, which
+/// lists the globals and `internal` helpers of each), by name. Each evaluates to a function of
+/// `(host, internal, globals)`.
+const LAZY_PRELUDE: [(&str, &str); 7] = [
+    ("encoding", include_str!("js/prelude/encoding.js")),
+    ("url", include_str!("js/prelude/url.js")),
+    ("fetch", include_str!("js/prelude/fetch.js")),
+    ("crypto", include_str!("js/prelude/crypto.js")),
+    ("process", include_str!("js/prelude/process.js")),
+    ("modules", include_str!("js/prelude/modules.js")),
+    ("node-globals", include_str!("js/prelude/node-globals.js")),
 ];
+/// actsim's stand-ins for npm packages, compiled when first required (`host.standInModule`).
 const BUILTINS: [(&str, &str); 2] = [
     ("auth0", include_str!("js/auth0.js")),
     ("jwt-decode", include_str!("js/jwt-decode.js")),
 ];
-/// Node built-in modules actsim emulates, compiled when first required.
+/// Node built-in modules actsim emulates, compiled when first required (`host.nodeModule`).
 const NODE_MODULES: [(&str, &str); 16] = [
     ("assert", include_str!("js/node/assert.js")),
     (
@@ -91,31 +87,218 @@ const NODE_MODULES: [(&str, &str); 16] = [
 /// holding on to much garbage (reference counting frees most objects at once anyway).
 const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
 
-/// The prelude compiled to QuickJS bytecode, once per process: parsing it for every instance
-/// would cost milliseconds, and the simulator creates thousands of instances.
-fn prelude_bytecode() -> Result<&'static [Vec<u8>], String> {
-    static BYTECODE: std::sync::OnceLock<Result<Vec<Vec<u8>>, String>> = std::sync::OnceLock::new();
-    BYTECODE
-        .get_or_init(|| {
-            let runtime = Runtime::new().map_err(|e| e.to_string())?;
-            let context = Context::full(&runtime).map_err(|e| e.to_string())?;
-            context.with(|ctx| {
-                PRELUDE
-                    .iter()
-                    .map(|(filename, source)| {
-                        Module::declare(ctx.clone(), *filename, *source)
-                            .and_then(|m| m.write(rquickjs::module::WriteOptions::default()))
-                            .map_err(|e| {
-                                let caught = ctx.catch();
-                                format!("{filename}: {e}: {}", describe_value(&caught).message)
-                            })
-                    })
-                    .collect()
-            })
+/// Run a prelude script: compiled once per process, later read back from bytecode (parsing the
+/// prelude for every instance would cost milliseconds, and the simulator creates thousands of
+/// instances). The bytecode has no source text, which makes it a third smaller, cheaper to
+/// load and to free; the prelude's functions (`Date`, `setTimeout`, `URL`, ...) print as
+/// `[native code]`, as most of Node's built-ins do.
+fn run_prelude_script<'js>(
+    ctx: &Ctx<'js>,
+    (filename, source): (&str, &'static str),
+) -> rquickjs::Result<Value<'js>> {
+    crate::bytecode::run_static_script(ctx, filename, true, || source.to_string())
+}
+
+/// The natives behind lazy loading, added to `__host`: `preludeScript(name)` (the function a
+/// script of [`LAZY_PRELUDE`] evaluates to), `nodeModule(name)` (a Node built-in's wrapper
+/// function, or `undefined`), `standInModule(name)` (a stand-in's CommonJS wrapper), all from
+/// bytecode compiled once per process, and [`define_lazy_globals`] and [`is_native_function`].
+fn add_loading_natives<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
+    let script = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
+        let Some(&(name, source)) = LAZY_PRELUDE.iter().find(|(n, _)| *n == name) else {
+            return Err(rquickjs::Exception::throw_type(
+                &ctx,
+                &format!("actsim bug: no prelude script {name}"),
+            ));
+        };
+        run_prelude_script(&ctx, (&format!("actsim:prelude/{name}.js"), source))
+    };
+    host.set(
+        "preludeScript",
+        Function::new(ctx.clone(), script)?.with_name("preludeScript")?,
+    )?;
+    let node = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
+        let Some(&(name, source)) = NODE_MODULES.iter().find(|(n, _)| *n == name) else {
+            return Ok(Value::new_undefined(ctx));
+        };
+        let filename = format!("actsim:node/{name}.js");
+        crate::bytecode::run_static_script(&ctx, &filename, false, || {
+            format!("(function (exports, require, module, internal) {{ {source}\n}})")
         })
-        .as_ref()
-        .map(|v| v.as_slice())
-        .map_err(Clone::clone)
+    };
+    host.set(
+        "nodeModule",
+        Function::new(ctx.clone(), node)?.with_name("nodeModule")?,
+    )?;
+    let stand_in = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
+        let Some(&(name, source)) = BUILTINS.iter().find(|(n, _)| *n == name) else {
+            return Err(rquickjs::Exception::throw_type(
+                &ctx,
+                &format!("actsim bug: no stand-in {name}"),
+            ));
+        };
+        let filename = format!("actsim:builtin/{name}.js");
+        crate::bytecode::run_static_script(&ctx, &filename, false, || {
+            crate::source::wrap_commonjs(source)
+        })
+    };
+    host.set(
+        "standInModule",
+        Function::new(ctx.clone(), stand_in)?.with_name("standInModule")?,
+    )?;
+    host.set(
+        "defineLazyGlobals",
+        Function::new(ctx.clone(), define_lazy_globals)?.with_name("defineLazyGlobals")?,
+    )?;
+    host.set(
+        "isNativeFunction",
+        Function::new(ctx.clone(), is_native_function)?.with_name("isNativeFunction")?,
+    )
+}
+
+/// `host.isNativeFunction(f)`: whether `f` is a function the engine implements (a built-in, a
+/// bound function, a host native) rather than JavaScript code. `structuredClone` asks this
+/// instead of looking for `[native code]` in the function's text, which actsim's own functions
+/// also show since their bytecode has no source text ([`run_prelude_script`]).
+fn is_native_function<'js>(ctx: Ctx<'js>, f: Value<'js>) -> rquickjs::Result<bool> {
+    use rquickjs::qjs;
+    /// The engine's classes of functions compiled from JavaScript (plain, generator, async,
+    /// async generator), found once from samples.
+    static BYTECODE_CLASSES: std::sync::OnceLock<Vec<qjs::JSClassID>> = std::sync::OnceLock::new();
+    if !f.is_function() {
+        return Ok(false);
+    }
+    let classes = match BYTECODE_CLASSES.get() {
+        Some(classes) => classes,
+        None => {
+            let samples: rquickjs::Array = ctx.eval(
+                "[function () {}, function* () {}, async function () {}, async function* () {}]",
+            )?;
+            let mut classes = Vec::new();
+            for sample in samples.iter::<Value>() {
+                // SAFETY: reading the class of a live value.
+                classes.push(unsafe { qjs::JS_GetClassID(sample?.as_raw()) });
+            }
+            BYTECODE_CLASSES.get_or_init(|| classes)
+        }
+    };
+    // SAFETY: reading the class of a live value.
+    Ok(!classes.contains(&unsafe { qjs::JS_GetClassID(f.as_raw()) }))
+}
+
+/// `host.defineLazyGlobals(names, from, to, accessor, functions)`: define the globals
+/// `names[from..to]` (strings) as configurable accessors whose getter and setter are one native
+/// function per name, stored in `functions[i]`; reading global `i` calls `accessor(i)`,
+/// assigning `v` calls `accessor(i, v)`. A global keeps its place and enumerability if it
+/// exists (`DOMException`, `performance`) and is enumerable otherwise, as an assigned global
+/// is. Done here rather than in JavaScript because it runs for every instance: a closure, a
+/// descriptor object and `Object.defineProperty` per global cost several times more.
+fn define_lazy_globals<'js>(
+    ctx: Ctx<'js>,
+    names: rquickjs::Array<'js>,
+    from: usize,
+    to: usize,
+    accessor: Function<'js>,
+    functions: rquickjs::Array<'js>,
+) -> rquickjs::Result<()> {
+    use rquickjs::qjs;
+    let raw = ctx.as_raw().as_ptr();
+    let global = ctx.globals();
+    let mut data = [accessor.as_raw()];
+    /// An atom owned by this function, freed when dropped.
+    struct OwnedAtom(*mut qjs::JSContext, qjs::JSAtom);
+    impl Drop for OwnedAtom {
+        fn drop(&mut self) {
+            // SAFETY: the atom was created by JS_NewAtomLen in this (still live) context.
+            unsafe { qjs::JS_FreeAtom(self.0, self.1) }
+        }
+    }
+    for i in from..to {
+        let name: String = names.get(i)?;
+        // SAFETY: raw calls on live values of this context; every value the engine returns is
+        // owned here and freed (or handed over) exactly once.
+        unsafe {
+            let atom = OwnedAtom(
+                raw,
+                qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _),
+            );
+            if atom.1 == qjs::JS_ATOM_NULL {
+                return Err(rquickjs::Error::Exception);
+            }
+            let mut desc = qjs::JSPropertyDescriptor {
+                flags: 0,
+                value: qjs::JS_UNDEFINED,
+                getter: qjs::JS_UNDEFINED,
+                setter: qjs::JS_UNDEFINED,
+            };
+            let found = qjs::JS_GetOwnProperty(raw, &mut desc, global.as_raw(), atom.1);
+            if found < 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+            if found > 0 {
+                qjs::JS_FreeValue(raw, desc.value);
+                qjs::JS_FreeValue(raw, desc.getter);
+                qjs::JS_FreeValue(raw, desc.setter);
+            }
+            let enumerable = found == 0 || desc.flags & qjs::JS_PROP_ENUMERABLE as i32 != 0;
+            let function = qjs::JS_NewCFunctionData(
+                raw,
+                Some(lazy_global_accessor),
+                0,
+                i as i32,
+                1,
+                data.as_mut_ptr(),
+            );
+            if qjs::JS_IsException(function) {
+                return Err(rquickjs::Error::Exception);
+            }
+            let function = Value::from_raw(ctx.clone(), function);
+            let mut flags = qjs::JS_PROP_CONFIGURABLE as i32;
+            if enumerable {
+                flags |= qjs::JS_PROP_ENUMERABLE as i32;
+            }
+            // JS_DefinePropertyGetSet takes over the getter and the setter.
+            let defined = qjs::JS_DefinePropertyGetSet(
+                raw,
+                global.as_raw(),
+                atom.1,
+                qjs::JS_DupValue(raw, function.as_raw()),
+                qjs::JS_DupValue(raw, function.as_raw()),
+                flags,
+            );
+            if defined < 0 {
+                return Err(rquickjs::Error::Exception);
+            }
+            functions.set(i, function)?;
+        }
+    }
+    Ok(())
+}
+
+/// The getter and setter of a lazy global (see [`define_lazy_globals`]): calls the accessor
+/// (`func_data[0]`) with the global's index (`magic`) and, when setting, the value; `this` is
+/// ignored (the accessor always works on the global object).
+unsafe extern "C" fn lazy_global_accessor(
+    ctx: *mut rquickjs::qjs::JSContext,
+    _this: rquickjs::qjs::JSValue,
+    argc: std::ffi::c_int,
+    argv: *mut rquickjs::qjs::JSValue,
+    magic: std::ffi::c_int,
+    func_data: *mut rquickjs::qjs::JSValue,
+) -> rquickjs::qjs::JSValue {
+    use rquickjs::qjs;
+    let index = qjs::JS_MKVAL(qjs::JS_TAG_INT, magic);
+    // SAFETY: the engine passes `argc` arguments at `argv` and the one data value given to
+    // JS_NewCFunctionData; JS_Call borrows its arguments and returns an owned value.
+    unsafe {
+        if argc > 0 {
+            let mut args = [index, *argv];
+            qjs::JS_Call(ctx, *func_data, qjs::JS_UNDEFINED, 2, args.as_mut_ptr())
+        } else {
+            let mut args = [index];
+            qjs::JS_Call(ctx, *func_data, qjs::JS_UNDEFINED, 1, args.as_mut_ptr())
+        }
+    }
 }
 
 /// Limits and seeds for one instance.
@@ -156,8 +339,9 @@ pub struct ExecutionSpec {
     pub trigger: Trigger,
     /// `onExecute…` or `onContinuePostLogin`.
     pub phase: Phase,
-    /// The `event` object (without `secrets`).
-    pub event: serde_json::Value,
+    /// The `event` object (without `secrets`), prepared once: `serde_json::Value` converts
+    /// with `.into()`.
+    pub event: PreparedEvent,
     /// `event.secrets`, read-only in JS.
     pub secrets: BTreeMap<String, String>,
     /// The cache store `api.cache` reads and writes.
@@ -166,6 +350,14 @@ pub struct ExecutionSpec {
 
 /// A JS runtime with one action loaded. Not `Send`: one thread drives it.
 pub struct Instance {
+    /// The prelude's `__actsim_start` and `__actsim_complete` (declared before the runtime, so
+    /// they are released first).
+    start_fn: Persistent<Function<'static>>,
+    complete_fn: Persistent<Function<'static>>,
+    /// The prelude's maker of lazy event-field accessors, and the accessors of the last event
+    /// layout seen, by position (with the field name each was made for).
+    lazy_accessor_fn: Persistent<Function<'static>>,
+    lazy_accessors: Vec<(Rc<str>, LazyField)>,
     state: HostStateRef,
     deadline: CpuDeadline,
     poisoned: bool,
@@ -228,53 +420,55 @@ impl Instance {
         context
             .with(|ctx| -> rquickjs::Result<()> {
                 let host_obj = host::build(&ctx, &state)?;
-                let builtins = Object::new(ctx.clone())?;
-                for (name, source) in BUILTINS {
-                    builtins.set(name, source)?;
-                }
-                let node_sources = Object::new(ctx.clone())?;
-                for (name, source) in NODE_MODULES {
-                    node_sources.set(name, source)?;
-                }
+                add_loading_natives(&ctx, &host_obj)?;
                 let internal = Object::new(ctx.clone())?;
                 internal.set("NODE_VERSION", NODE_VERSION)?;
                 internal.set("ACTSIM_VERSION", env!("CARGO_PKG_VERSION"))?;
+                let mut report = |filename: &str, e: rquickjs::Error| {
+                    let caught = ctx.catch();
+                    failure = Some(format!(
+                        "{filename}: {e}: {}",
+                        describe_value(&caught).message
+                    ));
+                    e
+                };
                 let globals = ctx.globals();
-                globals.set("__host", host_obj)?;
-                globals.set("__actsim_builtins", builtins)?;
-                globals.set("__actsim_node_sources", node_sources)?;
-                globals.set("__actsim_internal", internal)?;
-                let bytecode = prelude_bytecode().map_err(|message| {
-                    failure = Some(message);
-                    rquickjs::Error::Unknown
-                })?;
-                for ((filename, _), code) in PRELUDE.iter().zip(bytecode) {
-                    // SAFETY: the bytes were written by `Module::write` of this build's engine
-                    // and live for the whole process (JS_READ_OBJ_ROM_DATA may point into them).
-                    let run = unsafe { Module::load(ctx.clone(), code) }
-                        .and_then(|m| m.eval())
-                        .and_then(|(_, done)| done.finish::<()>());
-                    run.map_err(|e| {
-                        let caught = ctx.catch();
-                        failure = Some(format!(
-                            "{filename}: {e}: {}",
-                            describe_value(&caught).message
-                        ));
-                        e
-                    })?;
-                }
-                for name in [
-                    "__host",
-                    "__actsim_builtins",
-                    "__actsim_node_sources",
-                    "__actsim_internal",
-                ] {
+                globals.set("__host", host_obj.clone())?;
+                globals.set("__actsim_internal", internal.clone())?;
+                run_prelude_script(&ctx, PRELUDE).map_err(|e| report(PRELUDE.0, e))?;
+                globals.remove("__host")?;
+                globals.remove("__actsim_internal")?;
+                run_prelude_script(&ctx, LOCKDOWN)
+                    .and_then(|f| f.get::<Function>())
+                    .and_then(|f| f.call::<_, ()>((host_obj, internal)))
+                    .map_err(|e| report(LOCKDOWN.0, e))?;
+                // QuickJS-only globals that Node does not have (none, unless the engine's
+                // build changes): a last check that nothing of the host remains reachable.
+                for name in ["os", "std", "bjson", "scriptArgs", "print", "__loadScript"] {
                     globals.remove(name)?;
                 }
                 Ok(())
             })
             .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
+        let (start_fn, complete_fn, lazy_accessor_fn) = context
+            .with(|ctx| -> rquickjs::Result<_> {
+                let globals = ctx.globals();
+                let start: Function = globals.get("__actsim_start")?;
+                let complete: Function = globals.get("__actsim_complete")?;
+                let lazy: Function = globals.get("__actsim_lazy_accessor")?;
+                globals.remove("__actsim_lazy_accessor")?;
+                Ok((
+                    Persistent::save(&ctx, start),
+                    Persistent::save(&ctx, complete),
+                    Persistent::save(&ctx, lazy),
+                ))
+            })
+            .map_err(|e| HostError::Prelude(e.to_string()))?;
         Ok(Instance {
+            start_fn,
+            complete_fn,
+            lazy_accessor_fn,
+            lazy_accessors: Vec::new(),
             state,
             deadline,
             poisoned: false,
@@ -290,23 +484,68 @@ impl Instance {
             .trigger
             .handler_name(spec.phase)
             .ok_or(HostError::NoSuchPhase(spec.trigger))?;
-        let event =
-            serde_json::to_string(&spec.event).map_err(|e| HostError::Event(e.to_string()))?;
+        let event = match spec.trigger {
+            Trigger::PostLogin => spec.event.with_transaction_metadata(),
+            Trigger::CredentialsExchange => spec.event,
+        };
         let secrets =
             serde_json::to_string(&spec.secrets).map_err(|e| HostError::Event(e.to_string()))?;
         let exec_id = self
             .state
             .borrow_mut()
             .begin(spec.trigger, handler, spec.cache);
-        self.enter(Some(exec_id), |ctx| {
-            let start: Function = ctx.globals().get("__actsim_start")?;
-            let obj = Object::new(ctx.clone())?;
-            obj.set("trigger", spec.trigger.as_str())?;
-            obj.set("handler", handler)?;
-            obj.set("event", event)?;
-            obj.set("secrets", secrets)?;
-            start.call::<_, ()>((exec_id as f64, obj))
-        });
+        // Accessors for fields at positions this instance has not seen with that name yet
+        // (made outside `enter`, so that making them never counts against an execution).
+        // Events of one instance nearly always share one layout, so this is a comparison of
+        // names, not a lookup.
+        for (index, field) in event.fields().iter().enumerate() {
+            let known = self
+                .lazy_accessors
+                .get(index)
+                .is_some_and(|(name, _)| **name == *field.name);
+            if known {
+                continue;
+            }
+            let lazy = self.lazy_accessor_fn.clone();
+            let made = self.context.with(|ctx| -> rquickjs::Result<LazyField> {
+                let pair: rquickjs::Array = lazy.restore(&ctx)?.call((&*field.name, index))?;
+                let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
+                Ok(LazyField {
+                    get: Persistent::save(&ctx, get),
+                    set: Persistent::save(&ctx, set),
+                })
+            });
+            let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
+            let entry = (field.name.clone(), made);
+            match self.lazy_accessors.get_mut(index) {
+                Some(slot) => *slot = entry,
+                None => self.lazy_accessors.push(entry),
+            }
+        }
+        let start = self.start_fn.clone();
+        let now_ms = self.state.borrow().clock.now_ms();
+        let accessors = std::mem::take(&mut self.lazy_accessors);
+        let fields = event.fields();
+        let trigger = spec.trigger.as_str();
+        let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
+            let event_obj = Object::new(ctx.clone())?;
+            let texts = rquickjs::Array::new(ctx.clone())?;
+            for (i, (field, (_, lazy))) in fields.iter().zip(accessors.iter()).enumerate() {
+                event_obj.prop(&*field.name, lazy.restore(ctx)?)?;
+                texts.set(i, &*field.json)?;
+            }
+            start.restore(ctx)?.call::<_, ()>((
+                now_ms as f64,
+                exec_id as f64,
+                trigger,
+                handler,
+                event_obj,
+                texts,
+                secrets,
+            ))
+        };
+        self.enter(Some(exec_id), run);
+        self.lazy_accessors = accessors;
         Ok(exec_id)
     }
 
@@ -342,9 +581,11 @@ impl Instance {
             OpResult::NetworkError(message) => (false, Some(message)),
             OpResult::TimerFired => (true, None),
         };
+        let complete = self.complete_fn.clone();
+        let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
-            let complete: Function = ctx.globals().get("__actsim_complete")?;
-            complete.call::<_, ()>((op as f64, ok, payload))
+            let complete = complete.restore(ctx)?;
+            complete.call::<_, ()>((now_ms as f64, op as f64, ok, payload))
         });
     }
 

@@ -13,6 +13,7 @@
 mod bytecode;
 mod clock;
 mod errors;
+mod event;
 mod host;
 mod instance;
 mod modules;
@@ -24,6 +25,7 @@ mod source;
 mod state;
 
 pub use clock::Clock;
+pub use event::PreparedEvent;
 pub use instance::{ExecutionSpec, Instance, InstanceConfig, NODE_VERSION};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{

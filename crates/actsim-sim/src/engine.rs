@@ -10,7 +10,7 @@ use std::time::Duration;
 use actsim_cache::{CacheRecord, CacheStore};
 use actsim_js::{
     ActionSource, Clock, ExecId, ExecutionReport, ExecutionSpec, HostOpKind, Instance,
-    InstanceConfig, OpId, OpResult, Outcome, Phase, SeededRng, SharedCache, Trigger,
+    InstanceConfig, OpId, OpResult, Outcome, Phase, PreparedEvent, SeededRng, SharedCache, Trigger,
 };
 use actsim_tenant::Tenant;
 use serde_json::Value;
@@ -99,7 +99,7 @@ enum FlowState {
 }
 
 struct Flow {
-    event: Value,
+    event: PreparedEvent,
     action: usize,
     phase: Phase,
     instance: usize,
@@ -143,6 +143,10 @@ struct Sim<'a, 'b> {
     next_login: u64,
     end_ms: i64,
     users: Vec<Value>,
+    /// The traffic template prepared for JavaScript, and each user's event built from it when
+    /// that user first logs in (serialised once, shared by all their executions).
+    template_event: PreparedEvent,
+    user_events: Vec<Option<PreparedEvent>>,
 }
 
 impl<'a, 'b> Sim<'a, 'b> {
@@ -156,13 +160,15 @@ impl<'a, 'b> Sim<'a, 'b> {
             .map(|i| user_for(&sc.traffic.event, i))
             .collect();
         let mut tenant_config = sc.tenant.clone();
+        let mut known: std::collections::BTreeSet<String> = tenant_config
+            .users
+            .iter()
+            .filter_map(|x| x.get("user_id").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
         for u in &users {
             let id = u.get("user_id").and_then(Value::as_str).unwrap_or_default();
-            if !tenant_config
-                .users
-                .iter()
-                .any(|x| x.get("user_id").and_then(Value::as_str) == Some(id))
-            {
+            if known.insert(id.to_string()) {
                 tenant_config.users.push(u.clone());
             }
         }
@@ -210,7 +216,14 @@ impl<'a, 'b> Sim<'a, 'b> {
             user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
+            user_events: vec![None; users.len()],
             users,
+            template_event: match sc.trigger {
+                Trigger::PostLogin => {
+                    PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
+                }
+                Trigger::CredentialsExchange => PreparedEvent::new(&sc.traffic.event),
+            },
         })
     }
 
@@ -538,10 +551,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         let preferred = self.user_last_instance.get(&user).copied();
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
-        let mut event = self.sc.traffic.event.clone();
-        if let (Some(obj), Trigger::PostLogin) = (event.as_object_mut(), self.sc.trigger) {
-            obj.insert("user".into(), self.users[user as usize].clone());
-        }
+        let event = self.event_for(user as usize);
         self.flows.insert(
             login,
             Flow {
@@ -560,6 +570,19 @@ impl<'a, 'b> Sim<'a, 'b> {
             },
         );
         self.start_segment(login);
+    }
+
+    /// The event of `user`'s logins (post-login events carry the user; other triggers' do not).
+    fn event_for(&mut self, user: usize) -> PreparedEvent {
+        if self.sc.trigger != Trigger::PostLogin {
+            return self.template_event.clone();
+        }
+        if let Some(event) = &self.user_events[user] {
+            return event.clone();
+        }
+        let event = self.template_event.with_field("user", &self.users[user]);
+        self.user_events[user] = Some(event.clone());
+        event
     }
 
     /// A new execution budget: at arrival and after each resume.
@@ -904,26 +927,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             return;
         };
         let snapshot = flow.snapshot.take();
-        for c in report
-            .commands
-            .iter()
-            .filter(|c| c.name == "transaction.setMetadata")
-        {
-            if let (Some(key), Some(value)) = (c.args.get(0).and_then(Value::as_str), c.args.get(1))
-            {
-                if let Some(m) = flow
-                    .event
-                    .pointer_mut("/transaction/metadata")
-                    .and_then(Value::as_object_mut)
-                {
-                    if value.is_null() {
-                        m.remove(key);
-                    } else {
-                        m.insert(key.to_string(), value.clone());
-                    }
-                }
-            }
-        }
+        apply_transaction_metadata(&mut flow.event, &report);
         match report.outcome {
             Outcome::Failed { .. } => {
                 if let Some(snapshot) = snapshot {
@@ -1037,11 +1041,16 @@ impl<'a, 'b> Sim<'a, 'b> {
         for (k, v) in params {
             query.insert(k, Value::String(v));
         }
-        if let Some(request) = flow.event.get_mut("request").and_then(Value::as_object_mut) {
+        let request = flow
+            .event
+            .field_json("request")
+            .and_then(|r| serde_json::from_str::<Value>(r).ok());
+        if let Some(Value::Object(mut request)) = request {
             let method = if form.is_empty() { "GET" } else { "POST" };
             request.insert("method".into(), Value::String(method.into()));
             request.insert("query".into(), Value::Object(query));
             request.insert("body".into(), Value::Object(form));
+            flow.event = flow.event.with_field("request", &Value::Object(request));
         }
         flow.instance = to;
         flow.phase = Phase::Continue;
@@ -1104,6 +1113,41 @@ impl<'a, 'b> Sim<'a, 'b> {
 }
 
 /// The user with index `i`: the template's user with per-user fields.
+/// Apply the execution's `api.transaction.setMetadata` calls to the flow's event, so that later
+/// actions and the continue see them (as production carries transaction metadata along).
+fn apply_transaction_metadata(event: &mut PreparedEvent, report: &ExecutionReport) {
+    let mut calls = report
+        .commands
+        .iter()
+        .filter(|c| c.name == "transaction.setMetadata")
+        .peekable();
+    if calls.peek().is_none() {
+        return;
+    }
+    let Some(mut transaction) = event
+        .field_json("transaction")
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+    else {
+        return;
+    };
+    let Some(metadata) = transaction
+        .get_mut("metadata")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for c in calls {
+        if let (Some(key), Some(value)) = (c.args.get(0).and_then(Value::as_str), c.args.get(1)) {
+            if value.is_null() {
+                metadata.remove(key);
+            } else {
+                metadata.insert(key.to_string(), value.clone());
+            }
+        }
+    }
+    *event = event.with_field("transaction", &transaction);
+}
+
 fn user_for(template: &Value, i: u32) -> Value {
     let mut user = template
         .get("user")

@@ -298,7 +298,7 @@ impl Ctx<'_> {
         let spec = ExecutionSpec {
             trigger: self.options.trigger,
             phase,
-            event,
+            event: event.into(),
             secrets: self.options.secrets.clone(),
             cache: slot.cache.clone(),
         };

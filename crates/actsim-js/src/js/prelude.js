@@ -2,31 +2,48 @@
 // It owns the JavaScript side of the host boundary: deterministic globals (Date, Math.random,
 // timers, console, fetch), `require` of the built-in stand-ins, the per-trigger `api` objects and
 // the execution runner that loads the action lazily and calls its handler.
-// `__host` (native functions implemented in Rust) is captured here and by the other prelude
-// scripts (prelude/*.js), which share helpers through `internal`; the host removes both from the
-// global scope after the last script, so action code cannot reach them.
+// `__host` (native functions implemented in Rust) and `internal` are captured here; the host
+// removes both from the global scope right after this script, so action code cannot reach them.
+// The other prelude scripts (prelude/*.js) get both from the host, most of them only when an
+// action first uses what they provide (see prelude/lockdown.js), and share helpers through
+// `internal`.
 (function (host, internal) {
   'use strict';
   const g = globalThis;
 
   // ---------------------------------------------------------------- virtual time and randomness
   const RealDate = Date;
+  // The virtual clock only moves between host calls into JavaScript, so the host passes the
+  // time with each call (__actsim_start, __actsim_complete) instead of being asked for it.
+  let virtualNow = host.now();
+  const now = () => virtualNow;
   // Production runs in UTC. Local-time methods are made UTC here, so that output never depends
   // on the time zone of the machine running actsim.
   function VirtualDate(...args) {
-    if (!new.target) return new RealDate(host.now()).toString();
-    if (args.length === 0) return Reflect.construct(RealDate, [host.now()], new.target);
+    if (!new.target) return new RealDate(virtualNow).toString();
+    if (args.length === 0) return Reflect.construct(RealDate, [virtualNow], new.target);
     if (args.length >= 2) return Reflect.construct(RealDate, [RealDate.UTC(...args)], new.target);
     return Reflect.construct(RealDate, args, new.target);
   }
   const proto = RealDate.prototype;
-  for (const part of ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds']) {
-    Object.defineProperty(proto, `get${part}`, { value: proto[`getUTC${part}`], writable: true, configurable: true });
-    if (part !== 'Day') {
-      Object.defineProperty(proto, `set${part}`, { value: proto[`setUTC${part}`], writable: true, configurable: true });
-    }
-  }
-  Object.defineProperty(proto, 'getTimezoneOffset', { value: function getTimezoneOffset() { return 0; }, writable: true, configurable: true });
+  // Plain assignments keep the built-in methods' attributes (writable, configurable, not
+  // enumerable) and cost far less than Object.defineProperty; this runs for every instance.
+  proto.getFullYear = proto.getUTCFullYear;
+  proto.getMonth = proto.getUTCMonth;
+  proto.getDate = proto.getUTCDate;
+  proto.getDay = proto.getUTCDay;
+  proto.getHours = proto.getUTCHours;
+  proto.getMinutes = proto.getUTCMinutes;
+  proto.getSeconds = proto.getUTCSeconds;
+  proto.getMilliseconds = proto.getUTCMilliseconds;
+  proto.setFullYear = proto.setUTCFullYear;
+  proto.setMonth = proto.setUTCMonth;
+  proto.setDate = proto.setUTCDate;
+  proto.setHours = proto.setUTCHours;
+  proto.setMinutes = proto.setUTCMinutes;
+  proto.setSeconds = proto.setUTCSeconds;
+  proto.setMilliseconds = proto.setUTCMilliseconds;
+  proto.getTimezoneOffset = function getTimezoneOffset() { return 0; };
   const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const two = (n) => String(n).padStart(2, '0');
@@ -49,19 +66,18 @@
       return `${h % 12 === 0 ? 12 : h % 12}:${two(this.getUTCMinutes())}:${two(this.getUTCSeconds())} ${h < 12 ? 'AM' : 'PM'}`;
     },
   };
-  for (const name of Object.keys(methods)) {
-    Object.defineProperty(proto, name, { value: methods[name], writable: true, configurable: true });
-  }
+  Object.assign(proto, methods);
   VirtualDate.prototype = RealDate.prototype;
-  Object.defineProperty(RealDate.prototype, 'constructor', { value: VirtualDate, writable: true, configurable: true });
-  VirtualDate.now = function now() { return host.now(); };
+  proto.constructor = VirtualDate;
+  VirtualDate.now = function now() { return virtualNow; };
   VirtualDate.parse = RealDate.parse;
   VirtualDate.UTC = RealDate.UTC;
   g.Date = VirtualDate;
-  internal.now = () => host.now();
+  internal.now = now;
   internal.startedAt = () => host.startedAt();
   Math.random = function random() { return host.random(); };
-  g.performance = { now() { return host.now() - host.startedAt(); }, timeOrigin: host.startedAt() };
+  const startedAt = host.startedAt();
+  g.performance = { now() { return virtualNow - startedAt; }, timeOrigin: startedAt };
 
   // ---------------------------------------------------------------- host operations (async)
   const pendingOps = new Map();
@@ -231,6 +247,40 @@
   }
 
   // ---------------------------------------------------------------- api objects
+  // The `api` objects are built from classes whose methods live on shared prototypes, and each
+  // part (`api.cache`, `api.idToken`, …) is created when the action first reads it: an
+  // execution pays only for what its action uses. Every part holds the execution's context.
+  class ExecutionContext {
+    constructor(execId, event) {
+      this.execId = execId;
+      this.event = event;
+      this.api = null;
+      this.parts = null;
+      this.denied = false;
+      this.redirect = null;
+    }
+    // Record an `api` call with copies of its arguments (primitives go to the host directly).
+    record(name, args) {
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a !== null && typeof a !== 'string' && typeof a !== 'number' && typeof a !== 'boolean' && a !== undefined) {
+          host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
+          return;
+        }
+      }
+      host.recordValues(this.execId, name, ...args);
+    }
+    // The api part number `index`, made by `Make` on first use.
+    part(index, Make) {
+      const parts = this.parts || (this.parts = []);
+      return parts[index] || (parts[index] = new Make(this));
+    }
+  }
+  function cloneArg(v) {
+    if (v === undefined) return null;
+    try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
+  }
+
   // Failed api.cache.set results are watched: one whose `type` and `code` the action never read
   // is reported when the execution ends (a live caveat warning).
   const failedSets = new Map();
@@ -244,42 +294,37 @@
     return result;
   }
   function reportUnread(execId) {
+    if (failedSets.size === 0) return;
     for (const entry of failedSets.get(execId) || []) {
       if (!entry.read) host.unreadFailedSet(execId, entry.key, entry.code);
     }
     failedSets.delete(execId);
   }
-  function makeCache(execId) {
-    const checkKey = (key, method) => {
-      if (typeof key !== 'string') throw new TypeError(`api.cache.${method}: the key must be a string (got ${key === null ? 'null' : typeof key})`);
-    };
-    return Object.freeze({
-      get(key) {
-        checkKey(key, 'get');
-        return host.cacheGet(execId, key);
-      },
-      set(key, value, options) {
-        checkKey(key, 'set');
-        if (typeof value !== 'string') {
-          throw new TypeError(`api.cache.set: the value must be a string (got ${value === null ? 'null' : typeof value}); production's typings declare value: string. Store JSON.stringify(value) or String(value) and parse it after get().`);
-        }
-        const opts = options === undefined || options === null ? {} : options;
-        const num = (v) => (v === undefined ? undefined : typeof v === 'number' ? v : NaN);
-        const result = host.cacheSet(execId, key, value, num(opts.ttl), num(opts.expires_at));
-        return result.type === 'error' ? watchFailure(execId, key, result.code) : result;
-      },
-      delete(key) {
-        checkKey(key, 'delete');
-        return host.cacheDelete(execId, key);
-      },
-    });
+  function checkKey(key, method) {
+    if (typeof key !== 'string') throw new TypeError(`api.cache.${method}: the key must be a string (got ${key === null ? 'null' : typeof key})`);
   }
-  function cloneArg(v) {
-    if (v === undefined) return null;
-    try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
-  }
-  function recorder(execId) {
-    return (name, args) => host.record(execId, name, JSON.stringify(args.map(cloneArg)));
+  const numberOption = (v) => (v === undefined ? undefined : typeof v === 'number' ? v : NaN);
+  class CacheApi {
+    #c;
+    constructor(c) { this.#c = c; }
+    get(key) {
+      checkKey(key, 'get');
+      return host.cacheGet(this.#c.execId, key);
+    }
+    set(key, value, options) {
+      checkKey(key, 'set');
+      if (typeof value !== 'string') {
+        throw new TypeError(`api.cache.set: the value must be a string (got ${value === null ? 'null' : typeof value}); production's typings declare value: string. Store JSON.stringify(value) or String(value) and parse it after get().`);
+      }
+      const opts = options === undefined || options === null ? {} : options;
+      const execId = this.#c.execId;
+      const result = host.cacheSet(execId, key, value, numberOption(opts.ttl), numberOption(opts.expires_at));
+      return result.type === 'error' ? watchFailure(execId, key, result.code) : result;
+    }
+    delete(key) {
+      checkKey(key, 'delete');
+      return host.cacheDelete(this.#c.execId, key);
+    }
   }
   function base64urlJson(obj) { return host.base64urlEncode(JSON.stringify(obj)); }
   function hs256(secret, payload) {
@@ -288,123 +333,216 @@
     const body = base64urlJson(payload);
     return `${head}.${body}.${host.hmacSha256(secret, `${head}.${body}`)}`;
   }
-  function makePostLoginApi(execId, event, flow) {
-    const record = recorder(execId);
-    const api = {};
-    api.access = {
-      deny(reason) { record('access.deny', [reason]); flow.denied = true; return api; },
-    };
-    const claims = (target) => ({
-      setCustomClaim(key, value) {
-        if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
-        record(`${target}.setCustomClaim`, [key, value]);
-        return api;
-      },
-    });
-    api.accessToken = Object.assign(claims('accessToken'), {
-      addScope(scope) { record('accessToken.addScope', [scope]); },
-      removeScope(scope) { record('accessToken.removeScope', [scope]); },
-    });
-    api.idToken = claims('idToken');
-    api.user = {
-      setAppMetadata(key, value) { record('user.setAppMetadata', [key, value]); return api; },
-      setUserMetadata(key, value) { record('user.setUserMetadata', [key, value]); return api; },
-    };
-    api.multifactor = {
-      enable(provider, options) { record('multifactor.enable', options === undefined ? [provider] : [provider, options]); return api; },
-    };
-    api.transaction = {
-      setMetadata(key, value) {
-        if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-          throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
-        }
-        record('transaction.setMetadata', [key, value]);
-        if (event.transaction) {
-          if (value === null) delete event.transaction.metadata[key]; else event.transaction.metadata[key] = value;
-        }
-        return api;
-      },
-    };
-    api.validation = {
-      error(errorCode, errorMessage) { record('validation.error', [errorCode, errorMessage]); flow.denied = true; return api; },
-    };
-    api.redirect = {
-      sendUserTo(url, options) {
-        if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(url)) {
-          throw new TypeError(`api.redirect.sendUserTo: "${url}" is not an absolute http(s) URL`);
-        }
-        const query = options && options.query ? options.query : undefined;
-        record('redirect.sendUserTo', query ? [url, { query }] : [url]);
-        flow.redirect = { url, query: query || {} };
-        return api;
-      },
-      encodeToken({ secret, payload, expiresInSeconds } = {}) {
-        const iat = Math.floor(host.now() / 1000);
-        const ttl = expiresInSeconds === undefined ? 900 : expiresInSeconds;
-        const request = event.request || {};
-        const claimsOut = { iat, iss: request.hostname, sub: event.user && event.user.user_id, exp: iat + ttl, ip: request.ip, ...(payload || {}) };
-        return hs256(secret, claimsOut);
-      },
-      validateToken({ secret, tokenParameterName } = {}) {
-        const name = tokenParameterName || 'session_token';
-        const request = event.request || {};
-        const params = { ...(request.query || {}), ...(request.body || {}) };
-        const token = params[name];
-        if (token === undefined) {
-          throw new Error(`There is no parameter called '${name}' available in either the POST body or query string.`);
-        }
-        const invalid = (why) => new Error(`The session token is invalid: ${why}`);
-        const parts = String(token).split('.');
-        if (parts.length !== 3) throw invalid('malformed token');
-        const expected = host.hmacSha256(secret, `${parts[0]}.${parts[1]}`);
-        if (expected !== parts[2]) throw invalid('invalid signature');
-        let payload;
-        try { payload = JSON.parse(host.base64urlDecode(parts[1])); } catch (e) { throw invalid('malformed payload'); }
-        if (typeof payload.exp === 'number' && payload.exp <= Math.floor(host.now() / 1000)) throw invalid('jwt expired');
-        if (params.state !== undefined && payload.state !== params.state) throw invalid('state mismatch');
-        if (event.user && payload.sub !== event.user.user_id) throw invalid('subject mismatch');
-        return payload;
-      },
-    };
-    api.cache = makeCache(execId);
-    return api;
+
+  // post-login
+  class PostLoginAccess {
+    #c;
+    constructor(c) { this.#c = c; }
+    deny(reason) { const c = this.#c; c.record('access.deny', [reason]); c.denied = true; return c.api; }
   }
+  function checkClaimName(target, key) {
+    if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
+  }
+  class PostLoginIdToken {
+    #c;
+    constructor(c) { this.#c = c; }
+    setCustomClaim(key, value) {
+      checkClaimName('idToken', key);
+      this.#c.record('idToken.setCustomClaim', [key, value]);
+      return this.#c.api;
+    }
+  }
+  class PostLoginAccessToken {
+    #c;
+    constructor(c) { this.#c = c; }
+    setCustomClaim(key, value) {
+      checkClaimName('accessToken', key);
+      this.#c.record('accessToken.setCustomClaim', [key, value]);
+      return this.#c.api;
+    }
+    addScope(scope) { this.#c.record('accessToken.addScope', [scope]); }
+    removeScope(scope) { this.#c.record('accessToken.removeScope', [scope]); }
+  }
+  class PostLoginUser {
+    #c;
+    constructor(c) { this.#c = c; }
+    setAppMetadata(key, value) { this.#c.record('user.setAppMetadata', [key, value]); return this.#c.api; }
+    setUserMetadata(key, value) { this.#c.record('user.setUserMetadata', [key, value]); return this.#c.api; }
+  }
+  class PostLoginMultifactor {
+    #c;
+    constructor(c) { this.#c = c; }
+    enable(provider, options) {
+      this.#c.record('multifactor.enable', options === undefined ? [provider] : [provider, options]);
+      return this.#c.api;
+    }
+  }
+  class PostLoginTransaction {
+    #c;
+    constructor(c) { this.#c = c; }
+    setMetadata(key, value) {
+      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
+        throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
+      }
+      const c = this.#c;
+      c.record('transaction.setMetadata', [key, value]);
+      const transaction = c.event.transaction;
+      if (transaction) {
+        if (value === null) delete transaction.metadata[key]; else transaction.metadata[key] = value;
+      }
+      return c.api;
+    }
+  }
+  class PostLoginValidation {
+    #c;
+    constructor(c) { this.#c = c; }
+    error(errorCode, errorMessage) { const c = this.#c; c.record('validation.error', [errorCode, errorMessage]); c.denied = true; return c.api; }
+  }
+  class PostLoginRedirect {
+    #c;
+    constructor(c) { this.#c = c; }
+    sendUserTo(url, options) {
+      if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(url)) {
+        throw new TypeError(`api.redirect.sendUserTo: "${url}" is not an absolute http(s) URL`);
+      }
+      const c = this.#c;
+      const query = options && options.query ? options.query : undefined;
+      c.record('redirect.sendUserTo', query ? [url, { query }] : [url]);
+      c.redirect = { url, query: query || {} };
+      return c.api;
+    }
+    encodeToken({ secret, payload, expiresInSeconds } = {}) {
+      const event = this.#c.event;
+      const iat = Math.floor(virtualNow / 1000);
+      const ttl = expiresInSeconds === undefined ? 900 : expiresInSeconds;
+      const request = event.request || {};
+      const claimsOut = { iat, iss: request.hostname, sub: event.user && event.user.user_id, exp: iat + ttl, ip: request.ip, ...(payload || {}) };
+      return hs256(secret, claimsOut);
+    }
+    validateToken({ secret, tokenParameterName } = {}) {
+      const event = this.#c.event;
+      const name = tokenParameterName || 'session_token';
+      const request = event.request || {};
+      const params = { ...(request.query || {}), ...(request.body || {}) };
+      const token = params[name];
+      if (token === undefined) {
+        throw new Error(`There is no parameter called '${name}' available in either the POST body or query string.`);
+      }
+      const invalid = (why) => new Error(`The session token is invalid: ${why}`);
+      const parts = String(token).split('.');
+      if (parts.length !== 3) throw invalid('malformed token');
+      const expected = host.hmacSha256(secret, `${parts[0]}.${parts[1]}`);
+      if (expected !== parts[2]) throw invalid('invalid signature');
+      let payload;
+      try { payload = JSON.parse(host.base64urlDecode(parts[1])); } catch (e) { throw invalid('malformed payload'); }
+      if (typeof payload.exp === 'number' && payload.exp <= Math.floor(virtualNow / 1000)) throw invalid('jwt expired');
+      if (params.state !== undefined && payload.state !== params.state) throw invalid('state mismatch');
+      if (event.user && payload.sub !== event.user.user_id) throw invalid('subject mismatch');
+      return payload;
+    }
+  }
+  class PostLoginApi {
+    #c;
+    constructor(c) { this.#c = c; c.api = this; }
+    get access() { return this.#c.part(0, PostLoginAccess); }
+    get accessToken() { return this.#c.part(1, PostLoginAccessToken); }
+    get idToken() { return this.#c.part(2, PostLoginIdToken); }
+    get user() { return this.#c.part(3, PostLoginUser); }
+    get multifactor() { return this.#c.part(4, PostLoginMultifactor); }
+    get transaction() { return this.#c.part(5, PostLoginTransaction); }
+    get validation() { return this.#c.part(6, PostLoginValidation); }
+    get redirect() { return this.#c.part(7, PostLoginRedirect); }
+    get cache() { return this.#c.part(8, CacheApi); }
+  }
+
+  // credentials-exchange
   const DENY_CODES = ['invalid_scope', 'invalid_request', 'server_error'];
-  function makeCredentialsExchangeApi(execId, event, flow) {
-    const record = recorder(execId);
-    const api = {};
-    api.access = {
-      deny(code, reason) {
-        if (!DENY_CODES.includes(code)) {
-          throw new TypeError(`api.access.deny: code must be one of ${DENY_CODES.join(', ')} (got ${JSON.stringify(code)})`);
-        }
-        record('access.deny', [code, reason]);
-        flow.denied = true;
-        return api;
-      },
-    };
-    api.accessToken = {
-      setCustomClaim(key, value) { record('accessToken.setCustomClaim', [key, value]); return api; },
-    };
-    api.cache = makeCache(execId);
-    return api;
+  class CredentialsExchangeAccess {
+    #c;
+    constructor(c) { this.#c = c; }
+    deny(code, reason) {
+      if (!DENY_CODES.includes(code)) {
+        throw new TypeError(`api.access.deny: code must be one of ${DENY_CODES.join(', ')} (got ${JSON.stringify(code)})`);
+      }
+      const c = this.#c;
+      c.record('access.deny', [code, reason]);
+      c.denied = true;
+      return c.api;
+    }
   }
-  const API_FACTORIES = {
-    'post-login': makePostLoginApi,
-    'credentials-exchange': makeCredentialsExchangeApi,
+  class CredentialsExchangeAccessToken {
+    #c;
+    constructor(c) { this.#c = c; }
+    setCustomClaim(key, value) { this.#c.record('accessToken.setCustomClaim', [key, value]); return this.#c.api; }
+  }
+  class CredentialsExchangeApi {
+    #c;
+    constructor(c) { this.#c = c; c.api = this; }
+    get access() { return this.#c.part(0, CredentialsExchangeAccess); }
+    get accessToken() { return this.#c.part(1, CredentialsExchangeAccessToken); }
+    get cache() { return this.#c.part(8, CacheApi); }
+  }
+  const API_CLASSES = {
+    'post-login': PostLoginApi,
+    'credentials-exchange': CredentialsExchangeApi,
   };
 
-  // ---------------------------------------------------------------- executions
-  function readOnlySecrets(execId, secrets) {
-    const target = Object.freeze(Object.assign({}, secrets));
-    return new Proxy(target, {
-      get(t, name, receiver) {
-        if (typeof name === 'string' && !(name in t) && name !== 'then' && name !== 'toJSON' && name !== 'constructor') {
-          host.secretMissing(execId, name);
+  // ---------------------------------------------------------------- the event (lazy fields)
+  // The host builds `event` with one accessor per top-level field and passes the fields' JSON
+  // texts; a field is parsed the first time the action reads it and then becomes an ordinary
+  // data property. Until then it is an accessor (only Object.getOwnPropertyDescriptor can
+  // tell). The accessors are shared: one pair per field name and position, made here.
+  const lazyEvents = new WeakMap();
+  function ownerOf(obj) {
+    let o = obj;
+    while (o !== null && o !== undefined && !lazyEvents.has(o)) o = Object.getPrototypeOf(o);
+    return o === undefined ? null : o;
+  }
+  function defineData(obj, name, value) {
+    Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
+  }
+  function lazyAccessor(name, index) {
+    return [
+      function get() {
+        const owner = ownerOf(this);
+        if (owner === null) return undefined;
+        const texts = lazyEvents.get(owner);
+        let slot = texts[index];
+        if (typeof slot === 'string') {
+          // The parsed value is kept in the slot too: a frozen event keeps its accessors.
+          slot = [JSON.parse(slot)];
+          texts[index] = slot;
+          try { defineData(owner, name, slot[0]); } catch (e) { /* keep the accessor */ }
         }
-        return Reflect.get(t, name, receiver);
+        return slot[0];
       },
-    });
+      function set(value) { defineData(this, name, value); },
+    ];
+  }
+  // Taken (and removed from the global scope) by the host once the prelude has run.
+  g.__actsim_lazy_accessor = lazyAccessor;
+
+  // ---------------------------------------------------------------- executions
+  // The frozen secrets of each distinct secrets text, shared by executions (they cannot change).
+  const frozenSecrets = new Map();
+  // Reports reads of secrets the action does not have (a typo, or a secret not configured).
+  class SecretsHandler {
+    constructor(execId) { this.execId = execId; }
+    get(t, name, receiver) {
+      if (typeof name === 'string' && !(name in t) && name !== 'then' && name !== 'toJSON' && name !== 'constructor') {
+        host.secretMissing(this.execId, name);
+      }
+      return Reflect.get(t, name, receiver);
+    }
+  }
+  function readOnlySecrets(execId, secretsJson) {
+    let target = frozenSecrets.get(secretsJson);
+    if (target === undefined) {
+      if (frozenSecrets.size >= 16) frozenSecrets.clear();
+      target = Object.freeze(JSON.parse(secretsJson));
+      frozenSecrets.set(secretsJson, target);
+    }
+    return new Proxy(target, new SecretsHandler(execId));
   }
   function describe(e, phase) {
     const d = describeValue(e);
@@ -419,43 +557,69 @@
     try { text = typeof e === 'string' ? e : JSON.stringify(e); } catch (x) { text = String(e); }
     return { name: 'Error', message: `non-Error value thrown: ${text}`, stack: '', thrownValue: true };
   }
-  async function runExecution(execId, spec) {
-    let mod;
-    try {
-      mod = await loadAction();
-    } catch (e) {
-      throw e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module');
-    }
-    const name = spec.handler;
-    const handler = mod[name];
-    if (handler === undefined) {
-      const e = new Error(`The action does not export "${name}". Add: exports.${name} = async (event, api) => { /* ... */ };`);
-      e.name = 'MissingHandler';
-      throw e;
-    }
-    if (typeof handler !== 'function' || handler.constructor.name !== 'AsyncFunction') {
-      const e = new Error(`Invalid function signature for the "${name}" handler. Use "exports.${name} = async function(event, api) { }" as the signature.`);
-      e.name = 'InvalidHandler';
-      throw e;
-    }
-    const event = JSON.parse(spec.event);
-    event.secrets = readOnlySecrets(execId, JSON.parse(spec.secrets));
-    if (spec.trigger === 'post-login') {
-      event.transaction = event.transaction || {};
-      event.transaction.metadata = event.transaction.metadata || {};
-    }
-    const flow = { denied: false, redirect: null };
-    const api = API_FACTORIES[spec.trigger](execId, event, flow);
-    await handler(event, api);
-    return flow;
+  function failed(execId, e) {
+    reportUnread(execId);
+    host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler')));
   }
-  g.__actsim_start = function start(execId, spec) {
-    runExecution(execId, spec).then(
-      (flow) => { reportUnread(execId); host.finish(execId, true, JSON.stringify(flow)); },
-      (e) => reportUnread(execId) || host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler'))),
+  function completed(c) {
+    c.api = null;
+    reportUnread(c.execId);
+    if (c.redirect === null) host.finishCompleted(c.execId, c.denied);
+    else host.finish(c.execId, true, JSON.stringify({ denied: c.denied, redirect: c.redirect }));
+  }
+  // The last handler found to be an async function (the check runs once per handler).
+  let checkedHandler = null;
+  // Run the handler of a loaded action module. Returns nothing: the outcome reaches the host
+  // through `completed` or `failed`.
+  function runHandler(mod, execId, trigger, name, event, texts, secretsJson) {
+    let promise;
+    let context = null;
+    try {
+      const handler = mod[name];
+      if (handler === undefined) {
+        const e = new Error(`The action does not export "${name}". Add: exports.${name} = async (event, api) => { /* ... */ };`);
+        e.name = 'MissingHandler';
+        throw e;
+      }
+      if (handler !== checkedHandler) {
+        if (typeof handler !== 'function' || handler.constructor.name !== 'AsyncFunction') {
+          const e = new Error(`Invalid function signature for the "${name}" handler. Use "exports.${name} = async function(event, api) { }" as the signature.`);
+          e.name = 'InvalidHandler';
+          throw e;
+        }
+        checkedHandler = handler;
+      }
+      lazyEvents.set(event, texts);
+      event.secrets = readOnlySecrets(execId, secretsJson);
+      context = new ExecutionContext(execId, event);
+      promise = handler(event, new API_CLASSES[trigger](context));
+    } catch (e) {
+      if (context !== null) context.api = null;
+      failed(execId, e);
+      return;
+    }
+    // `completed` drops the context's link to `api`, breaking the api ⇄ context cycle, so
+    // that reference counting frees the execution's objects at once.
+    promise.then(() => completed(context), (e) => { context.api = null; failed(execId, e); });
+  }
+  // The action's module once it has loaded: later executions start their handler at once.
+  let loadedModule = null;
+  g.__actsim_start = function start(nowMs, execId, trigger, name, event, texts, secretsJson) {
+    virtualNow = nowMs;
+    if (loadedModule !== null) {
+      runHandler(loadedModule, execId, trigger, name, event, texts, secretsJson);
+      return;
+    }
+    loadAction().then(
+      (mod) => {
+        loadedModule = mod;
+        runHandler(mod, execId, trigger, name, event, texts, secretsJson);
+      },
+      (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),
     );
   };
-  g.__actsim_complete = function complete(opId, ok, payload) {
+  g.__actsim_complete = function complete(nowMs, opId, ok, payload) {
+    virtualNow = nowMs;
     const op = pendingOps.get(opId);
     if (!op) return;
     pendingOps.delete(opId);

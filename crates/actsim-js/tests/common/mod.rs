@@ -68,7 +68,7 @@ pub fn spec(trigger: Trigger, phase: Phase, event: Value) -> ExecutionSpec {
     ExecutionSpec {
         trigger,
         phase,
-        event,
+        event: event.into(),
         secrets: BTreeMap::new(),
         cache: new_cache(),
     }

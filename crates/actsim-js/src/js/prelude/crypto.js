@@ -1,10 +1,11 @@
 // actsim prelude: the Web Crypto global (`crypto.getRandomValues`, `crypto.randomUUID`,
 // `crypto.subtle`), seeded from the instance's seed: never the OS generator. Hashes, HMAC and
 // RSASSA-PKCS1-v1_5 are native (Rust). Keys are kept as JWKs (RSA) or raw bytes (HMAC).
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts its globals in `globals` and its helpers on `internal`.
+(function (host, internal, globals) {
   'use strict';
-  const g = globalThis;
-  const DOMException = internal.DOMException;
   const hide = (obj, name, value) => Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
 
   // ---------------------------------------------------------------- random
@@ -13,10 +14,10 @@
       || array instanceof Int16Array || array instanceof Uint16Array || array instanceof Int32Array || array instanceof Uint32Array
       || (typeof BigInt64Array !== 'undefined' && (array instanceof BigInt64Array || array instanceof BigUint64Array));
     if (!integer) {
-      throw new DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
+      throw new internal.DOMException("The data argument must be an integer-type TypedArray", 'TypeMismatchError');
     }
     if (array.byteLength > 65536) {
-      throw new DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
+      throw new internal.DOMException(`The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available via this API (65536)`, 'QuotaExceededError');
     }
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(host.randomBytes(array.byteLength));
     return array;
@@ -101,7 +102,7 @@
   // ---------------------------------------------------------------- SubtleCrypto
   const HASHES = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
   function notSupported(what) {
-    return new DOMException(`${what} is not supported by actsim (it provides SHA digests, HMAC and RSASSA-PKCS1-v1_5)`, 'NotSupportedError');
+    return new internal.DOMException(`${what} is not supported by actsim (it provides SHA digests, HMAC and RSASSA-PKCS1-v1_5)`, 'NotSupportedError');
   }
   function algName(alg) {
     const name = typeof alg === 'string' ? alg : alg && alg.name;
@@ -110,11 +111,11 @@
     for (const known of ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HMAC', 'RSASSA-PKCS1-V1_5', 'RSA-PSS', 'RSA-OAEP', 'ECDSA', 'ECDH', 'ED25519', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'AES-KW', 'PBKDF2', 'HKDF', 'X25519']) {
       if (upper === known) return known === 'RSASSA-PKCS1-V1_5' ? 'RSASSA-PKCS1-v1_5' : known === 'ED25519' ? 'Ed25519' : known;
     }
-    throw new DOMException('Unrecognized algorithm name', 'NotSupportedError');
+    throw new internal.DOMException('Unrecognized algorithm name', 'NotSupportedError');
   }
   function hashName(h) {
     const name = algName(h);
-    if (!HASHES[name]) throw new DOMException(`Unrecognized hash ${name}`, 'NotSupportedError');
+    if (!HASHES[name]) throw new internal.DOMException(`Unrecognized hash ${name}`, 'NotSupportedError');
     return name;
   }
   function bytesArg(data, what) {
@@ -126,7 +127,7 @@
   const asPromise = (fn) => { try { return Promise.resolve(fn()); } catch (e) { return Promise.reject(e); } };
   function checkUsage(key, usage) {
     if (!(key instanceof CryptoKey)) throw new TypeError('The "key" argument must be an instance of CryptoKey.');
-    if (!key._usages.includes(usage)) throw new DOMException(`Unable to use this key to ${usage}`, 'InvalidAccessError');
+    if (!key._usages.includes(usage)) throw new internal.DOMException(`Unable to use this key to ${usage}`, 'InvalidAccessError');
   }
   const subtle = {
     digest(algorithm, data) {
@@ -143,7 +144,7 @@
           let raw;
           if (format === 'raw') raw = bytesArg(keyData, 'importKey').slice();
           else if (format === 'jwk') {
-            if (!keyData || keyData.kty !== 'oct' || typeof keyData.k !== 'string') throw new DOMException('Invalid keyData: an HMAC JWK needs kty "oct" and k', 'DataError');
+            if (!keyData || keyData.kty !== 'oct' || typeof keyData.k !== 'string') throw new internal.DOMException('Invalid keyData: an HMAC JWK needs kty "oct" and k', 'DataError');
             raw = b64uBytes(keyData.k);
           } else throw notSupported(`importKey('${format}') for HMAC`);
           const length = algorithm.length === undefined ? raw.length * 8 : algorithm.length;
@@ -154,7 +155,7 @@
           const hash = hashName(algorithm.hash);
           let jwk;
           if (format === 'jwk') {
-            if (!keyData || keyData.kty !== 'RSA') throw new DOMException('Invalid keyData: an RSA JWK needs kty "RSA"', 'DataError');
+            if (!keyData || keyData.kty !== 'RSA') throw new internal.DOMException('Invalid keyData: an RSA JWK needs kty "RSA"', 'DataError');
             jwk = rsaComponents(keyData);
           } else if (format === 'spki') {
             jwk = rsaFromDer('spki', bytesArg(keyData, 'importKey'));
@@ -175,7 +176,7 @@
     exportKey(format, key) {
       return asPromise(() => {
         if (!(key instanceof CryptoKey)) throw new TypeError('The "key" argument must be an instance of CryptoKey.');
-        if (!key._extractable) throw new DOMException('key is not extractable', 'InvalidAccessError');
+        if (!key._extractable) throw new internal.DOMException('key is not extractable', 'InvalidAccessError');
         const m = key._material;
         if (m.kind === 'secret') {
           if (format === 'raw') return toArrayBuffer(m.bytes);
@@ -198,7 +199,7 @@
       return asPromise(() => {
         const name = algName(algorithm);
         checkUsage(key, 'sign');
-        if (name !== key._algorithm.name) throw new DOMException('The requested operation is not valid for the provided key', 'InvalidAccessError');
+        if (name !== key._algorithm.name) throw new internal.DOMException('The requested operation is not valid for the provided key', 'InvalidAccessError');
         const bytes = bytesArg(data, 'sign');
         if (name === 'HMAC') return toArrayBuffer(internal.hmac(HASHES[key._algorithm.hash.name], key._material.bytes, bytes));
         if (name === 'RSASSA-PKCS1-v1_5') return toArrayBuffer(rsaSign(key._material.jwk, HASHES[key._algorithm.hash.name], bytes));
@@ -209,7 +210,7 @@
       return asPromise(() => {
         const name = algName(algorithm);
         checkUsage(key, 'verify');
-        if (name !== key._algorithm.name) throw new DOMException('The requested operation is not valid for the provided key', 'InvalidAccessError');
+        if (name !== key._algorithm.name) throw new internal.DOMException('The requested operation is not valid for the provided key', 'InvalidAccessError');
         const sig = bytesArg(signature, 'verify');
         const bytes = bytesArg(data, 'verify');
         if (name === 'HMAC') {
@@ -247,9 +248,9 @@
     getRandomValues: { value: getRandomValues, enumerable: true },
     randomUUID: { value: randomUUID, enumerable: true },
   });
-  g.crypto = cryptoObject;
-  g.Crypto = Crypto;
-  g.CryptoKey = CryptoKey;
-  g.SubtleCrypto = SubtleCrypto;
+  globals.crypto = cryptoObject;
+  globals.Crypto = Crypto;
+  globals.CryptoKey = CryptoKey;
+  globals.SubtleCrypto = SubtleCrypto;
   internal.webcrypto = cryptoObject;
-})(globalThis.__host, globalThis.__actsim_internal);
+})

@@ -1,9 +1,11 @@
 // actsim prelude: bytes and text. TextEncoder/TextDecoder (UTF-8, UTF-16LE), Buffer (a
 // Uint8Array subclass with Node's encodings), Blob, structuredClone. Encoding work is native
 // (host.utf8Encode, base64Encode, ...); this file shapes it like Node 22.
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts its globals in `globals` and its helpers on `internal`.
+(function (host, internal, globals) {
   'use strict';
-  const g = globalThis;
 
   // ---------------------------------------------------------------- helpers shared with others
   const wellFormed = typeof String.prototype.toWellFormed === 'function'
@@ -168,8 +170,8 @@
       return text;
     }
   }
-  g.TextEncoder = TextEncoder;
-  g.TextDecoder = TextDecoder;
+  globals.TextEncoder = TextEncoder;
+  globals.TextDecoder = TextDecoder;
 
   // ---------------------------------------------------------------- Buffer
   const kMaxLength = 2 ** 32;
@@ -382,17 +384,9 @@
     writable: true,
   });
   Buffer.kMaxLength = kMaxLength;
-  g.Buffer = Buffer;
+  globals.Buffer = Buffer;
   internal.Buffer = Buffer;
   internal.kMaxLength = kMaxLength;
-  g.btoa = function btoa(s) {
-    if (arguments.length === 0) throw new TypeError('The "data" argument must be specified');
-    return host.btoa(String(s));
-  };
-  g.atob = function atob(s) {
-    if (arguments.length === 0) throw new TypeError('The "data" argument must be specified');
-    return host.atob(String(s));
-  };
 
   // ---------------------------------------------------------------- Blob
   class Blob {
@@ -417,7 +411,7 @@
     slice(start, end, type) { const b = new Blob([this._bytes.slice(start, end)], { type }); return b; }
     get [Symbol.toStringTag]() { return 'Blob'; }
   }
-  g.Blob = Blob;
+  globals.Blob = Blob;
 
   // ---------------------------------------------------------------- structuredClone
   function dataCloneError(what) {
@@ -464,7 +458,7 @@
       return out;
     }
     const proto = Object.getPrototypeOf(v);
-    if (proto !== null && proto !== Object.prototype && typeof proto.constructor === 'function' && /\[native code\]/.test(Function.prototype.toString.call(proto.constructor)) && proto.constructor !== Object) {
+    if (proto !== null && proto !== Object.prototype && typeof proto.constructor === 'function' && host.isNativeFunction(proto.constructor) && proto.constructor !== Object) {
       throw dataCloneError(`#<${proto.constructor.name}>`);
     }
     out = {};
@@ -472,9 +466,9 @@
     for (const k of Object.keys(v)) out[k] = clone(v[k], seen);
     return out;
   }
-  g.structuredClone = function structuredClone(value, options) {
+  globals.structuredClone = function structuredClone(value, options) {
     if (arguments.length === 0) throw new TypeError('The "value" argument must be specified');
     void options;
     return clone(value, new Map());
   };
-})(globalThis.__host, globalThis.__actsim_internal);
+})

@@ -4,7 +4,10 @@
 //
 // Request bodies reach the host as text. A body of bytes that are not valid UTF-8 is sent as
 // base64 with the header `x-actsim-body-encoding: base64` added (the marker).
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts its globals in `globals` and its helpers on `internal`.
+(function (host, internal, globals) {
   'use strict';
   const g = globalThis;
   const hide = (obj, name, value) => Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
@@ -30,11 +33,15 @@
     get name() { return this._name; }
     get code() { return LEGACY_CODES[this._name] || 0; }
   }
-  for (const [k, v] of Object.entries(LEGACY_CODES)) {
-    const constName = k.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() + '_ERR';
-    Object.defineProperty(DOMException, constName, { value: v, enumerable: true });
-  }
-  g.DOMException = DOMException;
+  // The legacy code constants (DOMException.ABORT_ERR, ...), in the order of LEGACY_CODES.
+  const LEGACY_CONSTANTS = ['INDEX_SIZE', 'HIERARCHY_REQUEST', 'WRONG_DOCUMENT', 'INVALID_CHARACTER',
+    'NO_MODIFICATION_ALLOWED', 'NOT_FOUND', 'NOT_SUPPORTED', 'INVALID_STATE', 'SYNTAX', 'INVALID_MODIFICATION',
+    'NAMESPACE', 'INVALID_ACCESS', 'TYPE_MISMATCH', 'SECURITY', 'NETWORK', 'ABORT', 'URL_MISMATCH',
+    'QUOTA_EXCEEDED', 'TIMEOUT', 'INVALID_NODE_TYPE', 'DATA_CLONE'];
+  Object.values(LEGACY_CODES).forEach((code, i) => {
+    Object.defineProperty(DOMException, `${LEGACY_CONSTANTS[i]}_ERR`, { value: code, enumerable: true });
+  });
+  globals.DOMException = DOMException;
   internal.DOMException = DOMException;
 
   // ---------------------------------------------------------------- Event / EventTarget
@@ -108,8 +115,8 @@
       return !event._canceled;
     }
   }
-  g.Event = Event;
-  g.EventTarget = EventTarget;
+  globals.Event = Event;
+  globals.EventTarget = EventTarget;
   internal.Event = Event;
   internal.EventTarget = EventTarget;
 
@@ -154,8 +161,8 @@
     get signal() { return this._signal; }
     abort(reason) { this._signal._abort(reason); }
   }
-  g.AbortSignal = AbortSignal;
-  g.AbortController = AbortController;
+  globals.AbortSignal = AbortSignal;
+  globals.AbortController = AbortController;
 
   // ---------------------------------------------------------------- Headers
   const normName = (k) => {
@@ -199,7 +206,7 @@
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
   }
-  g.Headers = Headers;
+  globals.Headers = Headers;
 
   // ---------------------------------------------------------------- FormData
   class FormData {
@@ -220,7 +227,7 @@
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'FormData'; }
   }
-  g.FormData = FormData;
+  globals.FormData = FormData;
 
   // ---------------------------------------------------------------- bodies
   let boundaryCounter = 0;
@@ -348,7 +355,7 @@
     get [Symbol.toStringTag]() { return 'Request'; }
   }
   installBody(Request);
-  g.Request = Request;
+  globals.Request = Request;
 
   // ---------------------------------------------------------------- Response
   class Response {
@@ -404,7 +411,7 @@
     get [Symbol.toStringTag]() { return 'Response'; }
   }
   installBody(Response);
-  g.Response = Response;
+  globals.Response = Response;
 
   // ---------------------------------------------------------------- fetch
   function requestBodyText(bytes, headers) {
@@ -417,7 +424,7 @@
     }
   }
   internal.base64 = (bytes) => host.base64Encode(internal.plainBytes(bytes), false, true);
-  g.fetch = function fetch(input, init) {
+  globals.fetch = function fetch(input, init) {
     let request;
     try {
       request = new Request(input, init);
@@ -475,4 +482,4 @@
     429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
     504: 'Gateway Timeout',
   };
-})(globalThis.__host, globalThis.__actsim_internal);
+})

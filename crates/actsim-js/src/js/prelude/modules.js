@@ -2,11 +2,12 @@
 // main/exports, Actions Modules, built-ins) and reads files; this file keeps the per-instance
 // module cache (module state lives as long as the instance, as in production), runs module
 // code in Node's wrapper, and provides the Node built-in modules actsim emulates.
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts `require` in `globals` and its helpers on `internal`. The built-in
+// modules' code is compiled by the host (host.nodeModule, host.standInModule), once per process.
+(function (host, internal, globals) {
   'use strict';
-  const g = globalThis;
-  const standInSources = g.__actsim_builtins;
-  const nodeSources = g.__actsim_node_sources;
   const hide = (obj, name, value) => Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
 
   const fileCache = new Map();
@@ -119,7 +120,7 @@
     const filename = `actsim:builtin/${name}.js`;
     const module = new Module(filename, null, filename, '');
     builtinCache.set(key, module);
-    const fn = host.compileCjs(standInSources[name], filename);
+    const fn = host.standInModule(name);
     fn.call(module.exports, module.exports, module.require, module, filename, 'actsim:builtin');
     module.loaded = true;
     return module.exports;
@@ -157,8 +158,8 @@
   function loadNode(name) {
     const key = `node:${name}`;
     if (builtinCache.has(key)) return builtinCache.get(key).exports;
-    const source = nodeSources[name];
-    if (source === undefined) {
+    const fn = host.nodeModule(name);
+    if (fn === undefined) {
       const e = new Error(`No such built-in module: node:${name}`);
       e.code = 'ERR_UNKNOWN_BUILTIN_MODULE';
       throw e;
@@ -168,7 +169,6 @@
     builtinCache.set(key, module);
     let ok = false;
     try {
-      const fn = host.compileWrapped(source, `actsim:node/${name}.js`, 'exports, require, module, internal');
       fn.call(module.exports, module.exports, internalRequire, module, internal);
       module.loaded = true;
       ok = true;
@@ -212,24 +212,21 @@
     return mainModule;
   };
   let actionRequire = null;
-  g.require = function require(request) {
+  const globalRequire = function require(request) {
     if (!actionRequire) actionRequire = internal.actionModule(host.actionInfo().filename).require;
     return actionRequire(request);
   };
-  g.require.resolve = function resolve(request) {
+  globalRequire.resolve = function resolve(request) {
     if (!actionRequire) actionRequire = internal.actionModule(host.actionInfo().filename).require;
     return actionRequire.resolve(request);
   };
-  g.require.cache = cacheView;
+  globalRequire.cache = cacheView;
+  globals.require = globalRequire;
 
-  // The bridge the ES-module loader uses to import CommonJS modules and built-ins.
-  Object.defineProperty(g, '__actsim_import', {
-    value: function actsimImport(kind, id) {
-      if (!['builtin', 'stub', 'standin', 'actions', 'json', 'cjs'].includes(kind)) throw new Error('actsim: bad import');
-      return load(kind, id, null);
-    },
-    enumerable: false,
-    writable: false,
-    configurable: false,
-  });
-})(globalThis.__host, globalThis.__actsim_internal);
+  // What the ES-module loader's bridge (`__actsim_import`, defined in lockdown.js) calls to
+  // import CommonJS modules and built-ins.
+  internal.importModule = function importModule(kind, id) {
+    if (!['builtin', 'stub', 'standin', 'actions', 'json', 'cjs'].includes(kind)) throw new Error('actsim: bad import');
+    return load(kind, id, null);
+  };
+})

@@ -1,7 +1,10 @@
 // actsim prelude: a sandboxed `process`. It reports the emulated Node version, has an empty
 // `env`, virtual-time `hrtime`/`uptime`, and `nextTick`; everything that would reach the host
 // machine (exit, kill, binding, dlopen, chdir, ...) throws a clear message.
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts its globals in `globals` and its helpers on `internal`.
+(function (host, internal, globals) {
   'use strict';
   const g = globalThis;
   const NODE_VERSION = internal.NODE_VERSION;
@@ -102,6 +105,6 @@
   };
   Object.assign(process, emitter);
   Object.defineProperty(process, Symbol.toStringTag, { value: 'process' });
-  g.process = process;
+  globals.process = process;
   internal.process = process;
-})(globalThis.__host, globalThis.__actsim_internal);
+})

@@ -2,9 +2,11 @@
 // and opaque schemes, relative resolution, dot segments, percent-encoding sets, default ports,
 // IPv4 normalisation, punycode hosts, live `searchParams`. (Node 22 uses Ada, a complete
 // implementation; rare edge cases of the spec may differ here.)
-(function (host, internal) {
+//
+// Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
+// globals) that puts its globals in `globals` and its helpers on `internal`.
+(function (host, internal, globals) {
   'use strict';
-  const g = globalThis;
   const SPECIAL = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21', 'file:': '' };
 
   function invalid(input) {
@@ -461,9 +463,9 @@
     toJSON() { return this.href; }
     get [Symbol.toStringTag]() { return 'URL'; }
   }
-  g.URL = URL;
-  g.URLSearchParams = URLSearchParams;
+  globals.URL = URL;
+  globals.URLSearchParams = URLSearchParams;
   internal.URL = URL;
   internal.URLSearchParams = URLSearchParams;
   internal.serializeUrlWithoutFragment = (u) => serialize(u._rec, true);
-})(globalThis.__host, globalThis.__actsim_internal);
+})

@@ -1,0 +1,225 @@
+//! The `event` an execution receives, prepared once on the Rust side: each top-level field is
+//! serialised to JSON when the event is built, not on every execution, and JavaScript parses a
+//! field only when the action first reads it (most actions read two or three of the dozen
+//! fields). Drivers that run the same user's event many times build it once and clone the
+//! handle, which is cheap.
+
+use std::rc::Rc;
+
+use rquickjs::object::{AsProperty, PropertyFlags};
+use rquickjs::{qjs, Ctx, Function, Persistent, Value as JsValue};
+use serde_json::{Map, Value};
+
+/// An `event` object (without `secrets`) ready to hand to JavaScript. Cloning shares the
+/// serialised fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedEvent {
+    fields: Rc<[EventField]>,
+    /// Whether `transaction.metadata` is an object (post-login executions need one).
+    has_transaction_metadata: bool,
+}
+
+/// One top-level field of an event: its name and its value as JSON text.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EventField {
+    pub name: Rc<str>,
+    pub json: Rc<str>,
+}
+
+impl PreparedEvent {
+    /// Prepare `event`. A value that is not an object becomes an empty event, as the trigger
+    /// has nothing else to pass.
+    pub fn new(event: &Value) -> Self {
+        let fields: Vec<EventField> = match event {
+            Value::Object(map) => map.iter().map(|(k, v)| field(k, v)).collect(),
+            _ => Vec::new(),
+        };
+        PreparedEvent {
+            fields: fields.into(),
+            has_transaction_metadata: has_transaction_metadata(event),
+        }
+    }
+
+    /// The same event with field `name` replaced by `value` (appended if absent); the other
+    /// fields are shared, not serialised again.
+    pub fn with_field(&self, name: &str, value: &Value) -> Self {
+        let mut fields: Vec<EventField> = self.fields.to_vec();
+        match fields.iter_mut().find(|f| &*f.name == name) {
+            Some(existing) => existing.json = json_text(value),
+            None => fields.push(field(name, value)),
+        }
+        let has_transaction_metadata = if name == "transaction" {
+            value.get("metadata").is_some_and(Value::is_object)
+        } else {
+            self.has_transaction_metadata
+        };
+        PreparedEvent {
+            fields: fields.into(),
+            has_transaction_metadata,
+        }
+    }
+
+    /// The JSON text of field `name`, if the event has it.
+    pub fn field_json(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| &*f.name == name)
+            .map(|f| &*f.json)
+    }
+
+    /// The whole event as a JSON value (for reports and tests; executions never need it).
+    pub fn to_value(&self) -> Value {
+        let mut map = Map::new();
+        for f in self.fields.iter() {
+            let value = serde_json::from_str(&f.json).unwrap_or(Value::Null);
+            map.insert(f.name.to_string(), value);
+        }
+        Value::Object(map)
+    }
+
+    /// Field names and JSON texts, in the event's order.
+    pub(crate) fn fields(&self) -> &[EventField] {
+        &self.fields
+    }
+
+    /// A post-login event always has `transaction.metadata` (an object), as production's
+    /// `api.transaction.setMetadata` writes there.
+    pub fn with_transaction_metadata(&self) -> Self {
+        if self.has_transaction_metadata {
+            return self.clone();
+        }
+        let transaction = self
+            .field_json("transaction")
+            .and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let mut transaction = match transaction {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        transaction.insert("metadata".to_string(), Value::Object(Map::new()));
+        self.with_field("transaction", &Value::Object(transaction))
+    }
+}
+
+/// The shared getter and setter of one lazy event field (by name and position), made by the
+/// prelude once per instance.
+pub(crate) struct LazyField {
+    pub get: Persistent<Function<'static>>,
+    pub set: Persistent<Function<'static>>,
+}
+
+impl LazyField {
+    /// The accessor pair in `ctx`, ready to define on an event object.
+    pub fn restore<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<LazyProperty<'js>> {
+        Ok(LazyProperty {
+            get: self.get.clone().restore(ctx)?,
+            set: self.set.clone().restore(ctx)?,
+        })
+    }
+}
+
+/// An enumerable, configurable accessor property with existing JS functions (rquickjs's own
+/// `Accessor` wraps Rust closures instead).
+pub(crate) struct LazyProperty<'js> {
+    get: Function<'js>,
+    set: Function<'js>,
+}
+
+impl<'js> AsProperty<'js, ()> for LazyProperty<'js> {
+    fn config(
+        self,
+        ctx: &Ctx<'js>,
+    ) -> rquickjs::Result<(PropertyFlags, JsValue<'js>, JsValue<'js>, JsValue<'js>)> {
+        let flags = qjs::JS_PROP_HAS_GET
+            | qjs::JS_PROP_HAS_SET
+            | qjs::JS_PROP_CONFIGURABLE
+            | qjs::JS_PROP_HAS_CONFIGURABLE
+            | qjs::JS_PROP_ENUMERABLE
+            | qjs::JS_PROP_HAS_ENUMERABLE;
+        Ok((
+            flags as PropertyFlags,
+            JsValue::new_undefined(ctx.clone()),
+            self.get.into_value(),
+            self.set.into_value(),
+        ))
+    }
+}
+
+impl From<Value> for PreparedEvent {
+    fn from(event: Value) -> Self {
+        PreparedEvent::new(&event)
+    }
+}
+
+impl From<&Value> for PreparedEvent {
+    fn from(event: &Value) -> Self {
+        PreparedEvent::new(event)
+    }
+}
+
+fn has_transaction_metadata(event: &Value) -> bool {
+    event
+        .get("transaction")
+        .and_then(|t| t.get("metadata"))
+        .is_some_and(Value::is_object)
+}
+
+fn field(name: &str, value: &Value) -> EventField {
+    EventField {
+        name: name.into(),
+        json: json_text(value),
+    }
+}
+
+fn json_text(value: &Value) -> Rc<str> {
+    // Serialising a `Value` cannot fail (its keys are strings).
+    serde_json::to_string(value)
+        .unwrap_or_else(|_| "null".to_string())
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_fields_in_order() {
+        let event = json!({"user": {"user_id": "u1"}, "client": {"name": "c"}, "n": 1});
+        let prepared = PreparedEvent::new(&event);
+        let names: Vec<&str> = prepared.fields().iter().map(|f| &*f.name).collect();
+        assert_eq!(names, ["user", "client", "n"]);
+        assert_eq!(prepared.to_value(), event);
+    }
+
+    #[test]
+    fn with_field_replaces_or_appends() {
+        let prepared = PreparedEvent::new(&json!({"a": 1, "b": 2}));
+        let replaced = prepared.with_field("a", &json!({"x": true}));
+        assert_eq!(replaced.to_value(), json!({"a": {"x": true}, "b": 2}));
+        let appended = prepared.with_field("c", &json!("s"));
+        assert_eq!(appended.to_value(), json!({"a": 1, "b": 2, "c": "s"}));
+        // The original is unchanged.
+        assert_eq!(prepared.to_value(), json!({"a": 1, "b": 2}));
+    }
+
+    #[test]
+    fn transaction_metadata_is_added_only_when_missing() {
+        let none = PreparedEvent::new(&json!({"user": {}}));
+        assert_eq!(
+            none.with_transaction_metadata().to_value(),
+            json!({"user": {}, "transaction": {"metadata": {}}})
+        );
+        let partial = PreparedEvent::new(&json!({"transaction": {"id": "t"}}));
+        assert_eq!(
+            partial.with_transaction_metadata().to_value(),
+            json!({"transaction": {"id": "t", "metadata": {}}})
+        );
+        let full = PreparedEvent::new(&json!({"transaction": {"metadata": {"k": "v"}}}));
+        assert_eq!(full.with_transaction_metadata(), full);
+    }
+
+    #[test]
+    fn non_objects_become_empty_events() {
+        assert_eq!(PreparedEvent::new(&json!([1, 2])).to_value(), json!({}));
+    }
+}

@@ -1,0 +1,190 @@
+//! The `event` object as actions see it. Its top-level fields are parsed lazily (the host passes
+//! JSON text and a field is parsed when first read), so these tests check that every way an
+//! action can look at or change the event behaves as with an ordinary object, and that nothing
+//! one execution does to its event reaches the next execution's.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+/// Run `body` as the handler of a fresh instance with the default post-login event and return
+/// the console lines it printed.
+fn console_of(body: &str) -> Vec<String> {
+    let code = format!("exports.onExecutePostLogin = async (event, api) => {{\n{body}\n}};");
+    let (mut inst, clock) = instance(&code);
+    let report = run(&mut inst, &clock, post_login());
+    expect_completed(&report);
+    console_texts(&report)
+}
+
+#[test]
+fn fields_read_like_plain_data() {
+    let lines = console_of(
+        r#"
+        console.log(event.user.user_id, event.client.name, event.request.query.state);
+        console.log(Object.keys(event).join(','));
+        console.log(typeof event.user, Array.isArray(event.transaction.requested_scopes));
+        console.log(Object.getPrototypeOf(event) === Object.prototype);
+        "#,
+    );
+    assert_eq!(
+        lines,
+        [
+            "auth0|user-1 App abc",
+            // The event's own order, `secrets` last; post-login events always get
+            // transaction.metadata (below), which does not change the order.
+            "user,client,request,transaction,secrets",
+            "object true",
+            "true",
+        ]
+    );
+}
+
+#[test]
+fn whole_event_serialises_and_spreads_with_every_field() {
+    let lines = console_of(
+        r#"
+        const copy = JSON.parse(JSON.stringify(event));
+        console.log(JSON.stringify(copy.transaction));
+        console.log(Object.keys({ ...event }).join(','));
+        console.log(JSON.stringify(Object.entries(event).map(([k]) => k)));
+        const { user, request } = event;
+        console.log(user.email, request.ip);
+        "#,
+    );
+    assert_eq!(
+        lines,
+        [
+            r#"{"id":"tx-1","requested_scopes":["openid"],"metadata":{}}"#,
+            "user,client,request,transaction,secrets",
+            r#"["user","client","request","transaction","secrets"]"#,
+            "ada@example.com 203.0.113.10",
+        ]
+    );
+}
+
+#[test]
+fn a_read_field_becomes_a_data_property_and_keeps_its_identity() {
+    let lines = console_of(
+        r#"
+        const before = Object.getOwnPropertyDescriptor(event, 'client');
+        const client = event.client;
+        const after = Object.getOwnPropertyDescriptor(event, 'client');
+        console.log(typeof before.get, 'value' in after, after.writable, after.enumerable, after.configurable);
+        console.log(event.client === client);
+        client.name = 'changed';
+        console.log(event.client.name);
+        "#,
+    );
+    assert_eq!(lines, ["function true true true true", "true", "changed"]);
+}
+
+#[test]
+fn fields_can_be_assigned_deleted_and_added() {
+    let lines = console_of(
+        r#"
+        event.user = { user_id: 'replaced' };
+        delete event.client;
+        event.extra = 1;
+        console.log(event.user.user_id, 'client' in event, event.client);
+        console.log(Object.keys(event).join(','));
+        console.log(JSON.stringify(Object.getOwnPropertyDescriptor(event, 'user')));
+        "#,
+    );
+    assert_eq!(
+        lines,
+        [
+            "replaced false undefined",
+            "user,request,transaction,secrets,extra",
+            r#"{"value":{"user_id":"replaced"},"writable":true,"enumerable":true,"configurable":true}"#,
+        ]
+    );
+}
+
+#[test]
+fn a_frozen_event_still_reads_every_field() {
+    let lines = console_of(
+        r#"
+        Object.freeze(event);
+        console.log(event.user.user_id, event.user === event.user, Object.isFrozen(event));
+        console.log(JSON.stringify(event.request.query));
+        "#,
+    );
+    assert_eq!(lines, ["auth0|user-1 true true", r#"{"state":"abc"}"#]);
+}
+
+#[test]
+fn objects_inheriting_from_the_event_read_its_fields() {
+    let lines = console_of(
+        r#"
+        const child = Object.create(event);
+        console.log(child.user.user_id, child.request.hostname);
+        "#,
+    );
+    assert_eq!(lines, ["auth0|user-1 tenant.example.com"]);
+}
+
+#[test]
+fn changes_to_one_executions_event_do_not_reach_the_next() {
+    // The same prepared event is handed to both executions; the first mutates its copy deeply,
+    // keeps a reference in module scope, and the second must still see the original values.
+    let code = r#"
+        let previous = null;
+        exports.onExecutePostLogin = async (event, api) => {
+          console.log(event.user.app_metadata.visits === undefined ? 'fresh' : 'leaked');
+          console.log(previous === null ? 'first' : String(previous === event) + ' ' + String(previous.user === event.user));
+          event.user.app_metadata.visits = 1;
+          event.client.name = 'mutated';
+          delete event.request;
+          previous = event;
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    let spec = post_login();
+    let first = run(&mut inst, &clock, spec.clone());
+    expect_completed(&first);
+    assert_eq!(console_texts(&first), ["fresh", "first"]);
+    let second = run(&mut inst, &clock, spec);
+    expect_completed(&second);
+    assert_eq!(console_texts(&second), ["fresh", "false false"]);
+}
+
+#[test]
+fn an_event_kept_from_an_earlier_execution_still_reads_its_unread_fields() {
+    // Fields the first execution never read stay readable after it ended.
+    let code = r#"
+        let kept = null;
+        exports.onExecutePostLogin = async (event, api) => {
+          if (kept === null) { kept = event; return; }
+          console.log(kept.client.client_id, kept.request.ip);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    expect_completed(&run(&mut inst, &clock, post_login()));
+    let second = run(&mut inst, &clock, post_login());
+    expect_completed(&second);
+    assert_eq!(console_texts(&second), ["client-1 203.0.113.10"]);
+}
+
+#[test]
+fn the_transaction_metadata_object_exists_even_without_a_transaction() {
+    let code = r#"
+        exports.onExecutePostLogin = async (event, api) => {
+          console.log(JSON.stringify(event.transaction));
+          api.transaction.setMetadata('k', 'v');
+          console.log(JSON.stringify(event.transaction.metadata));
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    let report = run(
+        &mut inst,
+        &clock,
+        post_login_with(json!({ "user": { "user_id": "auth0|x" } })),
+    );
+    expect_completed(&report);
+    assert_eq!(
+        console_texts(&report),
+        [r#"{"metadata":{}}"#, r#"{"k":"v"}"#]
+    );
+}
