@@ -105,11 +105,15 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "recordValues",
-        move |id: f64, name: String, args: rquickjs::function::Rest<Value<'js>>| {
+        move |id: f64, name: String, count: u32, a: Value<'js>, b: Value<'js>| {
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = args.0.iter().map(primitive_json).collect();
+                let args = [a, b]
+                    .iter()
+                    .take(count as usize)
+                    .map(primitive_json)
+                    .collect();
                 exec.report.commands.push(Command {
                     at_ms,
                     name,
@@ -434,17 +438,16 @@ const FORGIVING_BASE64: base64::engine::GeneralPurpose = base64::engine::General
 /// or not, read as UTF-8, or as one character per byte when it is not valid UTF-8 (what the
 /// package's `decodeURIComponent(escape(atob(…)))` gives). `None` when it is not base64.
 pub(crate) fn base64url_text(part: &str) -> Option<String> {
-    let standard: String = part
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
+    let standard: Vec<u8> = part
+        .trim_end_matches('=')
+        .bytes()
+        .map(|b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
         })
         .collect();
-    let bytes = FORGIVING_BASE64
-        .decode(standard.trim_end_matches('='))
-        .ok()?;
+    let bytes = FORGIVING_BASE64.decode(standard).ok()?;
     Some(match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => e.into_bytes().into_iter().map(char::from).collect(),
@@ -455,15 +458,25 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
     set_fn(
         ctx,
         host,
-        "base64urlText",
-        |ctx: Ctx<'js>, part: String| -> JsResult<String> {
-            base64url_text(&part).ok_or_else(|| {
-                Exception::throw_dom(
+        "jwtPartText",
+        |ctx: Ctx<'js>, token: String, index: u32| -> JsResult<Value<'js>> {
+            let Some(part) = token.split('.').nth(index as usize) else {
+                return Ok(Value::new_undefined(ctx));
+            };
+            if part.len() % 4 == 1 {
+                return Err(Exception::throw_message(
+                    &ctx,
+                    "base64 string is not of the correct length",
+                ));
+            }
+            match base64url_text(part) {
+                Some(text) => rquickjs::String::from_str(ctx, &text).map(|s| s.into_value()),
+                None => Err(Exception::throw_dom(
                     &ctx,
                     "InvalidCharacterError",
                     "The string to be decoded is not correctly encoded.",
-                )
-            })
+                )),
+            }
         },
     )?;
     set_fn(

@@ -138,8 +138,9 @@ fn add_loading_natives<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Res
             ));
         };
         let filename = format!("actsim:builtin/{name}.js");
+        // Stand-ins also get `actsim`, natives for their hot paths (see modules.js).
         crate::bytecode::run_static_script(&ctx, &filename, false, || {
-            crate::source::wrap_commonjs(source)
+            format!("(function (exports, require, module, __filename, __dirname, actsim) {{ {source}\n}})")
         })
     };
     host.set(

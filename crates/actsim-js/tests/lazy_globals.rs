@@ -226,10 +226,15 @@ fn lazy_globals_work_after_global_this_is_frozen() {
   Object.freeze(globalThis);
   console.log(new URL('https://a/b?c=1').searchParams.get('c'), typeof fetch, Buffer.from('a').length);
   console.log(URL === URL, Object.getOwnPropertyDescriptor(globalThis, 'URL').configurable);
+  process = 'ignored, as for a frozen property';
+  console.log(typeof process, typeof process.nextTick);
 "#,
     );
     expect_completed(&report);
-    assert_eq!(console_texts(&report), ["1 function 1", "true false"]);
+    assert_eq!(
+        console_texts(&report),
+        ["1 function 1", "true false", "object function"]
+    );
 }
 
 #[test]

@@ -259,22 +259,25 @@
       this.denied = false;
       this.redirect = null;
     }
-    // Record an `api` call with copies of its arguments (primitives go to the host directly).
-    record(name, args) {
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (a !== null && typeof a !== 'string' && typeof a !== 'number' && typeof a !== 'boolean' && a !== undefined) {
-          host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
-          return;
-        }
+    // Record an `api` call with copies of its `count` (1 or 2) arguments; primitives go to the
+    // host as they are, anything else as a JSON copy.
+    record(name, count, a, b) {
+      if (isPrimitive(a) && (count === 1 || isPrimitive(b))) {
+        host.recordValues(this.execId, name, count, a, b);
+      } else {
+        const args = count === 1 ? [a] : [a, b];
+        host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
       }
-      host.recordValues(this.execId, name, ...args);
     }
     // The api part number `index`, made by `Make` on first use.
     part(index, Make) {
       const parts = this.parts || (this.parts = []);
       return parts[index] || (parts[index] = new Make(this));
     }
+  }
+  function isPrimitive(v) {
+    const t = typeof v;
+    return t === 'string' || t === 'number' || t === 'boolean' || v === undefined || v === null;
   }
   function cloneArg(v) {
     if (v === undefined) return null;
@@ -338,7 +341,7 @@
   class PostLoginAccess {
     #c;
     constructor(c) { this.#c = c; }
-    deny(reason) { const c = this.#c; c.record('access.deny', [reason]); c.denied = true; return c.api; }
+    deny(reason) { const c = this.#c; c.record('access.deny', 1, reason); c.denied = true; return c.api; }
   }
   function checkClaimName(target, key) {
     if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
@@ -348,7 +351,7 @@
     constructor(c) { this.#c = c; }
     setCustomClaim(key, value) {
       checkClaimName('idToken', key);
-      this.#c.record('idToken.setCustomClaim', [key, value]);
+      this.#c.record('idToken.setCustomClaim', 2, key, value);
       return this.#c.api;
     }
   }
@@ -357,23 +360,23 @@
     constructor(c) { this.#c = c; }
     setCustomClaim(key, value) {
       checkClaimName('accessToken', key);
-      this.#c.record('accessToken.setCustomClaim', [key, value]);
+      this.#c.record('accessToken.setCustomClaim', 2, key, value);
       return this.#c.api;
     }
-    addScope(scope) { this.#c.record('accessToken.addScope', [scope]); }
-    removeScope(scope) { this.#c.record('accessToken.removeScope', [scope]); }
+    addScope(scope) { this.#c.record('accessToken.addScope', 1, scope); }
+    removeScope(scope) { this.#c.record('accessToken.removeScope', 1, scope); }
   }
   class PostLoginUser {
     #c;
     constructor(c) { this.#c = c; }
-    setAppMetadata(key, value) { this.#c.record('user.setAppMetadata', [key, value]); return this.#c.api; }
-    setUserMetadata(key, value) { this.#c.record('user.setUserMetadata', [key, value]); return this.#c.api; }
+    setAppMetadata(key, value) { this.#c.record('user.setAppMetadata', 2, key, value); return this.#c.api; }
+    setUserMetadata(key, value) { this.#c.record('user.setUserMetadata', 2, key, value); return this.#c.api; }
   }
   class PostLoginMultifactor {
     #c;
     constructor(c) { this.#c = c; }
     enable(provider, options) {
-      this.#c.record('multifactor.enable', options === undefined ? [provider] : [provider, options]);
+      this.#c.record('multifactor.enable', options === undefined ? 1 : 2, provider, options);
       return this.#c.api;
     }
   }
@@ -385,7 +388,7 @@
         throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
       }
       const c = this.#c;
-      c.record('transaction.setMetadata', [key, value]);
+      c.record('transaction.setMetadata', 2, key, value);
       const transaction = c.event.transaction;
       if (transaction) {
         if (value === null) delete transaction.metadata[key]; else transaction.metadata[key] = value;
@@ -396,7 +399,7 @@
   class PostLoginValidation {
     #c;
     constructor(c) { this.#c = c; }
-    error(errorCode, errorMessage) { const c = this.#c; c.record('validation.error', [errorCode, errorMessage]); c.denied = true; return c.api; }
+    error(errorCode, errorMessage) { const c = this.#c; c.record('validation.error', 2, errorCode, errorMessage); c.denied = true; return c.api; }
   }
   class PostLoginRedirect {
     #c;
@@ -407,7 +410,7 @@
       }
       const c = this.#c;
       const query = options && options.query ? options.query : undefined;
-      c.record('redirect.sendUserTo', query ? [url, { query }] : [url]);
+      c.record('redirect.sendUserTo', query ? 2 : 1, url, query ? { query } : undefined);
       c.redirect = { url, query: query || {} };
       return c.api;
     }
@@ -465,7 +468,7 @@
         throw new TypeError(`api.access.deny: code must be one of ${DENY_CODES.join(', ')} (got ${JSON.stringify(code)})`);
       }
       const c = this.#c;
-      c.record('access.deny', [code, reason]);
+      c.record('access.deny', 2, code, reason);
       c.denied = true;
       return c.api;
     }
@@ -473,7 +476,7 @@
   class CredentialsExchangeAccessToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { this.#c.record('accessToken.setCustomClaim', [key, value]); return this.#c.api; }
+    setCustomClaim(key, value) { this.#c.record('accessToken.setCustomClaim', 2, key, value); return this.#c.api; }
   }
   class CredentialsExchangeApi {
     #c;
@@ -561,8 +564,14 @@
     reportUnread(execId);
     host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler')));
   }
-  function completed(c) {
+  // Drop the context's links to `api` and its parts, which point back to the context: without
+  // the cycles, reference counting frees the execution's objects at once.
+  function release(c) {
     c.api = null;
+    c.parts = null;
+  }
+  function completed(c) {
+    release(c);
     reportUnread(c.execId);
     if (c.redirect === null) host.finishCompleted(c.execId, c.denied);
     else host.finish(c.execId, true, JSON.stringify({ denied: c.denied, redirect: c.redirect }));
@@ -594,13 +603,11 @@
       context = new ExecutionContext(execId, event);
       promise = handler(event, new API_CLASSES[trigger](context));
     } catch (e) {
-      if (context !== null) context.api = null;
+      if (context !== null) release(context);
       failed(execId, e);
       return;
     }
-    // `completed` drops the context's link to `api`, breaking the api ⇄ context cycle, so
-    // that reference counting frees the execution's objects at once.
-    promise.then(() => completed(context), (e) => { context.api = null; failed(execId, e); });
+    promise.then(() => completed(context), (e) => { release(context); failed(execId, e); });
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;

@@ -70,13 +70,15 @@
     started[s] = true;
     const [script, globals, helpers] = LAZY[s];
     const provided = Object.create(null);
-    const helpersBefore = Object.keys(internal).length - helpersAdded;
+    // `internal` may only grow by the listed helpers of this script and of those its code
+    // loads in turn (helpersAdded counts them all).
+    const otherHelpers = Object.keys(internal).length - helpersAdded;
     host.preludeScript(script)(host, internal, provided);
     helpersAdded += helpers.length;
     for (const name of helpers) {
       if (!hasOwn(internal, name)) throw bug(`prelude/${script}.js did not provide internal.${name}`);
     }
-    if (Object.keys(internal).length - helpersAdded !== helpersBefore) throw bug(`prelude/${script}.js provides internal helpers that LAZY does not list`);
+    if (Object.keys(internal).length - helpersAdded !== otherHelpers) throw bug(`prelude/${script}.js provides internal helpers that LAZY does not list`);
     for (const name in provided) {
       if (!globals.includes(name)) throw bug(`prelude/${script}.js provides the global ${name}, which LAZY does not list`);
     }
@@ -95,18 +97,21 @@
     }
   }
 
-  // Reading global `i` (`value` absent) or assigning it (which keeps its enumerability).
+  // Reading global `i` (`value` absent) or assigning it, which keeps its enumerability (and
+  // does nothing once globalThis is frozen).
   function lazyGlobal(i, value) {
     if (arguments.length < 2) {
       load(owners[i]);
       return values[i];
     }
     const d = Object.getOwnPropertyDescriptor(g, names[i]);
-    defineProperty(g, names[i], { value, writable: true, enumerable: d.enumerable, configurable: true });
+    if (d !== undefined && !d.configurable) return;
+    defineProperty(g, names[i], { value, writable: true, enumerable: d === undefined || d.enumerable, configurable: true });
   }
-  // The globals before `global` (all but the last: navigator), in their places.
+  // The globals before `global`, in their places; `navigator` (and any later one) comes after.
   const accessors = [];
-  host.defineLazyGlobals(names, 0, names.length - 1, lazyGlobal, accessors);
+  const late = names.indexOf('navigator');
+  host.defineLazyGlobals(names, 0, late, lazyGlobal, accessors);
 
   // A helper missing from `internal` is looked for here: if a lazy script provides it, the
   // script is loaded. (Own helpers of `internal` are found first and never reach the proxy.)
@@ -142,5 +147,5 @@
     };
   }
   if (typeof Error.stackTraceLimit !== 'number') Error.stackTraceLimit = 10;
-  host.defineLazyGlobals(names, names.length - 1, names.length, lazyGlobal, accessors);
+  host.defineLazyGlobals(names, late, names.length, lazyGlobal, accessors);
 })

@@ -10,6 +10,8 @@
   'use strict';
   const hide = (obj, name, value) => Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
 
+  // Natives the stand-ins use on their hot paths (their sixth wrapper argument, `actsim`).
+  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText });
   const fileCache = new Map();
   const builtinCache = new Map();
 
@@ -121,7 +123,7 @@
     const module = new Module(filename, null, filename, '');
     builtinCache.set(key, module);
     const fn = host.standInModule(name);
-    fn.call(module.exports, module.exports, module.require, module, filename, 'actsim:builtin');
+    fn.call(module.exports, module.exports, module.require, module, filename, 'actsim:builtin', standInNatives);
     module.loaded = true;
     return module.exports;
   }
