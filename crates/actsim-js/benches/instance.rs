@@ -1,0 +1,124 @@
+//! Criterion benchmarks of one instance, without the simulator or the CLI around it (figures
+//! in BENCHMARKS.md): creating a fresh instance (runtime, realm, prelude) and dropping it;
+//! the same plus loading the action's module and its first execution; and a warm execution of
+//! the cache-hit handler (`bench/actions/cache-hit.js`) with the token already cached.
+//!
+//! `cargo bench -p actsim-js --bench instance`
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use actsim_cache::{CacheLimits, CacheStore, SetOptions};
+use actsim_js::{
+    ActionSource, Clock, ExecutionSpec, Instance, InstanceConfig, Phase, PreparedEvent,
+    SharedCache, Trigger,
+};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+const START_MS: i64 = 1_767_258_000_000;
+const MINIMAL: &str = "exports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('https://actsim.dev/checked', true);\n};\n";
+
+fn repo_file(path: &str) -> String {
+    let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+fn spec(event: &PreparedEvent, cache: &SharedCache) -> ExecutionSpec {
+    let secrets: BTreeMap<String, String> = [
+        ("domain", "dev-actsim.eu.auth0.com"),
+        ("clientID", "abcdefghijklmnopqrstuvwxyz012345"),
+        ("clientSecret", "not-a-real-secret"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    ExecutionSpec {
+        trigger: Trigger::PostLogin,
+        phase: Phase::Execute,
+        event: event.clone(),
+        secrets,
+        cache: cache.clone(),
+    }
+}
+
+/// A token shaped like the mock tenant's (RS256, about 800 bytes) that expires in 2100.
+fn long_lived_token() -> String {
+    use base64::Engine;
+    let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let header = enc(r#"{"typ":"JWT","alg":"RS256","kid":"actsim-dev-key-1"}"#);
+    let payload = enc(
+        r#"{"iss":"https://dev-actsim.eu.auth0.com/","sub":"abcdefghijklmnopqrstuvwxyz012345@clients","aud":"https://dev-actsim.eu.auth0.com/api/v2/","iat":1767258000,"exp":4102444800,"scope":"read:users update:users read:roles","gty":"client-credentials","azp":"abcdefghijklmnopqrstuvwxyz012345"}"#,
+    );
+    format!("{header}.{payload}.{}", "s".repeat(342))
+}
+
+fn run_once(instance: &mut Instance, spec: ExecutionSpec) {
+    instance.start(spec).expect("the execution starts");
+    let reports = instance.take_finished();
+    assert!(
+        reports.len() == 1 && !reports[0].failed(),
+        "the execution completes: {reports:?}"
+    );
+}
+
+fn benches(c: &mut Criterion) {
+    let event: PreparedEvent =
+        serde_json::from_str::<serde_json::Value>(&repo_file("fixtures/events/post-login.json"))
+            .expect("the fixture event is JSON")
+            .into();
+    let clock = Clock::new(START_MS);
+    let new_cache = || -> SharedCache {
+        Rc::new(RefCell::new(CacheStore::new(CacheLimits::default())))
+    };
+
+    c.bench_function("instance: new + drop", |b| {
+        b.iter(|| {
+            Instance::new(
+                ActionSource::new("minimal.js", MINIMAL),
+                clock.clone(),
+                InstanceConfig::default(),
+            )
+            .expect("the instance starts")
+        })
+    });
+
+    c.bench_function("instance: new + first execution + drop", |b| {
+        let cache = new_cache();
+        b.iter(|| {
+            let mut instance = Instance::new(
+                ActionSource::new("minimal.js", MINIMAL),
+                clock.clone(),
+                InstanceConfig::default(),
+            )
+            .expect("the instance starts");
+            run_once(&mut instance, spec(&event, &cache));
+        })
+    });
+
+    c.bench_function("execution: cache-hit handler, warm instance", |b| {
+        let cache = new_cache();
+        cache
+            .borrow_mut()
+            .set(
+                "management-api-token",
+                &long_lived_token(),
+                &SetOptions {
+                    ttl: Some(86_400_000.0),
+                    expires_at: None,
+                },
+                START_MS,
+            )
+            .expect("the token fits");
+        let mut instance = Instance::new(
+            ActionSource::new("cache-hit.js", repo_file("bench/actions/cache-hit.js")),
+            clock.clone(),
+            InstanceConfig::default(),
+        )
+        .expect("the instance starts");
+        b.iter(|| run_once(&mut instance, spec(&event, &cache)))
+    });
+}
+
+criterion_group!(instance, benches);
+criterion_main!(instance);
