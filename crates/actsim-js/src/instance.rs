@@ -358,6 +358,10 @@ pub struct Instance {
     /// The prelude's maker of lazy event-field accessors, and the accessors of the last event
     /// layout seen, by position (with the field name each was made for).
     lazy_accessor_fn: Persistent<Function<'static>>,
+    /// The prelude's `watch(context)` (settle when the handler's promise does) and
+    /// `completed(context)`.
+    watch_fn: Persistent<Function<'static>>,
+    completed_fn: Persistent<Function<'static>>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
     state: HostStateRef,
     deadline: CpuDeadline,
@@ -451,17 +455,22 @@ impl Instance {
                 Ok(())
             })
             .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
-        let (start_fn, complete_fn, lazy_accessor_fn) = context
+        let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn) = context
             .with(|ctx| -> rquickjs::Result<_> {
                 let globals = ctx.globals();
                 let start: Function = globals.get("__actsim_start")?;
                 let complete: Function = globals.get("__actsim_complete")?;
-                let lazy: Function = globals.get("__actsim_lazy_accessor")?;
-                globals.remove("__actsim_lazy_accessor")?;
+                let take = |name: &str| -> rquickjs::Result<Persistent<Function<'static>>> {
+                    let f: Function = globals.get(name)?;
+                    globals.remove(name)?;
+                    Ok(Persistent::save(&ctx, f))
+                };
                 Ok((
                     Persistent::save(&ctx, start),
                     Persistent::save(&ctx, complete),
-                    Persistent::save(&ctx, lazy),
+                    take("__actsim_lazy_accessor")?,
+                    take("__actsim_watch")?,
+                    take("__actsim_completed")?,
                 ))
             })
             .map_err(|e| HostError::Prelude(e.to_string()))?;
@@ -469,6 +478,8 @@ impl Instance {
             start_fn,
             complete_fn,
             lazy_accessor_fn,
+            watch_fn,
+            completed_fn,
             lazy_accessors: Vec::new(),
             state,
             deadline,
@@ -528,6 +539,7 @@ impl Instance {
         let accessors = std::mem::take(&mut self.lazy_accessors);
         let fields = event.fields();
         let trigger = spec.trigger.as_str();
+        let mut started_context: Option<Persistent<Object<'static>>> = None;
         let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
             let event_obj = Object::new(ctx.clone())?;
             let texts = rquickjs::Array::new(ctx.clone())?;
@@ -535,7 +547,7 @@ impl Instance {
                 event_obj.prop(&*field.name, lazy.restore(ctx)?)?;
                 texts.set(i, &*field.json)?;
             }
-            start.restore(ctx)?.call::<_, ()>((
+            let returned: Value = start.restore(ctx)?.call((
                 now_ms as f64,
                 exec_id as f64,
                 trigger,
@@ -543,10 +555,22 @@ impl Instance {
                 event_obj,
                 texts,
                 secrets,
-            ))
+            ))?;
+            if let Some(context) = returned.into_object() {
+                started_context = Some(Persistent::save(ctx, context));
+            }
+            Ok(())
         };
-        self.enter(Some(exec_id), run);
+        let started = self.begin_entry(Some(exec_id));
+        self.run_in_realm(run);
         self.lazy_accessors = accessors;
+        self.drain_jobs();
+        if let Some(context) = started_context {
+            // Jobs the handler queued have run (as they would before the promise's own
+            // reaction): now the handler's promise says whether the execution is over.
+            self.settle_started(exec_id, context);
+        }
+        self.end_entry(Some(exec_id), started);
         Ok(exec_id)
     }
 
@@ -639,6 +663,14 @@ impl Instance {
     where
         F: for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<()>,
     {
+        let started = self.begin_entry(exec);
+        self.run_in_realm(f);
+        self.drain_jobs();
+        self.end_entry(exec, started);
+    }
+
+    /// Mark `exec` as running and arm its remaining CPU budget; returns when it started.
+    fn begin_entry(&mut self, exec: Option<ExecId>) -> std::time::Instant {
         let budget = {
             let mut st = self.state.borrow_mut();
             st.current_exec = exec;
@@ -648,7 +680,14 @@ impl Instance {
                 .unwrap_or_default();
             st.config.cpu_budget.saturating_sub(used)
         };
-        let started = self.deadline.arm(budget);
+        self.deadline.arm(budget)
+    }
+
+    /// Run `f` in the realm; an exception that escapes it ends the current execution.
+    fn run_in_realm<F>(&mut self, f: F)
+    where
+        F: for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<()>,
+    {
         let failure = self.context.with(|ctx| match f(&ctx) {
             Ok(()) => None,
             Err(_) => Some(describe_value(&ctx.catch())),
@@ -656,6 +695,10 @@ impl Instance {
         if let Some(info) = failure {
             self.fail_current(info);
         }
+    }
+
+    /// Run promise jobs until none is left.
+    fn drain_jobs(&mut self) {
         loop {
             match self.runtime.execute_pending_job() {
                 Ok(true) => {}
@@ -668,6 +711,10 @@ impl Instance {
                 }
             }
         }
+    }
+
+    /// Disarm the CPU budget, settle unhandled rejections and account the CPU time to `exec`.
+    fn end_entry(&mut self, exec: Option<ExecId>, started: std::time::Instant) {
         self.deadline.disarm();
         let elapsed = started.elapsed();
         self.settle_rejections();
@@ -676,6 +723,43 @@ impl Instance {
             e.cpu_used += elapsed;
         }
         st.current_exec = None;
+    }
+
+    /// Settle an execution whose handler was called: if its promise is already fulfilled
+    /// (the handler never waited on anything) the execution completes here, without a promise
+    /// job; otherwise the prelude's `watch` settles it when the promise does.
+    fn settle_started(&mut self, exec_id: ExecId, context: Persistent<Object<'static>>) {
+        let mut done = false;
+        let (watch, completed) = (self.watch_fn.clone(), self.completed_fn.clone());
+        let state = self.state.clone();
+        self.run_in_realm(|ctx| {
+            let context = context.restore(ctx)?;
+            let promise: rquickjs::Promise = context.get("promise")?;
+            if promise.state() != rquickjs::promise::PromiseState::Resolved {
+                return watch.restore(ctx)?.call::<_, ()>((context,));
+            }
+            // Completed: the common case is finished here; a redirect or an unread failed
+            // cache write goes through the prelude, which knows how to report them.
+            let plain = context.get::<_, Value>("redirect")?.is_null()
+                && context.get::<_, Value>("unread")?.is_null();
+            if !plain {
+                return completed.restore(ctx)?.call::<_, ()>((context,));
+            }
+            let denied: bool = context.get("denied")?;
+            context.set("api", Value::new_null(ctx.clone()))?;
+            context.set("parts", Value::new_null(ctx.clone()))?;
+            done = state.borrow_mut().finish(
+                exec_id,
+                Outcome::Completed {
+                    denied,
+                    redirect: None,
+                },
+            );
+            Ok(())
+        });
+        if !done {
+            self.drain_jobs();
+        }
     }
 
     /// End the current execution because of an exception that escaped to the host.

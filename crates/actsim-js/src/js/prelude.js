@@ -258,6 +258,10 @@
       this.parts = null;
       this.denied = false;
       this.redirect = null;
+      // Failed api.cache.set results not read yet (null when there are none).
+      this.unread = null;
+      // The handler's promise.
+      this.promise = null;
     }
     // Record an `api` call with copies of its `count` (1 or 2) arguments; primitives go to the
     // host as they are, anything else as a JSON copy.
@@ -286,22 +290,20 @@
 
   // Failed api.cache.set results are watched: one whose `type` and `code` the action never read
   // is reported when the execution ends (a live caveat warning).
-  const failedSets = new Map();
-  function watchFailure(execId, key, code) {
+  function watchFailure(c, key, code) {
     const entry = { key, code, read: false };
-    if (!failedSets.has(execId)) failedSets.set(execId, []);
-    failedSets.get(execId).push(entry);
+    (c.unread || (c.unread = [])).push(entry);
     const result = {};
     Object.defineProperty(result, 'type', { get() { entry.read = true; return 'error'; }, enumerable: true });
     Object.defineProperty(result, 'code', { get() { entry.read = true; return code; }, enumerable: true });
     return result;
   }
-  function reportUnread(execId) {
-    if (failedSets.size === 0) return;
-    for (const entry of failedSets.get(execId) || []) {
-      if (!entry.read) host.unreadFailedSet(execId, entry.key, entry.code);
+  function reportUnread(c) {
+    if (c.unread === null) return;
+    for (const entry of c.unread) {
+      if (!entry.read) host.unreadFailedSet(c.execId, entry.key, entry.code);
     }
-    failedSets.delete(execId);
+    c.unread = null;
   }
   function checkKey(key, method) {
     if (typeof key !== 'string') throw new TypeError(`api.cache.${method}: the key must be a string (got ${key === null ? 'null' : typeof key})`);
@@ -320,9 +322,9 @@
         throw new TypeError(`api.cache.set: the value must be a string (got ${value === null ? 'null' : typeof value}); production's typings declare value: string. Store JSON.stringify(value) or String(value) and parse it after get().`);
       }
       const opts = options === undefined || options === null ? {} : options;
-      const execId = this.#c.execId;
-      const result = host.cacheSet(execId, key, value, numberOption(opts.ttl), numberOption(opts.expires_at));
-      return result.type === 'error' ? watchFailure(execId, key, result.code) : result;
+      const c = this.#c;
+      const result = host.cacheSet(c.execId, key, value, numberOption(opts.ttl), numberOption(opts.expires_at));
+      return result.type === 'error' ? watchFailure(c, key, result.code) : result;
     }
     delete(key) {
       checkKey(key, 'delete');
@@ -560,8 +562,12 @@
     try { text = typeof e === 'string' ? e : JSON.stringify(e); } catch (x) { text = String(e); }
     return { name: 'Error', message: `non-Error value thrown: ${text}`, stack: '', thrownValue: true };
   }
-  function failed(execId, e) {
-    reportUnread(execId);
+  // `c` is the execution's context, or null when it failed before having one.
+  function failed(execId, e, c) {
+    if (c) {
+      release(c);
+      reportUnread(c);
+    }
     host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler')));
   }
   // Drop the context's links to `api` and its parts, which point back to the context: without
@@ -572,16 +578,21 @@
   }
   function completed(c) {
     release(c);
-    reportUnread(c.execId);
+    reportUnread(c);
     if (c.redirect === null) host.finishCompleted(c.execId, c.denied);
     else host.finish(c.execId, true, JSON.stringify({ denied: c.denied, redirect: c.redirect }));
   }
+  // Settle the execution when its handler's promise does. The host does this itself for a
+  // promise that is already fulfilled once the job queue is empty (most cache-hit executions);
+  // it calls `watch` for the others.
+  function watch(c) {
+    c.promise.then(() => completed(c), (e) => failed(c.execId, e, c));
+  }
   // The last handler found to be an async function (the check runs once per handler).
   let checkedHandler = null;
-  // Run the handler of a loaded action module. Returns nothing: the outcome reaches the host
-  // through `completed` or `failed`.
+  // Run the handler of a loaded action module. Returns its execution context, whose `promise`
+  // is the handler's; or nothing when the execution already failed.
   function runHandler(mod, execId, trigger, name, event, texts, secretsJson) {
-    let promise;
     let context = null;
     try {
       const handler = mod[name];
@@ -601,30 +612,36 @@
       lazyEvents.set(event, texts);
       event.secrets = readOnlySecrets(execId, secretsJson);
       context = new ExecutionContext(execId, event);
-      promise = handler(event, new API_CLASSES[trigger](context));
+      context.promise = handler(event, new API_CLASSES[trigger](context));
     } catch (e) {
-      if (context !== null) release(context);
-      failed(execId, e);
-      return;
+      failed(execId, e, context);
+      return undefined;
     }
-    promise.then(() => completed(context), (e) => { release(context); failed(execId, e); });
+    return context;
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;
+  // Start an execution. Returns its context when the handler was called at once (the host then
+  // settles it, see `watch`); otherwise the execution settles itself.
   g.__actsim_start = function start(nowMs, execId, trigger, name, event, texts, secretsJson) {
     virtualNow = nowMs;
     if (loadedModule !== null) {
-      runHandler(loadedModule, execId, trigger, name, event, texts, secretsJson);
-      return;
+      return runHandler(loadedModule, execId, trigger, name, event, texts, secretsJson);
     }
     loadAction().then(
       (mod) => {
         loadedModule = mod;
-        runHandler(mod, execId, trigger, name, event, texts, secretsJson);
+        const context = runHandler(mod, execId, trigger, name, event, texts, secretsJson);
+        if (context !== undefined) watch(context);
       },
       (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),
     );
+    return undefined;
   };
+  // Taken (and removed from the global scope) by the host once the prelude has run, with
+  // `completed` for the host's fast path.
+  g.__actsim_watch = watch;
+  g.__actsim_completed = completed;
   g.__actsim_complete = function complete(nowMs, opId, ok, payload) {
     virtualNow = nowMs;
     const op = pendingOps.get(opId);
