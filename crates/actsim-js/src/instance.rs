@@ -362,6 +362,10 @@ pub struct Instance {
     /// `completed(context)`.
     watch_fn: Persistent<Function<'static>>,
     completed_fn: Persistent<Function<'static>>,
+    /// The prelude's `freezeSecrets(json)`, and the frozen secrets object of the last set of
+    /// secrets seen (executions share it: frozen, it cannot carry state between them).
+    freeze_secrets_fn: Persistent<Function<'static>>,
+    secrets_target: Option<(BTreeMap<String, String>, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
     state: HostStateRef,
     deadline: CpuDeadline,
@@ -455,7 +459,8 @@ impl Instance {
                 Ok(())
             })
             .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
-        let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn) = context
+        let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn, freeze_secrets_fn) =
+            context
             .with(|ctx| -> rquickjs::Result<_> {
                 let globals = ctx.globals();
                 let start: Function = globals.get("__actsim_start")?;
@@ -471,6 +476,7 @@ impl Instance {
                     take("__actsim_lazy_accessor")?,
                     take("__actsim_watch")?,
                     take("__actsim_completed")?,
+                    take("__actsim_freeze_secrets")?,
                 ))
             })
             .map_err(|e| HostError::Prelude(e.to_string()))?;
@@ -480,6 +486,8 @@ impl Instance {
             lazy_accessor_fn,
             watch_fn,
             completed_fn,
+            freeze_secrets_fn,
+            secrets_target: None,
             lazy_accessors: Vec::new(),
             state,
             deadline,
@@ -500,8 +508,28 @@ impl Instance {
             Trigger::PostLogin => spec.event.with_transaction_metadata(),
             Trigger::CredentialsExchange => spec.event,
         };
-        let secrets =
-            serde_json::to_string(&spec.secrets).map_err(|e| HostError::Event(e.to_string()))?;
+        if self
+            .secrets_target
+            .as_ref()
+            .is_none_or(|(seen, _)| *seen != spec.secrets)
+        {
+            let json = serde_json::to_string(&spec.secrets)
+                .map_err(|e| HostError::Event(e.to_string()))?;
+            let freeze = self.freeze_secrets_fn.clone();
+            let target = self
+                .context
+                .with(|ctx| -> rquickjs::Result<Persistent<Object<'static>>> {
+                    let target: Object = freeze.restore(&ctx)?.call((json,))?;
+                    Ok(Persistent::save(&ctx, target))
+                })
+                .map_err(|e| HostError::Prelude(e.to_string()))?;
+            self.secrets_target = Some((spec.secrets.clone(), target));
+        }
+        let secrets = self
+            .secrets_target
+            .as_ref()
+            .map(|(_, target)| target.clone())
+            .expect("made above");
         let exec_id = self
             .state
             .borrow_mut()
@@ -522,16 +550,15 @@ impl Instance {
             let made = self.context.with(|ctx| -> rquickjs::Result<LazyField> {
                 let pair: rquickjs::Array = lazy.restore(&ctx)?.call((&*field.name, index))?;
                 let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
-                Ok(LazyField {
-                    get: Persistent::save(&ctx, get),
-                    set: Persistent::save(&ctx, set),
-                })
+                LazyField::new(&ctx, &field.name, &get, &set)
             });
             let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
             let entry = (field.name.clone(), made);
-            match self.lazy_accessors.get_mut(index) {
-                Some(slot) => *slot = entry,
-                None => self.lazy_accessors.push(entry),
+            if index < self.lazy_accessors.len() {
+                let (_, old) = std::mem::replace(&mut self.lazy_accessors[index], entry);
+                self.context.with(|ctx| old.free(&ctx));
+            } else {
+                self.lazy_accessors.push(entry);
             }
         }
         let start = self.start_fn.clone();
@@ -544,7 +571,7 @@ impl Instance {
             let event_obj = Object::new(ctx.clone())?;
             let texts = rquickjs::Array::new(ctx.clone())?;
             for (i, (field, (_, lazy))) in fields.iter().zip(accessors.iter()).enumerate() {
-                event_obj.prop(&*field.name, lazy.restore(ctx)?)?;
+                lazy.define(ctx, &event_obj)?;
                 texts.set(i, &*field.json)?;
             }
             let returned: Value = start.restore(ctx)?.call((
@@ -554,7 +581,7 @@ impl Instance {
                 handler,
                 event_obj,
                 texts,
-                secrets,
+                secrets.restore(ctx)?,
             ))?;
             if let Some(context) = returned.into_object() {
                 started_context = Some(Persistent::save(ctx, context));
@@ -821,6 +848,12 @@ impl Drop for Instance {
     fn drop(&mut self) {
         // Persistent JS values must be released while the runtime is still alive.
         self.state.borrow_mut().rejections.clear();
+        let fields = std::mem::take(&mut self.lazy_accessors);
+        self.context.with(|ctx| {
+            for (_, field) in fields {
+                field.free(&ctx);
+            }
+        });
     }
 }
 

@@ -529,7 +529,6 @@
 
   // ---------------------------------------------------------------- executions
   // The frozen secrets of each distinct secrets text, shared by executions (they cannot change).
-  const frozenSecrets = new Map();
   // Reports reads of secrets the action does not have (a typo, or a secret not configured).
   class SecretsHandler {
     constructor(execId) { this.execId = execId; }
@@ -540,15 +539,14 @@
       return Reflect.get(t, name, receiver);
     }
   }
-  function readOnlySecrets(execId, secretsJson) {
-    let target = frozenSecrets.get(secretsJson);
-    if (target === undefined) {
-      if (frozenSecrets.size >= 16) frozenSecrets.clear();
-      target = Object.freeze(JSON.parse(secretsJson));
-      frozenSecrets.set(secretsJson, target);
-    }
+  // `target` is the frozen secrets object, which the host makes once per distinct set of
+  // secrets (with `freezeSecrets`) and passes to every execution: frozen, it cannot carry
+  // anything from one execution to the next.
+  function readOnlySecrets(execId, target) {
     return new Proxy(target, new SecretsHandler(execId));
   }
+  // Taken (and removed from the global scope) by the host once the prelude has run.
+  g.__actsim_freeze_secrets = function freezeSecrets(json) { return Object.freeze(JSON.parse(json)); };
   function describe(e, phase) {
     const d = describeValue(e);
     d.phase = phase;
@@ -592,7 +590,7 @@
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
-  function runHandler(mod, execId, trigger, name, event, texts, secretsJson) {
+  function runHandler(mod, execId, trigger, name, event, texts, secrets) {
     let context = null;
     try {
       const handler = mod[name];
@@ -610,7 +608,7 @@
         checkedHandler = handler;
       }
       lazyEvents.set(event, texts);
-      event.secrets = readOnlySecrets(execId, secretsJson);
+      event.secrets = readOnlySecrets(execId, secrets);
       context = new ExecutionContext(execId, event);
       context.promise = handler(event, new API_CLASSES[trigger](context));
     } catch (e) {
@@ -623,15 +621,15 @@
   let loadedModule = null;
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
-  g.__actsim_start = function start(nowMs, execId, trigger, name, event, texts, secretsJson) {
+  g.__actsim_start = function start(nowMs, execId, trigger, name, event, texts, secrets) {
     virtualNow = nowMs;
     if (loadedModule !== null) {
-      return runHandler(loadedModule, execId, trigger, name, event, texts, secretsJson);
+      return runHandler(loadedModule, execId, trigger, name, event, texts, secrets);
     }
     loadAction().then(
       (mod) => {
         loadedModule = mod;
-        const context = runHandler(mod, execId, trigger, name, event, texts, secretsJson);
+        const context = runHandler(mod, execId, trigger, name, event, texts, secrets);
         if (context !== undefined) watch(context);
       },
       (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),
