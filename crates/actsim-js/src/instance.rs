@@ -461,25 +461,25 @@ impl Instance {
             .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
         let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn, freeze_secrets_fn) =
             context
-            .with(|ctx| -> rquickjs::Result<_> {
-                let globals = ctx.globals();
-                let start: Function = globals.get("__actsim_start")?;
-                let complete: Function = globals.get("__actsim_complete")?;
-                let take = |name: &str| -> rquickjs::Result<Persistent<Function<'static>>> {
-                    let f: Function = globals.get(name)?;
-                    globals.remove(name)?;
-                    Ok(Persistent::save(&ctx, f))
-                };
-                Ok((
-                    Persistent::save(&ctx, start),
-                    Persistent::save(&ctx, complete),
-                    take("__actsim_lazy_accessor")?,
-                    take("__actsim_watch")?,
-                    take("__actsim_completed")?,
-                    take("__actsim_freeze_secrets")?,
-                ))
-            })
-            .map_err(|e| HostError::Prelude(e.to_string()))?;
+                .with(|ctx| -> rquickjs::Result<_> {
+                    let globals = ctx.globals();
+                    let start: Function = globals.get("__actsim_start")?;
+                    let complete: Function = globals.get("__actsim_complete")?;
+                    let take = |name: &str| -> rquickjs::Result<Persistent<Function<'static>>> {
+                        let f: Function = globals.get(name)?;
+                        globals.remove(name)?;
+                        Ok(Persistent::save(&ctx, f))
+                    };
+                    Ok((
+                        Persistent::save(&ctx, start),
+                        Persistent::save(&ctx, complete),
+                        take("__actsim_lazy_accessor")?,
+                        take("__actsim_watch")?,
+                        take("__actsim_completed")?,
+                        take("__actsim_freeze_secrets")?,
+                    ))
+                })
+                .map_err(|e| HostError::Prelude(e.to_string()))?;
         Ok(Instance {
             start_fn,
             complete_fn,
