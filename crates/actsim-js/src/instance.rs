@@ -39,14 +39,19 @@ const LOCKDOWN: (&str, &str) = (
 /// The prelude scripts run on first use (`host.preludeScript(name)` from lockdown.js, which
 /// lists the globals and `internal` helpers of each), by name. Each evaluates to a function of
 /// `(host, internal, globals)`.
-const LAZY_PRELUDE: [(&str, &str); 7] = [
+const LAZY_PRELUDE: [(&str, &str); 9] = [
     ("encoding", include_str!("js/prelude/encoding.js")),
     ("url", include_str!("js/prelude/url.js")),
     ("fetch", include_str!("js/prelude/fetch.js")),
     ("crypto", include_str!("js/prelude/crypto.js")),
     ("process", include_str!("js/prelude/process.js")),
     ("modules", include_str!("js/prelude/modules.js")),
+    (
+        "module-loaders",
+        include_str!("js/prelude/module-loaders.js"),
+    ),
     ("node-globals", include_str!("js/prelude/node-globals.js")),
+    ("console", include_str!("js/prelude/console.js")),
 ];
 /// actsim's stand-ins for npm packages, compiled when first required (`host.standInModule`).
 const BUILTINS: [(&str, &str); 2] = [
@@ -774,7 +779,9 @@ impl Instance {
             }
             let denied: bool = context.get("denied")?;
             context.set("api", Value::new_null(ctx.clone()))?;
-            context.set("parts", Value::new_null(ctx.clone()))?;
+            if !context.get::<_, Value>("parts")?.is_null() {
+                context.set("parts", Value::new_null(ctx.clone()))?;
+            }
             done = state.borrow_mut().finish(
                 exec_id,
                 Outcome::Completed {

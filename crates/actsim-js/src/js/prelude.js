@@ -132,75 +132,15 @@
   internal.clearTimer = clearTimer;
 
   // ---------------------------------------------------------------- console
-  function inspect(value, depth, seen) {
-    if (value === null) return 'null';
-    const t = typeof value;
-    if (t === 'string') return depth === 0 ? value : `'${value.replace(/'/g, "\\'")}'`;
-    if (t === 'undefined' || t === 'number' || t === 'boolean') return String(value);
-    if (t === 'bigint') return `${value}n`;
-    if (t === 'symbol') return value.toString();
-    if (t === 'function') return `[Function: ${value.name || '(anonymous)'}]`;
-    if (value instanceof Error) return value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `${value.name}: ${value.message}`;
-    if (value instanceof RealDate) return isNaN(value) ? 'Invalid Date' : value.toISOString();
-    const custom = value[Symbol.for('nodejs.util.inspect.custom')];
-    if (typeof custom === 'function') {
-      const r = custom.call(value, 3 - depth, { depth: 3 - depth }, (v) => inspect(v, depth + 1, seen));
-      return typeof r === 'string' ? r : inspect(r, depth, seen);
-    }
-    if (seen.includes(value)) return '[Circular *]';
-    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-      const items = Array.from(value.length > 100 ? value.subarray(0, 100) : value, (v) => (typeof v === 'bigint' ? `${v}n` : String(v)));
-      if (value.length > 100) items.push(`... ${value.length - 100} more items`);
-      return `${value.constructor.name}(${value.length}) [${items.length ? ` ${items.join(', ')} ` : ''}]`;
-    }
-    if (value instanceof ArrayBuffer) return `ArrayBuffer { byteLength: ${value.byteLength} }`;
-    if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
-    const inner = seen.concat([value]);
-    if (Array.isArray(value)) {
-      if (value.length === 0) return '[]';
-      return `[ ${value.map((v) => inspect(v, depth + 1, inner)).join(', ')} ]`;
-    }
-    if (value instanceof Map) return `Map(${value.size}) { ${[...value].map(([k, v]) => `${inspect(k, depth + 1, inner)} => ${inspect(v, depth + 1, inner)}`).join(', ')} }`;
-    if (value instanceof Set) return `Set(${value.size}) { ${[...value].map((v) => inspect(v, depth + 1, inner)).join(', ')} }`;
-    if (value instanceof Promise) return 'Promise { <pending> }';
-    const keys = Object.keys(value);
-    if (keys.length === 0) return '{}';
-    const body = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspect(value[k], depth + 1, inner)}`);
-    return `{ ${body.join(', ')} }`;
-  }
-  function format(args) {
-    if (args.length === 0) return '';
-    let first = args[0];
-    let rest = args.slice(1);
-    let out;
-    if (typeof first === 'string' && rest.length > 0 && /%[sdifjoO%]/.test(first)) {
-      out = first.replace(/%([sdifjoO%])/g, (m, f) => {
-        if (f === '%') return '%';
-        if (rest.length === 0) return m;
-        const v = rest.shift();
-        switch (f) {
-          case 's': return typeof v === 'string' ? v : inspect(v, 1, []);
-          case 'd': case 'i': return String(f === 'i' ? parseInt(v, 10) : Number(v));
-          case 'f': return String(parseFloat(v));
-          case 'j': try { return JSON.stringify(v); } catch (e) { return '[Circular]'; }
-          default: return inspect(v, 1, []);
-        }
-      });
-    } else {
-      out = inspect(first, 0, []);
-    }
-    for (const v of rest) out += ' ' + inspect(v, 0, []);
-    return out;
-  }
+  // The formatter (`internal.format`, `internal.inspect`: prelude/console.js) is read when the
+  // action first logs (see lockdown.js).
   const consoleObject = {};
   for (const level of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {
-    consoleObject[level] = (...args) => { host.log(level, format(args)); };
+    consoleObject[level] = (...args) => { host.log(level, internal.format(args)); };
   }
-  consoleObject.dir = (v) => { host.log('log', inspect(v, 0, [])); };
-  consoleObject.table = (v) => { host.log('log', inspect(v, 0, [])); };
+  consoleObject.dir = (v) => { host.log('log', internal.inspect(v, 0, [])); };
+  consoleObject.table = (v) => { host.log('log', internal.inspect(v, 0, [])); };
   g.console = consoleObject;
-  internal.inspect = inspect;
-  internal.format = format;
 
   // ---------------------------------------------------------------- base64 helpers
   g.btoa = (s) => host.btoa(String(s));
@@ -251,17 +191,12 @@
   // part (`api.cache`, `api.idToken`, …) is created when the action first reads it: an
   // execution pays only for what its action uses. Every part holds the execution's context.
   class ExecutionContext {
+    // The other fields start as the prototype's defaults (below): an execution that never
+    // sets them does not pay for adding them.
     constructor(execId, event) {
       this.execId = execId;
       this.event = event;
       this.api = null;
-      this.parts = null;
-      this.denied = false;
-      this.redirect = null;
-      // Failed api.cache.set results not read yet (null when there are none).
-      this.unread = null;
-      // The handler's promise.
-      this.promise = null;
     }
     // Record an `api` call with copies of its `count` (1 or 2) arguments; primitives go to the
     // host as they are, anything else as a JSON copy.
@@ -279,6 +214,9 @@
       return parts[index] || (parts[index] = new Make(this));
     }
   }
+  // `parts`: the api parts made so far; `denied`, `redirect`: the outcome so far; `unread`:
+  // failed api.cache.set results not read yet; `promise`: the handler's.
+  Object.assign(ExecutionContext.prototype, { parts: null, denied: false, redirect: null, unread: null, promise: null });
   function isPrimitive(v) {
     const t = typeof v;
     return t === 'string' || t === 'number' || t === 'boolean' || v === undefined || v === null;
@@ -572,7 +510,7 @@
   // the cycles, reference counting frees the execution's objects at once.
   function release(c) {
     c.api = null;
-    c.parts = null;
+    if (c.parts !== null) c.parts = null;
   }
   function completed(c) {
     release(c);
