@@ -332,6 +332,24 @@ fn management_client_users_update_sends_json() {
 }
 
 #[test]
+fn a_domain_given_as_a_url_is_reduced_to_the_host() {
+    // Users paste `https://tenant/` from the dashboard: the scheme and trailing slashes go,
+    // anything else (another scheme's case, a path) is kept as given.
+    let (report, seen) = run_handler_with_responder(
+        r#"
+  const { ManagementClient } = require('auth0');
+  for (const domain of ['https://tenant.example.com/', 'http://tenant.example.com//', 'tenant.example.com']) {
+    await new ManagementClient({ domain, token: 't' }).users.update({ id: 'u1' }, {});
+  }
+"#,
+        |_| json_response(200, json!({})),
+    );
+    expect_completed(&report);
+    let urls: Vec<&str> = seen.iter().map(|r| r.url.as_str()).collect();
+    assert_eq!(urls, ["https://tenant.example.com/api/v2/users/u1"; 3]);
+}
+
+#[test]
 fn a_401_rejects_with_an_error_carrying_the_status_code() {
     let (report, _) = run_handler_with_responder(
         r#"

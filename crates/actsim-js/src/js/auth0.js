@@ -35,7 +35,13 @@ function normalizeDomain(domain) {
   if (typeof domain !== 'string' || domain.length === 0) {
     throw new TypeError('auth0: the "domain" option is required (e.g. event.secrets.domain)');
   }
-  return domain.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  // String operations, not regular expressions: every ManagementClient does this.
+  let d = domain;
+  if (d.startsWith('https://')) d = d.slice(8);
+  else if (d.startsWith('http://')) d = d.slice(7);
+  let end = d.length;
+  while (end > 0 && d.charCodeAt(end - 1) === 47 /* '/' */) end -= 1;
+  return end === d.length ? d : d.slice(0, end);
 }
 
 async function send(url, method, headers, body) {
