@@ -283,26 +283,21 @@
     constructor(c) { this.#c = c; }
     deny(reason) { const c = this.#c; c.record('access.deny', 1, reason); c.denied = true; return c.api; }
   }
-  function checkClaimName(target, key) {
+  // setCustomClaim of api.idToken and api.accessToken: `target` names the token.
+  function setCustomClaim(c, target, key, value) {
     if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
+    c.record(target === 'idToken' ? 'idToken.setCustomClaim' : 'accessToken.setCustomClaim', 2, key, value);
+    return c.api;
   }
   class PostLoginIdToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) {
-      checkClaimName('idToken', key);
-      this.#c.record('idToken.setCustomClaim', 2, key, value);
-      return this.#c.api;
-    }
+    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'idToken', key, value); }
   }
   class PostLoginAccessToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) {
-      checkClaimName('accessToken', key);
-      this.#c.record('accessToken.setCustomClaim', 2, key, value);
-      return this.#c.api;
-    }
+    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'accessToken', key, value); }
     addScope(scope) { this.#c.record('accessToken.addScope', 1, scope); }
     removeScope(scope) { this.#c.record('accessToken.removeScope', 1, scope); }
   }
