@@ -27,9 +27,18 @@ enum Outcome {
     },
 }
 
-/// Scenario files named by `paths`: files as given, folders searched for `*.toml`, sorted.
-fn collect(paths: &[String]) -> Result<Vec<PathBuf>, CliError> {
+/// The files `actsim test` runs, and the files of its folders it skipped.
+struct Collected {
+    scenarios: Vec<PathBuf>,
+    skipped: Vec<PathBuf>,
+}
+
+/// Scenario files named by `paths`: files as given, folders searched for `*.toml`, sorted. In a
+/// folder, a TOML file without an `actions` array (a tenant file, for example) is skipped; one
+/// that is not valid TOML is kept, so that its error is reported.
+fn collect(paths: &[String]) -> Result<Collected, CliError> {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for p in paths {
         let path = PathBuf::from(p);
         if path.is_dir() {
@@ -39,13 +48,16 @@ fn collect(paths: &[String]) -> Result<Vec<PathBuf>, CliError> {
                 source,
             })?;
             found.sort();
-            if found.is_empty() {
+            let (scenarios, others): (Vec<PathBuf>, Vec<PathBuf>) =
+                found.into_iter().partition(|f| is_scenario_file(f));
+            if scenarios.is_empty() {
                 return Err(CliError::usage(
                     format!("{p}: no *.toml scenario files in this folder"),
-                    None,
+                    Some("a scenario file has at least one [[actions]] table"),
                 ));
             }
-            files.extend(found);
+            files.extend(scenarios);
+            skipped.extend(others);
         } else if path.exists() {
             files.push(path);
         } else {
@@ -55,7 +67,22 @@ fn collect(paths: &[String]) -> Result<Vec<PathBuf>, CliError> {
             ));
         }
     }
-    Ok(files)
+    Ok(Collected {
+        scenarios: files,
+        skipped,
+    })
+}
+
+/// Whether a `*.toml` file found in a folder is a scenario: it has an `actions` key at the top
+/// level, or it cannot be read as TOML at all (then loading it reports the error).
+fn is_scenario_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return true;
+    };
+    match text.parse::<toml::Table>() {
+        Ok(table) => table.contains_key("actions"),
+        Err(_) => true,
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -72,7 +99,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Run `actsim test`.
 pub fn execute(args: TestArgs) -> Result<i32, CliError> {
-    let files = collect(&args.paths)?;
+    let Collected {
+        scenarios: files,
+        skipped,
+    } = collect(&args.paths)?;
     let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let style = Style::detect();
     println!(
@@ -81,6 +111,16 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         files.len(),
         if files.len() == 1 { "" } else { "s" }
     );
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|f| f.display().to_string()).collect();
+        println!(
+            "  {}",
+            style.dim(&format!(
+                "skipped (not scenarios, no [[actions]]): {}",
+                names.join(", ")
+            ))
+        );
+    }
     let mut outcomes = Vec::new();
     // For --report: each run's report and events, secrets redacted.
     let mut drawn: Vec<(SimReport, Vec<TraceEvent>)> = Vec::new();

@@ -173,3 +173,34 @@ fn test_runs_every_bundled_scenario_in_a_folder() {
     );
     assert!(!text.contains('✗'), "{text}");
 }
+
+#[test]
+fn test_skips_toml_files_in_a_folder_that_are_not_scenarios() {
+    // A tenant file beside the scenario it belongs to: searched folders skip it (and say so);
+    // the scenario runs.
+    let dir = tempfile::tempdir().unwrap();
+    let passing = repo_root().join(PASSING);
+    let scenario = std::fs::read_to_string(&passing).unwrap();
+    let base = passing.parent().unwrap().canonicalize().unwrap();
+    // Paths in the copied scenario are relative to its folder: make them absolute.
+    let scenario = scenario.replace("file = \"", &format!("file = \"{}/", base.display()));
+    std::fs::write(dir.path().join("passing.toml"), scenario).unwrap();
+    std::fs::write(
+        dir.path().join("tenant.toml"),
+        "domain = \"tenant.example.com\"\n",
+    )
+    .unwrap();
+    let folder = dir.path().display().to_string();
+    let out = actsim(&["test", &folder]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("1 scenario"), "{text}");
+    assert!(
+        text.contains("skipped (not scenarios, no [[actions]])") && text.contains("tenant.toml"),
+        "{text}"
+    );
+    // Named explicitly, the same file is run as a scenario, and fails as one.
+    let tenant = dir.path().join("tenant.toml").display().to_string();
+    let out = actsim(&["test", &tenant]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+}
