@@ -2,7 +2,8 @@
 //! serialised to JSON when the event is built, not on every execution, and JavaScript parses a
 //! field only when the action first reads it (most actions read two or three of the dozen
 //! fields). Drivers that run the same user's event many times build it once and clone the
-//! handle, which is cheap.
+//! handle, which is cheap. [`LazyField`] holds the per-instance accessor of one field, which the
+//! instance defines on each execution's `event` object.
 
 use std::rc::Rc;
 
@@ -81,8 +82,9 @@ impl PreparedEvent {
         &self.fields
     }
 
-    /// A post-login event always has `transaction.metadata` (an object), as production's
-    /// `api.transaction.setMetadata` writes there.
+    /// The event with `transaction.metadata` (an object) added if it is missing: a post-login
+    /// event always has it, as production's `api.transaction.setMetadata` writes there.
+    /// Instances add it themselves; drivers that prepare an event once call this once.
     pub fn with_transaction_metadata(&self) -> Self {
         if self.has_transaction_metadata {
             return self.clone();
