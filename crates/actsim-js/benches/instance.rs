@@ -68,9 +68,8 @@ fn benches(c: &mut Criterion) {
             .expect("the fixture event is JSON")
             .into();
     let clock = Clock::new(START_MS);
-    let new_cache = || -> SharedCache {
-        Rc::new(RefCell::new(CacheStore::new(CacheLimits::default())))
-    };
+    let new_cache =
+        || -> SharedCache { Rc::new(RefCell::new(CacheStore::new(CacheLimits::default()))) };
 
     c.bench_function("instance: new + drop", |b| {
         b.iter(|| {

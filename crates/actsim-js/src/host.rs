@@ -26,8 +26,8 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, state: &HostStateRef) -> JsResult<Objec
     operations(ctx, &host, state)?;
     encoding(ctx, &host)?;
     loading(ctx, &host, state)?;
-    crate::natives::build(ctx, &host, state)?;
-    crate::modules::build(ctx, &host, state)?;
+    // The natives only lazily loaded prelude scripts use are added when those load
+    // (instance.rs: add_script_natives).
     Ok(host)
 }
 
@@ -563,22 +563,6 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
             crate::bytecode::eval_function(&ctx, wrap_commonjs(&source), &filename)
         },
     )?;
-    set_fn(
-        ctx,
-        host,
-        "compileWrapped",
-        |ctx: Ctx<'js>,
-         source: String,
-         filename: String,
-         params: String|
-         -> JsResult<Function<'js>> {
-            crate::bytecode::eval_function(
-                &ctx,
-                format!("(function ({params}) {{ {source}\n}})"),
-                &filename,
-            )
-        },
-    )?;
     let s = state.clone();
     set_fn(
         ctx,
@@ -612,6 +596,26 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
         },
     )?;
     Ok(())
+}
+
+/// `compileWrapped(source, filename, params)`, for prelude/module-loaders.js (added when it loads).
+pub(crate) fn add_module_compiler<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
+    set_fn(
+        ctx,
+        host,
+        "compileWrapped",
+        |ctx: Ctx<'js>,
+         source: String,
+         filename: String,
+         params: String|
+         -> JsResult<Function<'js>> {
+            crate::bytecode::eval_function(
+                &ctx,
+                format!("(function ({params}) {{ {source}\n}})"),
+                &filename,
+            )
+        },
+    )
 }
 
 #[cfg(test)]

@@ -122,8 +122,9 @@ pub struct ActionsModule {
 /// Per-instance resolution state: the allowed roots, caches, and the files JS may read.
 pub(crate) struct ModuleSystem {
     action_file: String,
-    action_dir: PathBuf,
-    roots: Vec<PathBuf>,
+    /// The action's directory and the allowed roots, found (from the file system) on first use:
+    /// most actions never resolve a module.
+    places: std::cell::OnceCell<Places>,
     modules: Vec<ActionsModule>,
     cache: HashMap<(String, String, bool), Result<Resolution, ResolveError>>,
     package_json: HashMap<PathBuf, Option<Json>>,
@@ -168,6 +169,12 @@ fn dir_of(file: &str) -> PathBuf {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     canonical(&absolute(parent))
+}
+
+/// Where an instance's modules may come from (see [`ModuleSystem::places`]).
+struct Places {
+    action_dir: PathBuf,
+    roots: Vec<PathBuf>,
 }
 
 fn add_roots(roots: &mut Vec<PathBuf>, dir: &Path) {
@@ -219,21 +226,28 @@ fn package_of(path: &Path) -> Option<String> {
 
 impl ModuleSystem {
     pub(crate) fn new(action: &ActionSource, modules: &[ActionsModule]) -> Self {
-        let action_dir = dir_of(&action.filename);
-        let mut roots = Vec::new();
-        add_roots(&mut roots, &action_dir);
-        for m in modules {
-            add_roots(&mut roots, &dir_of(&m.filename));
-        }
         ModuleSystem {
             action_file: action.filename.clone(),
-            action_dir,
-            roots,
+            places: std::cell::OnceCell::new(),
             modules: modules.to_vec(),
             cache: HashMap::new(),
             package_json: HashMap::new(),
             readable: HashSet::new(),
         }
+    }
+
+    /// The action's directory and the roots modules may be read from: those directories and
+    /// the `node_modules` folders above them (of the action and of each Actions Module).
+    fn places(&self) -> &Places {
+        self.places.get_or_init(|| {
+            let action_dir = dir_of(&self.action_file);
+            let mut roots = Vec::new();
+            add_roots(&mut roots, &action_dir);
+            for m in &self.modules {
+                add_roots(&mut roots, &dir_of(&m.filename));
+            }
+            Places { action_dir, roots }
+        })
     }
 
     /// The Actions Module called `name`.
@@ -245,7 +259,7 @@ impl ModuleSystem {
     /// resolves from.
     fn parent_dir(&self, parent: &str) -> PathBuf {
         if parent == self.action_file || parent.is_empty() {
-            return self.action_dir.clone();
+            return self.places().action_dir.clone();
         }
         if let Some(name) = parent.strip_prefix("actions:") {
             if let Some(m) = self.actions_module(name) {
@@ -259,7 +273,7 @@ impl ModuleSystem {
     }
 
     fn allowed(&self, path: &Path) -> bool {
-        self.roots.iter().any(|r| path.starts_with(r))
+        self.places().roots.iter().any(|r| path.starts_with(r))
     }
 
     /// The contents of a file that resolution returned (JS can read nothing else).
@@ -429,7 +443,7 @@ impl ModuleSystem {
             format!(
                 "{verb}('{request}'): {} is outside the action's directory ({}) and its node_modules; actsim loads only the action's own files and its packages (production deploys nothing else); actsim refuses it",
                 target.display(),
-                self.action_dir.display()
+                self.places().action_dir.display()
             ),
         )
     }
@@ -787,7 +801,7 @@ fn throw_resolve_error(ctx: &Ctx<'_>, e: &ResolveError) -> rquickjs::Error {
     }
 }
 
-/// Register `resolveModule`, `readModule` and `actionsModule` on `host`.
+/// Register `resolveModule` on `host` (for prelude/modules.js).
 pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
     let s = state.clone();
     host.set(
@@ -809,6 +823,15 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRe
             },
         )?,
     )?;
+    Ok(())
+}
+
+/// Register `readModule` and `actionsModule` on `host` (for prelude/module-loaders.js).
+pub(crate) fn build_loading<'js>(
+    ctx: &Ctx<'js>,
+    host: &Object<'js>,
+    state: &HostStateRef,
+) -> JsResult<()> {
     let s = state.clone();
     host.set(
         "readModule",

@@ -77,7 +77,8 @@
   internal.startedAt = () => host.startedAt();
   Math.random = function random() { return host.random(); };
   const startedAt = host.startedAt();
-  g.performance = { now() { return virtualNow - startedAt; }, timeOrigin: startedAt };
+  // node-globals.js completes it (lazily, see lockdown.js).
+  g.performance = internal.performance = { now() { return virtualNow - startedAt; }, timeOrigin: startedAt };
 
   // ---------------------------------------------------------------- host operations (async)
   const pendingOps = new Map();
@@ -143,8 +144,15 @@
   g.console = consoleObject;
 
   // ---------------------------------------------------------------- base64 helpers
-  g.btoa = (s) => host.btoa(String(s));
-  g.atob = (s) => host.atob(String(s));
+  // With Node's check for a missing argument.
+  g.btoa = function btoa(s) {
+    if (arguments.length === 0) throw new TypeError('The "data" argument must be specified');
+    return host.btoa(String(s));
+  };
+  g.atob = function atob(s) {
+    if (arguments.length === 0) throw new TypeError('The "data" argument must be specified');
+    return host.atob(String(s));
+  };
 
   // ---------------------------------------------------------------- the action module (lazy)
   // A failure while loading the action, tagged with the phase: 'compile' (syntax) or 'module'
@@ -201,7 +209,11 @@
     // Record an `api` call with copies of its `count` (1 or 2) arguments; primitives go to the
     // host as they are, anything else as a JSON copy.
     record(name, count, a, b) {
-      if (isPrimitive(a) && (count === 1 || isPrimitive(b))) {
+      // Primitives (undefined and null included) go as they are.
+      const ta = typeof a;
+      const tb = typeof b;
+      if ((ta === 'string' || ta === 'number' || ta === 'boolean' || a == null)
+        && (count === 1 || tb === 'string' || tb === 'number' || tb === 'boolean' || b == null)) {
         host.recordValues(this.execId, name, count, a, b);
       } else {
         const args = count === 1 ? [a] : [a, b];
@@ -217,10 +229,6 @@
   // `parts`: the api parts made so far; `denied`, `redirect`: the outcome so far; `unread`:
   // failed api.cache.set results not read yet; `promise`: the handler's.
   Object.assign(ExecutionContext.prototype, { parts: null, denied: false, redirect: null, unread: null, promise: null });
-  function isPrimitive(v) {
-    const t = typeof v;
-    return t === 'string' || t === 'number' || t === 'boolean' || v === undefined || v === null;
-  }
   function cloneArg(v) {
     if (v === undefined) return null;
     try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
@@ -251,11 +259,11 @@
     #c;
     constructor(c) { this.#c = c; }
     get(key) {
-      checkKey(key, 'get');
+      if (typeof key !== 'string') checkKey(key, 'get');
       return host.cacheGet(this.#c.execId, key);
     }
     set(key, value, options) {
-      checkKey(key, 'set');
+      if (typeof key !== 'string') checkKey(key, 'set');
       if (typeof value !== 'string') {
         throw new TypeError(`api.cache.set: the value must be a string (got ${value === null ? 'null' : typeof value}); production's typings declare value: string. Store JSON.stringify(value) or String(value) and parse it after get().`);
       }
@@ -265,7 +273,7 @@
       return result.type === 'error' ? watchFailure(c, key, result.code) : result;
     }
     delete(key) {
-      checkKey(key, 'delete');
+      if (typeof key !== 'string') checkKey(key, 'delete');
       return host.cacheDelete(this.#c.execId, key);
     }
   }
