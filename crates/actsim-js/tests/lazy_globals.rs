@@ -150,7 +150,7 @@ fn the_globals_are_the_same_before_and_after_they_load() {
     // The action's module had loaded `require` (modules.js); the rest was still lazy.
     assert_eq!(
         lines[1],
-        "DOMException,performance,TextEncoder,TextDecoder,Buffer,Blob,structuredClone,URL,\
+        "Date,DOMException,performance,TextEncoder,TextDecoder,Buffer,Blob,structuredClone,URL,\
          URLSearchParams,Event,EventTarget,AbortSignal,AbortController,Headers,FormData,Request,\
          Response,fetch,crypto,Crypto,CryptoKey,SubtleCrypto,process,navigator"
     );
