@@ -59,7 +59,13 @@ struct LazyScript {
 /// before it was read replaces the accessor with the assigned value; deleting or redefining it
 /// is kept too. A helper missing from `internal` is looked for by a proxy on `internal`'s
 /// prototype ([`lazy_helper`]): a helper that is not there yet loads its script.
-const LAZY_PRELUDE: [LazyScript; 10] = [
+const LAZY_PRELUDE: [LazyScript; 11] = [
+    LazyScript {
+        name: "api-rare",
+        source: include_str!("js/prelude/api-rare.js"),
+        globals: &[],
+        helpers: &["rareApiParts"],
+    },
     LazyScript {
         name: "date",
         source: include_str!("js/prelude/date.js"),

@@ -223,14 +223,6 @@
       return host.cacheDelete(this.#c.execId, key);
     }
   }
-  function base64urlJson(obj) { return host.base64urlEncode(JSON.stringify(obj)); }
-  function hs256(secret, payload) {
-    if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('A "secret" string is required to sign or validate a token');
-    const head = base64urlJson({ alg: 'HS256', typ: 'JWT' });
-    const body = base64urlJson(payload);
-    return `${head}.${body}.${host.hmacSha256(secret, `${head}.${body}`)}`;
-  }
-
   // post-login
   class PostLoginAccess {
     #c;
@@ -255,129 +247,25 @@
     addScope(scope) { this.#c.record('accessToken.addScope', 1, scope); }
     removeScope(scope) { this.#c.record('accessToken.removeScope', 1, scope); }
   }
-  class PostLoginUser {
-    #c;
-    constructor(c) { this.#c = c; }
-    setAppMetadata(key, value) { this.#c.record('user.setAppMetadata', 2, key, value); return this.#c.api; }
-    setUserMetadata(key, value) { this.#c.record('user.setUserMetadata', 2, key, value); return this.#c.api; }
-  }
-  class PostLoginMultifactor {
-    #c;
-    constructor(c) { this.#c = c; }
-    enable(provider, options) {
-      this.#c.record('multifactor.enable', options === undefined ? 1 : 2, provider, options);
-      return this.#c.api;
-    }
-  }
-  class PostLoginTransaction {
-    #c;
-    constructor(c) { this.#c = c; }
-    setMetadata(key, value) {
-      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
-        throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
-      }
-      const c = this.#c;
-      c.record('transaction.setMetadata', 2, key, value);
-      const transaction = c.event.transaction;
-      if (transaction) {
-        if (value === null) delete transaction.metadata[key]; else transaction.metadata[key] = value;
-      }
-      return c.api;
-    }
-  }
-  class PostLoginValidation {
-    #c;
-    constructor(c) { this.#c = c; }
-    error(errorCode, errorMessage) { const c = this.#c; c.record('validation.error', 2, errorCode, errorMessage); c.denied = true; return c.api; }
-  }
-  class PostLoginRedirect {
-    #c;
-    constructor(c) { this.#c = c; }
-    sendUserTo(url, options) {
-      if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/i.test(url)) {
-        throw new TypeError(`api.redirect.sendUserTo: "${url}" is not an absolute http(s) URL`);
-      }
-      const c = this.#c;
-      const query = options && options.query ? options.query : undefined;
-      c.record('redirect.sendUserTo', query ? 2 : 1, url, query ? { query } : undefined);
-      c.redirect = { url, query: query || {} };
-      return c.api;
-    }
-    encodeToken({ secret, payload, expiresInSeconds } = {}) {
-      const event = this.#c.event;
-      const iat = Math.floor(virtualNow / 1000);
-      const ttl = expiresInSeconds === undefined ? 900 : expiresInSeconds;
-      const request = event.request || {};
-      const claimsOut = { iat, iss: request.hostname, sub: event.user && event.user.user_id, exp: iat + ttl, ip: request.ip, ...(payload || {}) };
-      return hs256(secret, claimsOut);
-    }
-    validateToken({ secret, tokenParameterName } = {}) {
-      const event = this.#c.event;
-      const name = tokenParameterName || 'session_token';
-      const request = event.request || {};
-      const params = { ...(request.query || {}), ...(request.body || {}) };
-      const token = params[name];
-      if (token === undefined) {
-        throw new Error(`There is no parameter called '${name}' available in either the POST body or query string.`);
-      }
-      const invalid = (why) => new Error(`The session token is invalid: ${why}`);
-      const parts = String(token).split('.');
-      if (parts.length !== 3) throw invalid('malformed token');
-      const expected = host.hmacSha256(secret, `${parts[0]}.${parts[1]}`);
-      if (expected !== parts[2]) throw invalid('invalid signature');
-      let payload;
-      try { payload = JSON.parse(host.base64urlDecode(parts[1])); } catch (e) { throw invalid('malformed payload'); }
-      if (typeof payload.exp === 'number' && payload.exp <= Math.floor(virtualNow / 1000)) throw invalid('jwt expired');
-      if (params.state !== undefined && payload.state !== params.state) throw invalid('state mismatch');
-      if (event.user && payload.sub !== event.user.user_id) throw invalid('subject mismatch');
-      return payload;
-    }
-  }
   class PostLoginApi {
     #c;
     constructor(c) { this.#c = c; c.api = this; }
     get access() { return this.#c.part(0, PostLoginAccess); }
     get accessToken() { return this.#c.part(1, PostLoginAccessToken); }
     get idToken() { return this.#c.part(2, PostLoginIdToken); }
-    get user() { return this.#c.part(3, PostLoginUser); }
-    get multifactor() { return this.#c.part(4, PostLoginMultifactor); }
-    get transaction() { return this.#c.part(5, PostLoginTransaction); }
-    get validation() { return this.#c.part(6, PostLoginValidation); }
-    get redirect() { return this.#c.part(7, PostLoginRedirect); }
+    get user() { return this.#c.part(3, rare().PostLoginUser); }
+    get multifactor() { return this.#c.part(4, rare().PostLoginMultifactor); }
+    get transaction() { return this.#c.part(5, rare().PostLoginTransaction); }
+    get validation() { return this.#c.part(6, rare().PostLoginValidation); }
+    get redirect() { return this.#c.part(7, rare().PostLoginRedirect); }
     get cache() { return this.#c.part(8, CacheApi); }
   }
 
-  // credentials-exchange
-  const DENY_CODES = ['invalid_scope', 'invalid_request', 'server_error'];
-  class CredentialsExchangeAccess {
-    #c;
-    constructor(c) { this.#c = c; }
-    deny(code, reason) {
-      if (!DENY_CODES.includes(code)) {
-        throw new TypeError(`api.access.deny: code must be one of ${DENY_CODES.join(', ')} (got ${JSON.stringify(code)})`);
-      }
-      const c = this.#c;
-      c.record('access.deny', 2, code, reason);
-      c.denied = true;
-      return c.api;
-    }
-  }
-  class CredentialsExchangeAccessToken {
-    #c;
-    constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { this.#c.record('accessToken.setCustomClaim', 2, key, value); return this.#c.api; }
-  }
-  class CredentialsExchangeApi {
-    #c;
-    constructor(c) { this.#c = c; c.api = this; }
-    get access() { return this.#c.part(0, CredentialsExchangeAccess); }
-    get accessToken() { return this.#c.part(1, CredentialsExchangeAccessToken); }
-    get cache() { return this.#c.part(8, CacheApi); }
-  }
-  const API_CLASSES = {
-    'post-login': PostLoginApi,
-    'credentials-exchange': CredentialsExchangeApi,
-  };
+  // The api parts few actions use, and the credentials-exchange api, are in prelude/api-rare.js,
+  // read on first use: every instance would otherwise pay for reading and creating them.
+  internal.CacheApi = CacheApi;
+  const rare = () => internal.rareApiParts;
+  const apiClass = (trigger) => (trigger === 'post-login' ? PostLoginApi : rare().CredentialsExchangeApi);
 
   // ---------------------------------------------------------------- the event (lazy fields)
   // The host builds `event` with one accessor per top-level field and passes the fields' JSON
@@ -497,7 +385,7 @@
       lazyEvents.set(event, texts);
       event.secrets = readOnlySecrets(execId, secrets);
       context = new ExecutionContext(execId, event);
-      context.promise = handler(event, new API_CLASSES[trigger](context));
+      context.promise = handler(event, new (apiClass(trigger))(context));
     } catch (e) {
       failed(execId, e, context);
       return undefined;
