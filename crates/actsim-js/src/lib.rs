@@ -19,6 +19,7 @@ mod instance;
 mod modules;
 mod natives;
 mod ops;
+mod prelude;
 mod report;
 mod rng;
 mod source;
