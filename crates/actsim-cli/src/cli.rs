@@ -169,7 +169,8 @@ pub struct SimulateArgs {
 /// Arguments of `actsim test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Scenario files, or folders whose *.toml files are scenarios.
+    /// Scenario files, or folders searched for *.toml scenarios (TOML files there without an
+    /// [[actions]] table, such as tenant files, are skipped and listed).
     #[arg(required = true)]
     pub paths: Vec<String>,
 
