@@ -73,6 +73,58 @@ fn jwt_decode_v3_callable_and_v4_named_export_decode_the_payload() {
     assert_eq!(lines[3], "true");
 }
 
+/// The stand-in keeps the last token's payload and hands out copies: decoding the same token
+/// again gives an equal, separate object at every depth, so what one caller (or an earlier
+/// execution on the instance) changed never shows in the next result; another token is decoded
+/// afresh.
+#[test]
+fn jwt_decode_of_the_same_token_again_gives_a_fresh_deep_copy() {
+    let payload = json!({
+        "sub": "auth0|42", "exp": 1_900_000_000,
+        "roles": ["a", {"b": [1]}], "nested": {"deep": {"x": 1}}, "__proto__": {"own": true}
+    });
+    let token = jwt(&json!({ "alg": "none" }), &payload);
+    let body = r#"
+  const decode = require('jwt-decode');
+  const t = event.request.query.token;
+  const first = decode(t);
+  console.log(JSON.stringify(first));
+  if (first.roles) {
+    first.exp = 0;
+    first.roles.push('added');
+    first.roles[1].b.push(2);
+    first.nested.deep.x = 99;
+    first.added = true;
+    const second = decode(t);
+    console.log(JSON.stringify(second));
+    console.log(String(first !== second && first.roles !== second.roles
+      && first.nested.deep !== second.nested.deep && first.roles[1] !== second.roles[1]));
+    console.log(String(Object.getPrototypeOf(second) === Object.prototype
+      && Object.prototype.hasOwnProperty.call(second, '__proto__')));
+    console.log(JSON.stringify(decode(t, { header: true })));
+  }
+"#;
+    let (mut inst, clock) = instance(&cjs_handler(body));
+    // Twice on one instance: the second execution must not see the first one's changes.
+    for _ in 0..2 {
+        let report = run(&mut inst, &clock, with_token(&token));
+        expect_completed(&report);
+        let lines = console_texts(&report);
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        for decoded in &lines[..2] {
+            assert_eq!(serde_json::from_str::<Value>(decoded).unwrap(), payload);
+        }
+        assert_eq!(lines[2], "true");
+        assert_eq!(lines[3], "true", "__proto__ stays an own data property");
+        assert_eq!(lines[4], r#"{"alg":"none"}"#);
+    }
+    // Another token on the same instance is decoded, not served from the kept one.
+    let other = jwt(&json!({ "alg": "none" }), &json!({ "exp": 5 }));
+    let report = run(&mut inst, &clock, with_token(&other));
+    expect_completed(&report);
+    assert_eq!(console_texts(&report), [r#"{"exp":5}"#]);
+}
+
 #[test]
 fn jwt_decode_works_in_an_es_module_too() {
     let token = jwt(&json!({ "alg": "none" }), &json!({ "exp": 123 }));
