@@ -3,11 +3,13 @@
 //! field only when the action first reads it (most actions read two or three of the dozen
 //! fields). Drivers that run the same user's event many times build it once and clone the
 //! handle, which is cheap. [`LazyField`] holds the per-instance accessor of one field, which the
-//! instance defines on each execution's `event` object.
+//! instance defines on each execution's `event` object; [`EventSource`] is the native object
+//! behind one execution's `event`, from which an accessor reads its field's JSON on first use.
 
 use std::rc::Rc;
 
-use rquickjs::{qjs, Ctx, Function, Object};
+use rquickjs::class::{JsClass, Readable, Trace, Tracer};
+use rquickjs::{qjs, Ctx, Function, JsLifetime, Object};
 use serde_json::{Map, Value};
 
 /// An `event` object (without `secrets`) ready to hand to JavaScript. Cloning shares the
@@ -168,6 +170,36 @@ impl LazyField {
             qjs::JS_FreeValue(raw, self.get);
             qjs::JS_FreeValue(raw, self.set);
         }
+    }
+}
+
+/// The prepared event of one execution as a native JavaScript object (no properties, never
+/// reachable by action code): the prelude keeps it beside the `event` object, and a field's
+/// accessor asks the host for that field's JSON text (`eventFieldJson`) when it is first read.
+/// Nothing is copied into JavaScript for fields the action never reads.
+pub(crate) struct EventSource(pub PreparedEvent);
+
+impl<'js> Trace<'js> for EventSource {
+    fn trace<'a>(&self, _tracer: Tracer<'a, 'js>) {}
+}
+
+// SAFETY: EventSource holds no JavaScript values, so it has no lifetime to change.
+unsafe impl<'js> JsLifetime<'js> for EventSource {
+    type Changed<'to> = EventSource;
+}
+
+impl<'js> JsClass<'js> for EventSource {
+    const NAME: &'static str = "EventSource";
+    type Mutable = Readable;
+
+    fn prototype(_ctx: &Ctx<'js>) -> rquickjs::Result<Option<Object<'js>>> {
+        Ok(None)
+    }
+
+    fn constructor(
+        _ctx: &Ctx<'js>,
+    ) -> rquickjs::Result<Option<rquickjs::function::Constructor<'js>>> {
+        Ok(None)
     }
 }
 

@@ -6,10 +6,11 @@ use actsim_cache::{CacheErrorCode, SetOptions};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use rquickjs::{Array, Ctx, Exception, Function, Module, Object, Value};
+use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
 use crate::errors::{classify, JsErrorInfo};
+use crate::event::EventSource;
 use crate::ops::{FetchRequest, HostOpKind};
 use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
@@ -119,6 +120,18 @@ fn console_and_commands<'js>(
                     name,
                     args: serde_json::Value::Array(args),
                 });
+            }
+        },
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "eventFieldJson",
+        |ctx: Ctx<'js>, source: Class<'js, EventSource>, index: u32| -> JsResult<Value<'js>> {
+            let source = source.borrow();
+            match source.0.fields().get(index as usize) {
+                Some(field) => rquickjs::String::from_str(ctx, &field.json).map(|s| s.into_value()),
+                None => Ok(Value::new_undefined(ctx)),
             }
         },
     )?;

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use rquickjs::{Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use rquickjs::{Class, Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
-use crate::event::{LazyField, PreparedEvent};
+use crate::event::{EventSource, LazyField, PreparedEvent};
 use crate::ops::{ExecId, HostOp, OpId, OpResult};
 use crate::report::{
     ActionError, ConsoleLine, ErrorKind, ExecutionReport, Outcome, Phase, Trigger,
@@ -270,18 +270,17 @@ impl Instance {
         let mut started_context: Option<Persistent<Object<'static>>> = None;
         let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
             let event_obj = Object::new(ctx.clone())?;
-            let texts = rquickjs::Array::new(ctx.clone())?;
-            for (i, (field, (_, lazy))) in fields.iter().zip(accessors.iter()).enumerate() {
+            for (_, lazy) in accessors.iter().take(fields.len()) {
                 lazy.define(ctx, &event_obj)?;
-                texts.set(i, &*field.json)?;
             }
+            let source = Class::instance(ctx.clone(), EventSource(event.clone()))?;
             let returned: Value = start.restore(ctx)?.call((
                 now_ms as f64,
                 exec_id as f64,
                 trigger,
                 handler,
                 event_obj,
-                texts,
+                source,
                 secrets.restore(ctx)?,
             ))?;
             if let Some(context) = returned.into_object() {

@@ -268,11 +268,15 @@
   const apiClass = (trigger) => (trigger === 'post-login' ? PostLoginApi : rare().CredentialsExchangeApi);
 
   // ---------------------------------------------------------------- the event (lazy fields)
-  // The host builds `event` with one accessor per top-level field and passes the fields' JSON
-  // texts; a field is parsed the first time the action reads it and then becomes an ordinary
-  // data property. Until then it is an accessor (only Object.getOwnPropertyDescriptor can
-  // tell). The accessors are shared: one pair per field name and position, made here.
+  // The host builds `event` with one accessor per top-level field and passes a native object
+  // holding the fields' JSON texts (its `source`); a field is read from it and parsed the first
+  // time the action reads it, and then becomes an ordinary data property. Until then it is an
+  // accessor (only Object.getOwnPropertyDescriptor can tell). The accessors are shared: one
+  // pair per field name and position, made here.
   const lazyEvents = new WeakMap();
+  // Parsed fields of events whose accessors cannot be replaced (a frozen event): field index →
+  // value, so that every read gives the same value.
+  const keptFields = new WeakMap();
   function ownerOf(obj) {
     let o = obj;
     while (o !== null && o !== undefined && !lazyEvents.has(o)) o = Object.getPrototypeOf(o);
@@ -286,15 +290,17 @@
       function get() {
         const owner = ownerOf(this);
         if (owner === null) return undefined;
-        const texts = lazyEvents.get(owner);
-        let slot = texts[index];
-        if (typeof slot === 'string') {
-          // The parsed value is kept in the slot too: a frozen event keeps its accessors.
-          slot = [JSON.parse(slot)];
-          texts[index] = slot;
-          try { defineData(owner, name, slot[0]); } catch (e) { /* keep the accessor */ }
+        const kept = keptFields.get(owner);
+        if (kept !== undefined && kept.has(index)) return kept.get(index);
+        const value = JSON.parse(host.eventFieldJson(lazyEvents.get(owner), index));
+        try {
+          defineData(owner, name, value);
+        } catch (e) {
+          // Keep the accessor, and the value for the next read.
+          if (kept === undefined) keptFields.set(owner, new Map([[index, value]]));
+          else kept.set(index, value);
         }
-        return slot[0];
+        return value;
       },
       function set(value) { defineData(this, name, value); },
     ];
@@ -365,7 +371,7 @@
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
-  function runHandler(mod, execId, trigger, name, event, texts, secrets) {
+  function runHandler(mod, execId, trigger, name, event, source, secrets) {
     let context = null;
     try {
       const handler = mod[name];
@@ -382,7 +388,7 @@
         }
         checkedHandler = handler;
       }
-      lazyEvents.set(event, texts);
+      lazyEvents.set(event, source);
       event.secrets = readOnlySecrets(execId, secrets);
       context = new ExecutionContext(execId, event);
       context.promise = handler(event, new (apiClass(trigger))(context));
@@ -396,15 +402,15 @@
   let loadedModule = null;
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
-  g.__actsim_start = function start(nowMs, execId, trigger, name, event, texts, secrets) {
+  g.__actsim_start = function start(nowMs, execId, trigger, name, event, source, secrets) {
     virtualNow = nowMs;
     if (loadedModule !== null) {
-      return runHandler(loadedModule, execId, trigger, name, event, texts, secrets);
+      return runHandler(loadedModule, execId, trigger, name, event, source, secrets);
     }
     loadAction().then(
       (mod) => {
         loadedModule = mod;
-        const context = runHandler(mod, execId, trigger, name, event, texts, secrets);
+        const context = runHandler(mod, execId, trigger, name, event, source, secrets);
         if (context !== undefined) watch(context);
       },
       (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),
