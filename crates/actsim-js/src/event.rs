@@ -173,22 +173,30 @@ impl LazyField {
     }
 }
 
-/// The prepared event of one execution as a native JavaScript object (no properties, never
-/// reachable by action code): the prelude keeps it beside the `event` object, and a field's
-/// accessor asks the host for that field's JSON text (`eventFieldJson`) when it is first read.
-/// Nothing is copied into JavaScript for fields the action never reads.
-pub(crate) struct EventSource(pub PreparedEvent);
-
-impl<'js> Trace<'js> for EventSource {
-    fn trace<'a>(&self, _tracer: Tracer<'a, 'js>) {}
+/// What one execution's `event` is made from, as a native JavaScript object (no properties,
+/// never reachable by action code): the prelude keeps it beside the `event` object, and a
+/// field's accessor asks the host for what it needs when the action first reads the field: the
+/// field's JSON text (`eventFieldJson`), or for `event.secrets` the execution and its frozen
+/// secrets (`eventExecId`, `eventSecrets`). Nothing is copied into JavaScript for fields the
+/// action never reads.
+pub(crate) struct EventSource<'js> {
+    pub event: PreparedEvent,
+    pub exec_id: crate::ops::ExecId,
+    pub secrets: Object<'js>,
 }
 
-// SAFETY: EventSource holds no JavaScript values, so it has no lifetime to change.
-unsafe impl<'js> JsLifetime<'js> for EventSource {
-    type Changed<'to> = EventSource;
+impl<'js> Trace<'js> for EventSource<'js> {
+    fn trace<'a>(&self, tracer: Tracer<'a, 'js>) {
+        self.secrets.trace(tracer);
+    }
 }
 
-impl<'js> JsClass<'js> for EventSource {
+// SAFETY: the only JavaScript value held is `secrets`, whose lifetime is the one changed.
+unsafe impl<'js> JsLifetime<'js> for EventSource<'js> {
+    type Changed<'to> = EventSource<'to>;
+}
+
+impl<'js> JsClass<'js> for EventSource<'js> {
     const NAME: &'static str = "EventSource";
     type Mutable = Readable;
 

@@ -127,13 +127,25 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "eventFieldJson",
-        |ctx: Ctx<'js>, source: Class<'js, EventSource>, index: u32| -> JsResult<Value<'js>> {
+        |ctx: Ctx<'js>, source: Class<'js, EventSource<'js>>, index: u32| -> JsResult<Value<'js>> {
             let source = source.borrow();
-            match source.0.fields().get(index as usize) {
+            match source.event.fields().get(index as usize) {
                 Some(field) => rquickjs::String::from_str(ctx, &field.json).map(|s| s.into_value()),
                 None => Ok(Value::new_undefined(ctx)),
             }
         },
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "eventExecId",
+        |source: Class<'js, EventSource<'js>>| source.borrow().exec_id as f64,
+    )?;
+    set_fn(
+        ctx,
+        host,
+        "eventSecrets",
+        |source: Class<'js, EventSource<'js>>| source.borrow().secrets.clone(),
     )?;
     let s = state.clone();
     set_fn(

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rquickjs::{Class, Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
+use crate::atoms::ContextAtoms;
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::{EventSource, LazyField, PreparedEvent};
@@ -95,6 +96,8 @@ pub struct Instance {
     freeze_secrets_fn: Persistent<Function<'static>>,
     secrets_target: Option<(BTreeMap<String, String>, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
+    /// Names of the execution context's properties the host reads and writes on settling.
+    atoms: Option<ContextAtoms>,
     state: HostStateRef,
     deadline: CpuDeadline,
     poisoned: bool,
@@ -181,6 +184,9 @@ impl Instance {
                     ))
                 })
                 .map_err(|e| HostError::Prelude(e.to_string()))?;
+        let atoms = context
+            .with(|ctx| ContextAtoms::new(&ctx))
+            .map_err(|e| HostError::Engine(e.to_string()))?;
         Ok(Instance {
             start_fn,
             complete_fn,
@@ -190,6 +196,7 @@ impl Instance {
             freeze_secrets_fn,
             secrets_target: None,
             lazy_accessors: Vec::new(),
+            atoms: Some(atoms),
             state,
             deadline,
             poisoned: false,
@@ -238,42 +245,45 @@ impl Instance {
         // Accessors for fields at positions this instance has not seen with that name yet
         // (made outside `enter`, so that making them never counts against an execution).
         // Events of one instance nearly always share one layout, so this is a comparison of
-        // names, not a lookup.
-        for (index, field) in event.fields().iter().enumerate() {
+        // names, not a lookup. `secrets` is one of them: it replaces a field of that name, or
+        // comes last.
+        let fields = event.fields();
+        let secrets_index = fields
+            .iter()
+            .position(|f| &*f.name == "secrets")
+            .unwrap_or(fields.len());
+        let count = fields.len().max(secrets_index + 1);
+        for index in 0..count {
+            let name = fields.get(index).map_or("secrets", |f| &*f.name);
             let known = self
                 .lazy_accessors
                 .get(index)
-                .is_some_and(|(name, _)| **name == *field.name);
-            if known {
-                continue;
-            }
-            let lazy = self.lazy_accessor_fn.clone();
-            let made = self.context.with(|ctx| -> rquickjs::Result<LazyField> {
-                let pair: rquickjs::Array = lazy.restore(&ctx)?.call((&*field.name, index))?;
-                let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
-                LazyField::new(&ctx, &field.name, &get, &set)
-            });
-            let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
-            let entry = (field.name.clone(), made);
-            if index < self.lazy_accessors.len() {
-                let (_, old) = std::mem::replace(&mut self.lazy_accessors[index], entry);
-                self.context.with(|ctx| old.free(&ctx));
-            } else {
-                self.lazy_accessors.push(entry);
+                .is_some_and(|(seen, _)| **seen == *name);
+            if !known {
+                self.make_lazy_accessor(index, name)?;
             }
         }
         let start = self.start_fn.clone();
         let now_ms = self.state.borrow().clock.now_ms();
         let accessors = std::mem::take(&mut self.lazy_accessors);
-        let fields = event.fields();
-        let trigger = spec.trigger.as_str();
+        let (trigger, handler) = (
+            trigger_code(spec.trigger),
+            handler_code(spec.trigger, spec.phase),
+        );
         let mut started_context: Option<Persistent<Object<'static>>> = None;
         let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
             let event_obj = Object::new(ctx.clone())?;
-            for (_, lazy) in accessors.iter().take(fields.len()) {
+            for (_, lazy) in &accessors[..count] {
                 lazy.define(ctx, &event_obj)?;
             }
-            let source = Class::instance(ctx.clone(), EventSource(event.clone()))?;
+            let source = Class::instance(
+                ctx.clone(),
+                EventSource {
+                    event: event.clone(),
+                    exec_id,
+                    secrets: secrets.restore(ctx)?,
+                },
+            )?;
             let returned: Value = start.restore(ctx)?.call((
                 now_ms as f64,
                 exec_id as f64,
@@ -281,7 +291,6 @@ impl Instance {
                 handler,
                 event_obj,
                 source,
-                secrets.restore(ctx)?,
             ))?;
             if let Some(context) = returned.into_object() {
                 started_context = Some(Persistent::save(ctx, context));
@@ -452,6 +461,26 @@ impl Instance {
         st.current_exec = None;
     }
 
+    /// Make (with the prelude) the accessor of event field `name` at position `index`,
+    /// replacing the one made for another name there.
+    fn make_lazy_accessor(&mut self, index: usize, name: &str) -> Result<(), HostError> {
+        let lazy = self.lazy_accessor_fn.clone();
+        let made = self.context.with(|ctx| -> rquickjs::Result<LazyField> {
+            let pair: rquickjs::Array = lazy.restore(&ctx)?.call((name, index))?;
+            let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
+            LazyField::new(&ctx, name, &get, &set)
+        });
+        let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
+        let entry: (Rc<str>, LazyField) = (name.into(), made);
+        if index < self.lazy_accessors.len() {
+            let (_, old) = std::mem::replace(&mut self.lazy_accessors[index], entry);
+            self.context.with(|ctx| old.free(&ctx));
+        } else {
+            self.lazy_accessors.push(entry);
+        }
+        Ok(())
+    }
+
     /// Settle an execution whose handler was called: if its promise is already fulfilled
     /// (the handler never waited on anything) the execution completes here, without a promise
     /// job; otherwise the prelude's `watch` settles it when the promise does.
@@ -459,33 +488,49 @@ impl Instance {
         let mut done = false;
         let (watch, completed) = (self.watch_fn.clone(), self.completed_fn.clone());
         let state = self.state.clone();
-        self.run_in_realm(|ctx| {
-            let context = context.restore(ctx)?;
-            let promise: rquickjs::Promise = context.get("promise")?;
-            if promise.state() != rquickjs::promise::PromiseState::Resolved {
-                return watch.restore(ctx)?.call::<_, ()>((context,));
-            }
-            // Completed: the common case is finished here; a redirect or an unread failed
-            // cache write goes through the prelude, which knows how to report them.
-            let plain = context.get::<_, Value>("redirect")?.is_null()
-                && context.get::<_, Value>("unread")?.is_null();
-            if !plain {
-                return completed.restore(ctx)?.call::<_, ()>((context,));
-            }
-            let denied: bool = context.get("denied")?;
-            context.set("api", Value::new_null(ctx.clone()))?;
-            if !context.get::<_, Value>("parts")?.is_null() {
-                context.set("parts", Value::new_null(ctx.clone()))?;
-            }
-            done = state.borrow_mut().finish(
-                exec_id,
-                Outcome::Completed {
-                    denied,
-                    redirect: None,
-                },
-            );
-            Ok(())
+        let atoms = self
+            .atoms
+            .as_ref()
+            .expect("made in new, taken only in drop");
+        let failure = self.context.with(|ctx| {
+            let settle = || -> rquickjs::Result<()> {
+                let context = context.restore(&ctx)?;
+                let promise = atoms.get(&ctx, &context, atoms.promise)?;
+                let resolved = promise
+                    .as_promise()
+                    .is_some_and(|p| p.state() == rquickjs::promise::PromiseState::Resolved);
+                if !resolved {
+                    return watch.restore(&ctx)?.call::<_, ()>((context,));
+                }
+                // Completed: the common case is finished here; a redirect or an unread failed
+                // cache write goes through the prelude, which knows how to report them.
+                let plain = atoms.get(&ctx, &context, atoms.redirect)?.is_null()
+                    && atoms.get(&ctx, &context, atoms.unread)?.is_null();
+                if !plain {
+                    return completed.restore(&ctx)?.call::<_, ()>((context,));
+                }
+                let denied = atoms
+                    .get(&ctx, &context, atoms.denied)?
+                    .as_bool()
+                    .unwrap_or(false);
+                atoms.set_null(&ctx, &context, atoms.api)?;
+                if !atoms.get(&ctx, &context, atoms.parts)?.is_null() {
+                    atoms.set_null(&ctx, &context, atoms.parts)?;
+                }
+                done = state.borrow_mut().finish(
+                    exec_id,
+                    Outcome::Completed {
+                        denied,
+                        redirect: None,
+                    },
+                );
+                Ok(())
+            };
+            settle().err().map(|_| describe_value(&ctx.catch()))
         });
+        if let Some(info) = failure {
+            self.fail_current(info);
+        }
         if !done {
             self.drain_jobs();
         }
@@ -546,14 +591,35 @@ impl Instance {
     }
 }
 
+/// The trigger as the prelude's index into its `TRIGGERS`.
+fn trigger_code(trigger: Trigger) -> u32 {
+    match trigger {
+        Trigger::PostLogin => 0,
+        Trigger::CredentialsExchange => 1,
+    }
+}
+
+/// The handler (`Trigger::handler_name`) as the prelude's index into its `HANDLERS`.
+fn handler_code(trigger: Trigger, phase: Phase) -> u32 {
+    match (trigger, phase) {
+        (Trigger::PostLogin, Phase::Execute) => 0,
+        (Trigger::PostLogin, Phase::Continue) => 1,
+        (Trigger::CredentialsExchange, _) => 2,
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
         // Persistent JS values must be released while the runtime is still alive.
         self.state.borrow_mut().rejections.clear();
         let fields = std::mem::take(&mut self.lazy_accessors);
+        let atoms = self.atoms.take();
         self.context.with(|ctx| {
             for (_, field) in fields {
                 field.free(&ctx);
+            }
+            if let Some(atoms) = atoms {
+                atoms.free(&ctx);
             }
         });
     }

@@ -10,6 +10,7 @@
 //! This crate is the only one that knows rquickjs; it performs no I/O and reads no clock except
 //! to stop runaway code at its CPU budget.
 
+mod atoms;
 mod bytecode;
 mod clock;
 mod errors;

@@ -286,6 +286,7 @@
     Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
   }
   function lazyAccessor(name, index) {
+    if (name === 'secrets') return [secretsGetter, function set(value) { defineData(this, name, value); }];
     return [
       function get() {
         const owner = ownerOf(this);
@@ -325,6 +326,23 @@
   // anything from one execution to the next.
   function readOnlySecrets(execId, target) {
     return new Proxy(target, new SecretsHandler(execId));
+  }
+  // `event.secrets`, made on first read like the other fields: the read-only view of the
+  // execution's frozen secrets.
+  function secretsGetter() {
+    const owner = ownerOf(this);
+    if (owner === null) return undefined;
+    const kept = keptFields.get(owner);
+    if (kept !== undefined && kept.has('secrets')) return kept.get('secrets');
+    const source = lazyEvents.get(owner);
+    const value = readOnlySecrets(host.eventExecId(source), host.eventSecrets(source));
+    try {
+      defineData(owner, 'secrets', value);
+    } catch (e) {
+      if (kept === undefined) keptFields.set(owner, new Map([['secrets', value]]));
+      else kept.set('secrets', value);
+    }
+    return value;
   }
   // Taken (and removed from the global scope) by the host once the prelude has run.
   g.__actsim_freeze_secrets = function freezeSecrets(json) { return Object.freeze(JSON.parse(json)); };
@@ -371,7 +389,7 @@
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
-  function runHandler(mod, execId, trigger, name, event, source, secrets) {
+  function runHandler(mod, execId, trigger, name, event, source) {
     let context = null;
     try {
       const handler = mod[name];
@@ -389,7 +407,6 @@
         checkedHandler = handler;
       }
       lazyEvents.set(event, source);
-      event.secrets = readOnlySecrets(execId, secrets);
       context = new ExecutionContext(execId, event);
       context.promise = handler(event, new (apiClass(trigger))(context));
     } catch (e) {
@@ -400,17 +417,23 @@
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;
+  // The host passes the trigger and the handler as indexes into these (instance.rs:
+  // trigger_code, handler_code).
+  const TRIGGERS = ['post-login', 'credentials-exchange'];
+  const HANDLERS = ['onExecutePostLogin', 'onContinuePostLogin', 'onExecuteCredentialsExchange'];
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
-  g.__actsim_start = function start(nowMs, execId, trigger, name, event, source, secrets) {
+  g.__actsim_start = function start(nowMs, execId, triggerCode, handlerCode, event, source) {
     virtualNow = nowMs;
+    const trigger = TRIGGERS[triggerCode];
+    const name = HANDLERS[handlerCode];
     if (loadedModule !== null) {
-      return runHandler(loadedModule, execId, trigger, name, event, source, secrets);
+      return runHandler(loadedModule, execId, trigger, name, event, source);
     }
     loadAction().then(
       (mod) => {
         loadedModule = mod;
-        const context = runHandler(mod, execId, trigger, name, event, source, secrets);
+        const context = runHandler(mod, execId, trigger, name, event, source);
         if (context !== undefined) watch(context);
       },
       (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),

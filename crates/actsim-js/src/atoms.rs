@@ -1,0 +1,92 @@
+//! Property names the host reads and writes on every execution's context object (the prelude's
+//! `ExecutionContext`), held as QuickJS atoms for the instance's life: reading a property by a
+//! Rust string makes and hashes an atom on every call, which was a tenth of the host's own cost
+//! of settling an execution.
+
+use rquickjs::{qjs, Ctx, Object, Value};
+
+/// The context's property names, made once per instance. [`ContextAtoms::free`] must release
+/// them before the runtime goes.
+pub(crate) struct ContextAtoms {
+    pub promise: qjs::JSAtom,
+    pub redirect: qjs::JSAtom,
+    pub unread: qjs::JSAtom,
+    pub denied: qjs::JSAtom,
+    pub api: qjs::JSAtom,
+    pub parts: qjs::JSAtom,
+}
+
+impl ContextAtoms {
+    /// Make the atoms in `ctx`.
+    pub fn new(ctx: &Ctx<'_>) -> rquickjs::Result<Self> {
+        let atom = |name: &str| -> rquickjs::Result<qjs::JSAtom> {
+            // SAFETY: the name's bytes are valid for its length; the context is live.
+            let atom = unsafe {
+                qjs::JS_NewAtomLen(ctx.as_raw().as_ptr(), name.as_ptr().cast(), name.len() as _)
+            };
+            if atom == qjs::JS_ATOM_NULL {
+                return Err(rquickjs::Error::Exception);
+            }
+            Ok(atom)
+        };
+        Ok(ContextAtoms {
+            promise: atom("promise")?,
+            redirect: atom("redirect")?,
+            unread: atom("unread")?,
+            denied: atom("denied")?,
+            api: atom("api")?,
+            parts: atom("parts")?,
+        })
+    }
+
+    /// `obj[atom]`.
+    pub fn get<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        obj: &Object<'js>,
+        atom: qjs::JSAtom,
+    ) -> rquickjs::Result<Value<'js>> {
+        // SAFETY: the atom belongs to this context's runtime; the returned value is owned and
+        // handed to a `Value`, which frees it.
+        let value = unsafe {
+            let raw = qjs::JS_GetProperty(ctx.as_raw().as_ptr(), obj.as_raw(), atom);
+            Value::from_raw(ctx.clone(), raw)
+        };
+        if value.is_exception() {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(value)
+    }
+
+    /// `obj[atom] = null`.
+    pub fn set_null(
+        &self,
+        ctx: &Ctx<'_>,
+        obj: &Object<'_>,
+        atom: qjs::JSAtom,
+    ) -> rquickjs::Result<()> {
+        // SAFETY: as in `get`; JS_SetProperty takes the (non-counted) null value.
+        let res =
+            unsafe { qjs::JS_SetProperty(ctx.as_raw().as_ptr(), obj.as_raw(), atom, qjs::JS_NULL) };
+        if res < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(())
+    }
+
+    /// Release the atoms (in the context they were made in).
+    pub fn free(self, ctx: &Ctx<'_>) {
+        let raw = ctx.as_raw().as_ptr();
+        for atom in [
+            self.promise,
+            self.redirect,
+            self.unread,
+            self.denied,
+            self.api,
+            self.parts,
+        ] {
+            // SAFETY: each atom is released once; `self` is consumed.
+            unsafe { qjs::JS_FreeAtom(raw, atom) };
+        }
+    }
+}
