@@ -106,21 +106,22 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "recordValues",
-        move |id: f64, name: String, count: u32, a: Value<'js>, b: Value<'js>| {
+        move |id: f64, name: String, count: u32, a: Value<'js>, b: Value<'js>| -> bool {
+            let values = &[a, b][..(count as usize).min(2)];
+            if !values.iter().all(is_recordable_primitive) {
+                return false;
+            }
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = [a, b]
-                    .iter()
-                    .take(count as usize)
-                    .map(primitive_json)
-                    .collect();
+                let args = values.iter().map(primitive_json).collect();
                 exec.report.commands.push(Command {
                     at_ms,
                     name,
                     args: serde_json::Value::Array(args),
                 });
             }
+            true
         },
     )?;
     set_fn(
@@ -213,6 +214,12 @@ fn console_and_commands<'js>(
         },
     )?;
     Ok(())
+}
+
+/// Whether `recordValues` records `v` itself: a string, number, boolean, `undefined` or
+/// `null` (symbols, bigints, objects and functions are copied through JSON by the prelude).
+fn is_recordable_primitive(v: &Value<'_>) -> bool {
+    v.is_string() || v.is_number() || v.is_bool() || v.is_undefined() || v.is_null()
 }
 
 /// A primitive argument of a recorded `api` call as JSON, the way the prelude's

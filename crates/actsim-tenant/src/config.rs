@@ -283,15 +283,14 @@ impl TenantConfig {
                 }
             }
         }
+        // A set, not a comparison with every earlier user: simulations generate thousands.
+        let mut seen_users = std::collections::BTreeSet::new();
         for (index, user) in self.users.iter().enumerate() {
             let id = match user.get("user_id").and_then(|v| v.as_str()) {
                 Some(id) if user.is_object() && !id.is_empty() => id,
                 _ => return Err(TenantError::InvalidUser { index }),
             };
-            if self.users[..index]
-                .iter()
-                .any(|u| u.get("user_id").and_then(|v| v.as_str()) == Some(id))
-            {
+            if !seen_users.insert(id) {
                 return Err(TenantError::DuplicateUser(id.to_string()));
             }
         }

@@ -152,16 +152,11 @@
       this.event = event;
       this.api = null;
     }
-    // Record an `api` call with copies of its `count` (1 or 2) arguments; primitives go to the
-    // host as they are, anything else as a JSON copy.
+    // Record an `api` call with copies of its `count` (1 or 2) arguments: the host records
+    // primitives (undefined and null included) as they are and says false for anything else,
+    // which goes as a JSON copy.
     record(name, count, a, b) {
-      // Primitives (undefined and null included) go as they are.
-      const ta = typeof a;
-      const tb = typeof b;
-      if ((ta === 'string' || ta === 'number' || ta === 'boolean' || a == null)
-        && (count === 1 || tb === 'string' || tb === 'number' || tb === 'boolean' || b == null)) {
-        host.recordValues(this.execId, name, count, a, b);
-      } else {
+      if (!host.recordValues(this.execId, name, count, a, b)) {
         const args = count === 1 ? [a] : [a, b];
         host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
       }
@@ -229,21 +224,21 @@
     constructor(c) { this.#c = c; }
     deny(reason) { const c = this.#c; c.record('access.deny', 1, reason); c.denied = true; return c.api; }
   }
-  // setCustomClaim of api.idToken and api.accessToken: `target` names the token.
-  function setCustomClaim(c, target, key, value) {
-    if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${target}.setCustomClaim: the claim name must be a non-empty string`);
-    c.record(target === 'idToken' ? 'idToken.setCustomClaim' : 'accessToken.setCustomClaim', 2, key, value);
+  // setCustomClaim of api.idToken and api.accessToken: `command` is the recorded name.
+  function setCustomClaim(c, command, key, value) {
+    if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${command}: the claim name must be a non-empty string`);
+    c.record(command, 2, key, value);
     return c.api;
   }
   class PostLoginIdToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'idToken', key, value); }
+    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'idToken.setCustomClaim', key, value); }
   }
   class PostLoginAccessToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'accessToken', key, value); }
+    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'accessToken.setCustomClaim', key, value); }
     addScope(scope) { this.#c.record('accessToken.addScope', 1, scope); }
     removeScope(scope) { this.#c.record('accessToken.removeScope', 1, scope); }
   }
