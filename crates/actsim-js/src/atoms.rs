@@ -1,22 +1,25 @@
-//! Property names the host reads and writes on every execution's context object (the prelude's
-//! `ExecutionContext`), held as QuickJS atoms for the instance's life: reading a property by a
-//! Rust string makes and hashes an atom on every call, which was a tenth of the host's own cost
-//! of settling an execution.
+//! Property names the host reads and writes on every execution (the prelude's execution context,
+//! the records `api.cache.get` returns), held as QuickJS atoms for the instance's life: reading
+//! or writing a property by a Rust string makes and hashes an atom on every call, which was a
+//! tenth of the host's own cost of an execution.
 
 use rquickjs::{qjs, Ctx, Object, Value};
 
-/// The context's property names, made once per instance. [`ContextAtoms::free`] must release
-/// them before the runtime goes.
-pub(crate) struct ContextAtoms {
+/// The property names, made once per instance. [`HostAtoms::free`] must release them before the
+/// runtime goes (they are plain numbers, so copies may be kept until then).
+#[derive(Clone, Copy)]
+pub(crate) struct HostAtoms {
     pub promise: qjs::JSAtom,
     pub redirect: qjs::JSAtom,
     pub unread: qjs::JSAtom,
     pub denied: qjs::JSAtom,
     pub api: qjs::JSAtom,
     pub parts: qjs::JSAtom,
+    pub value: qjs::JSAtom,
+    pub expires_at: qjs::JSAtom,
 }
 
-impl ContextAtoms {
+impl HostAtoms {
     /// Make the atoms in `ctx`.
     pub fn new(ctx: &Ctx<'_>) -> rquickjs::Result<Self> {
         let atom = |name: &str| -> rquickjs::Result<qjs::JSAtom> {
@@ -29,13 +32,15 @@ impl ContextAtoms {
             }
             Ok(atom)
         };
-        Ok(ContextAtoms {
+        Ok(HostAtoms {
             promise: atom("promise")?,
             redirect: atom("redirect")?,
             unread: atom("unread")?,
             denied: atom("denied")?,
             api: atom("api")?,
             parts: atom("parts")?,
+            value: atom("value")?,
+            expires_at: atom("expires_at")?,
         })
     }
 
@@ -68,6 +73,26 @@ impl ContextAtoms {
         // SAFETY: as in `get`; JS_SetProperty takes the (non-counted) null value.
         let res =
             unsafe { qjs::JS_SetProperty(ctx.as_raw().as_ptr(), obj.as_raw(), atom, qjs::JS_NULL) };
+        if res < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(())
+    }
+
+    /// Define `obj[atom] = value` as an ordinary data property.
+    pub fn define<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        obj: &Object<'js>,
+        atom: qjs::JSAtom,
+        value: &Value<'js>,
+    ) -> rquickjs::Result<()> {
+        let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as _;
+        let raw = ctx.as_raw().as_ptr();
+        // SAFETY: as in `get`; JS_DefinePropertyValue consumes the reference duplicated for it.
+        let res = unsafe {
+            qjs::JS_DefinePropertyValue(raw, obj.as_raw(), atom, qjs::JS_DupValue(raw, value.as_raw()), flags)
+        };
         if res < 0 {
             return Err(rquickjs::Error::Exception);
         }

@@ -9,6 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
+use crate::atoms::HostAtoms;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::EventSource;
 use crate::ops::{FetchRequest, HostOpKind};
@@ -251,10 +252,17 @@ fn number_json(n: f64) -> serde_json::Value {
     }
 }
 
-fn record_object<'js>(ctx: &Ctx<'js>, value: &str, expires_at: i64) -> JsResult<Object<'js>> {
+fn record_object<'js>(
+    ctx: &Ctx<'js>,
+    atoms: &HostAtoms,
+    value: &str,
+    expires_at: i64,
+) -> JsResult<Object<'js>> {
     let record = Object::new(ctx.clone())?;
-    record.set("value", value)?;
-    record.set("expires_at", expires_at as f64)?;
+    let value = rquickjs::String::from_str(ctx.clone(), value)?.into_value();
+    atoms.define(ctx, &record, atoms.value, &value)?;
+    let expires_at = Value::new_number(ctx.clone(), expires_at as f64);
+    atoms.define(ctx, &record, atoms.expires_at, &expires_at)?;
     Ok(record)
 }
 
@@ -294,6 +302,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Value<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
+            let atoms = st.atoms;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -313,7 +322,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 jwt_exp: None,
             });
             match found {
-                Some(r) => Ok(record_object(&ctx, &r.value, r.expires_at)?.into_value()),
+                Some(r) => Ok(record_object(&ctx, &atoms, &r.value, r.expires_at)?.into_value()),
                 None => Ok(Value::new_undefined(ctx)),
             }
         },
@@ -333,6 +342,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
+            let atoms = st.atoms;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -369,7 +379,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                     result.set("type", "success")?;
                     result.set(
                         "record",
-                        record_object(&ctx, &record.value, record.expires_at)?,
+                        record_object(&ctx, &atoms, &record.value, record.expires_at)?,
                     )?;
                     Ok(result)
                 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rquickjs::{Class, Context, Ctx, Function, Object, Persistent, Runtime, Value};
 
-use crate::atoms::ContextAtoms;
+use crate::atoms::HostAtoms;
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::{EventSource, LazyField, PreparedEvent};
@@ -96,8 +96,6 @@ pub struct Instance {
     freeze_secrets_fn: Persistent<Function<'static>>,
     secrets_target: Option<(BTreeMap<String, String>, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
-    /// Names of the execution context's properties the host reads and writes on settling.
-    atoms: Option<ContextAtoms>,
     state: HostStateRef,
     deadline: CpuDeadline,
     poisoned: bool,
@@ -118,6 +116,9 @@ impl Instance {
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
         let context = Context::full(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
+        let atoms = context
+            .with(|ctx| HostAtoms::new(&ctx))
+            .map_err(|e| HostError::Engine(e.to_string()))?;
         let modules = crate::modules::ModuleSystem::new(&action, &action.modules);
         let state: HostStateRef = Rc::new(RefCell::new(HostState {
             started_at_ms: clock.now_ms(),
@@ -137,6 +138,7 @@ impl Instance {
             orphan_console: Vec::new(),
             out_of_memory: false,
             modules,
+            atoms,
         }));
         runtime.set_loader(
             crate::modules::EsmLoader {
@@ -184,9 +186,6 @@ impl Instance {
                     ))
                 })
                 .map_err(|e| HostError::Prelude(e.to_string()))?;
-        let atoms = context
-            .with(|ctx| ContextAtoms::new(&ctx))
-            .map_err(|e| HostError::Engine(e.to_string()))?;
         Ok(Instance {
             start_fn,
             complete_fn,
@@ -196,7 +195,6 @@ impl Instance {
             freeze_secrets_fn,
             secrets_target: None,
             lazy_accessors: Vec::new(),
-            atoms: Some(atoms),
             state,
             deadline,
             poisoned: false,
@@ -488,10 +486,7 @@ impl Instance {
         let mut done = false;
         let (watch, completed) = (self.watch_fn.clone(), self.completed_fn.clone());
         let state = self.state.clone();
-        let atoms = self
-            .atoms
-            .as_ref()
-            .expect("made in new, taken only in drop");
+        let atoms = self.state.borrow().atoms;
         let failure = self.context.with(|ctx| {
             let settle = || -> rquickjs::Result<()> {
                 let context = context.restore(&ctx)?;
@@ -613,14 +608,12 @@ impl Drop for Instance {
         // Persistent JS values must be released while the runtime is still alive.
         self.state.borrow_mut().rejections.clear();
         let fields = std::mem::take(&mut self.lazy_accessors);
-        let atoms = self.atoms.take();
+        let atoms = self.state.borrow().atoms;
         self.context.with(|ctx| {
             for (_, field) in fields {
                 field.free(&ctx);
             }
-            if let Some(atoms) = atoms {
-                atoms.free(&ctx);
-            }
+            atoms.free(&ctx);
         });
     }
 }

@@ -59,6 +59,8 @@ pub(crate) struct HostState {
     pub out_of_memory: bool,
     /// Module resolution (node_modules, Actions Modules) and the files JS may load.
     pub modules: crate::modules::ModuleSystem,
+    /// Property names the host uses on every execution (freed by the instance when it drops).
+    pub atoms: crate::atoms::HostAtoms,
 }
 
 pub(crate) type HostStateRef = Rc<RefCell<HostState>>;
