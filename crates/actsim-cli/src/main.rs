@@ -16,6 +16,13 @@ mod simulate_command;
 mod style;
 mod test_command;
 
+/// mimalloc for Rust's allocations and, through the crate's `override` feature, for QuickJS's
+/// `malloc`/`free` too: a simulation allocates and frees a few dozen small objects per
+/// execution, and mimalloc makes a 100 000-login simulation about a tenth faster than glibc's
+/// allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() {

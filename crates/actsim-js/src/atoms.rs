@@ -91,7 +91,13 @@ impl HostAtoms {
         let raw = ctx.as_raw().as_ptr();
         // SAFETY: as in `get`; JS_DefinePropertyValue consumes the reference duplicated for it.
         let res = unsafe {
-            qjs::JS_DefinePropertyValue(raw, obj.as_raw(), atom, qjs::JS_DupValue(raw, value.as_raw()), flags)
+            qjs::JS_DefinePropertyValue(
+                raw,
+                obj.as_raw(),
+                atom,
+                qjs::JS_DupValue(raw, value.as_raw()),
+                flags,
+            )
         };
         if res < 0 {
             return Err(rquickjs::Error::Exception);
