@@ -586,7 +586,7 @@ impl Instance {
     }
 }
 
-/// The trigger as the prelude's index into its `TRIGGERS`.
+/// The trigger as the prelude's `__actsim_start` takes it: 0 post-login, 1 credentials-exchange.
 fn trigger_code(trigger: Trigger) -> u32 {
     match trigger {
         Trigger::PostLogin => 0,

@@ -156,14 +156,15 @@
     // primitives (undefined and null included) as they are and says false for anything else,
     // which goes as a JSON copy.
     record(name, count, a, b) {
-      if (!host.recordValues(this.execId, name, count, a, b)) {
-        const args = count === 1 ? [a] : [a, b];
-        host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
-      }
+      if (!host.recordValues(this.execId, name, count, a, b)) this.recordCopies(name, count, a, b);
+    }
+    recordCopies(name, count, a, b) {
+      const args = count === 1 ? [a] : [a, b];
+      host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
     }
     // The api part number `index`, made by `Make` on first use.
     part(index, Make) {
-      const parts = this.parts || (this.parts = []);
+      const parts = this.parts || (this.parts = [null, null, null, null, null, null, null, null, null]);
       return parts[index] || (parts[index] = new Make(this));
     }
   }
@@ -224,21 +225,30 @@
     constructor(c) { this.#c = c; }
     deny(reason) { const c = this.#c; c.record('access.deny', 1, reason); c.denied = true; return c.api; }
   }
-  // setCustomClaim of api.idToken and api.accessToken: `command` is the recorded name.
-  function setCustomClaim(c, command, key, value) {
-    if (typeof key !== 'string' || key.length === 0) throw new TypeError(`api.${command}: the claim name must be a non-empty string`);
-    c.record(command, 2, key, value);
-    return c.api;
+  // setCustomClaim of api.idToken and api.accessToken (written out in each: most actions call
+  // one of them on every login). `command` is the recorded name.
+  function badClaimName(command) {
+    return new TypeError(`api.${command}: the claim name must be a non-empty string`);
   }
   class PostLoginIdToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'idToken.setCustomClaim', key, value); }
+    setCustomClaim(key, value) {
+      if (typeof key !== 'string' || key.length === 0) throw badClaimName('idToken.setCustomClaim');
+      const c = this.#c;
+      if (!host.recordValues(c.execId, 'idToken.setCustomClaim', 2, key, value)) c.recordCopies('idToken.setCustomClaim', 2, key, value);
+      return c.api;
+    }
   }
   class PostLoginAccessToken {
     #c;
     constructor(c) { this.#c = c; }
-    setCustomClaim(key, value) { return setCustomClaim(this.#c, 'accessToken.setCustomClaim', key, value); }
+    setCustomClaim(key, value) {
+      if (typeof key !== 'string' || key.length === 0) throw badClaimName('accessToken.setCustomClaim');
+      const c = this.#c;
+      if (!host.recordValues(c.execId, 'accessToken.setCustomClaim', 2, key, value)) c.recordCopies('accessToken.setCustomClaim', 2, key, value);
+      return c.api;
+    }
     addScope(scope) { this.#c.record('accessToken.addScope', 1, scope); }
     removeScope(scope) { this.#c.record('accessToken.removeScope', 1, scope); }
   }
@@ -260,7 +270,6 @@
   // read on first use: every instance would otherwise pay for reading and creating them.
   internal.CacheApi = CacheApi;
   const rare = () => internal.rareApiParts;
-  const apiClass = (trigger) => (trigger === 'post-login' ? PostLoginApi : rare().CredentialsExchangeApi);
 
   // ---------------------------------------------------------------- the event (lazy fields)
   // The host builds `event` with one accessor per top-level field and passes a native object
@@ -384,6 +393,7 @@
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
+  // `trigger`: 0 post-login, 1 credentials-exchange.
   function runHandler(mod, execId, trigger, name, event, source) {
     let context = null;
     try {
@@ -403,7 +413,7 @@
       }
       lazyEvents.set(event, source);
       context = new ExecutionContext(execId, event);
-      context.promise = handler(event, new (apiClass(trigger))(context));
+      context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
     } catch (e) {
       failed(execId, e, context);
       return undefined;
@@ -412,15 +422,13 @@
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;
-  // The host passes the trigger and the handler as indexes into these (instance.rs:
-  // trigger_code, handler_code).
-  const TRIGGERS = ['post-login', 'credentials-exchange'];
+  // The host passes the handler as an index into these (instance.rs: handler_code), and the
+  // trigger as 0 (post-login) or 1 (credentials-exchange) (trigger_code).
   const HANDLERS = ['onExecutePostLogin', 'onContinuePostLogin', 'onExecuteCredentialsExchange'];
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
-  g.__actsim_start = function start(nowMs, execId, triggerCode, handlerCode, event, source) {
+  g.__actsim_start = function start(nowMs, execId, trigger, handlerCode, event, source) {
     virtualNow = nowMs;
-    const trigger = TRIGGERS[triggerCode];
     const name = HANDLERS[handlerCode];
     if (loadedModule !== null) {
       return runHandler(loadedModule, execId, trigger, name, event, source);
