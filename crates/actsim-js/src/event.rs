@@ -173,12 +173,12 @@ impl LazyField {
     }
 }
 
-/// What one execution's `event` is made from, as a native JavaScript object (no properties,
-/// never reachable by action code): the prelude keeps it beside the `event` object, and a
-/// field's accessor asks the host for what it needs when the action first reads the field: the
-/// field's JSON text (`eventFieldJson`), or for `event.secrets` the execution and its frozen
-/// secrets (`eventExecId`, `eventSecrets`). Nothing is copied into JavaScript for fields the
-/// action never reads.
+/// The native data of one execution's `event` object: the event is an instance of this class
+/// whose prototype is `Object.prototype` (JavaScript sees a plain object), with one accessor
+/// per field. A field's accessor asks the host for what it needs when the action first reads
+/// the field: the field's JSON text (`eventFieldJson`), or for `event.secrets` the execution
+/// and its frozen secrets (`eventExecId`, `eventSecrets`). Nothing is copied into JavaScript for
+/// fields the action never reads.
 pub(crate) struct EventSource<'js> {
     pub event: PreparedEvent,
     pub exec_id: crate::ops::ExecId,

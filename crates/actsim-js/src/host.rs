@@ -140,6 +140,22 @@ fn console_and_commands<'js>(
     set_fn(
         ctx,
         host,
+        "eventOwner",
+        |ctx: Ctx<'js>, obj: Value<'js>| -> JsResult<Value<'js>> {
+            // The event `obj` is, or the nearest one on its prototype chain.
+            let mut current = obj.into_object();
+            while let Some(o) = current {
+                if Class::<EventSource>::from_object(&o).is_some() {
+                    return Ok(o.into_value());
+                }
+                current = o.get_prototype();
+            }
+            Ok(Value::new_undefined(ctx))
+        },
+    )?;
+    set_fn(
+        ctx,
+        host,
         "eventExecId",
         |source: Class<'js, EventSource<'js>>| source.borrow().exec_id as f64,
     )?;

@@ -96,6 +96,8 @@ pub struct Instance {
     freeze_secrets_fn: Persistent<Function<'static>>,
     secrets_target: Option<(BTreeMap<String, String>, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
+    /// `Object.prototype`, the prototype of each execution's `event`.
+    object_prototype: Persistent<Object<'static>>,
     state: HostStateRef,
     deadline: CpuDeadline,
     poisoned: bool,
@@ -116,8 +118,12 @@ impl Instance {
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
         let context = Context::full(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
-        let atoms = context
-            .with(|ctx| HostAtoms::new(&ctx))
+        let (atoms, object_prototype) = context
+            .with(|ctx| -> rquickjs::Result<_> {
+                let object: Object = ctx.globals().get("Object")?;
+                let prototype: Object = object.get("prototype")?;
+                Ok((HostAtoms::new(&ctx)?, Persistent::save(&ctx, prototype)))
+            })
             .map_err(|e| HostError::Engine(e.to_string()))?;
         let modules = crate::modules::ModuleSystem::new(&action, &action.modules);
         let state: HostStateRef = Rc::new(RefCell::new(HostState {
@@ -195,6 +201,7 @@ impl Instance {
             freeze_secrets_fn,
             secrets_target: None,
             lazy_accessors: Vec::new(),
+            object_prototype,
             state,
             deadline,
             poisoned: false,
@@ -262,6 +269,7 @@ impl Instance {
             }
         }
         let start = self.start_fn.clone();
+        let object_prototype = self.object_prototype.clone();
         let now_ms = self.state.borrow().clock.now_ms();
         let accessors = std::mem::take(&mut self.lazy_accessors);
         let (trigger, handler) = (
@@ -270,25 +278,25 @@ impl Instance {
         );
         let mut started_context: Option<Persistent<Object<'static>>> = None;
         let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
-            let event_obj = Object::new(ctx.clone())?;
-            for (_, lazy) in &accessors[..count] {
-                lazy.define(ctx, &event_obj)?;
-            }
-            let source = Class::instance(
-                ctx.clone(),
+            // The event is the native object holding its fields, seen by JavaScript as a plain
+            // object (its prototype is Object.prototype), with one accessor per field.
+            let event_obj = Class::instance_proto(
                 EventSource {
                     event: event.clone(),
                     exec_id,
                     secrets: secrets.restore(ctx)?,
                 },
+                object_prototype.clone().restore(ctx)?,
             )?;
+            for (_, lazy) in &accessors[..count] {
+                lazy.define(ctx, &event_obj)?;
+            }
             let returned: Value = start.restore(ctx)?.call((
                 now_ms as f64,
                 exec_id as f64,
                 trigger,
                 handler,
                 event_obj,
-                source,
             ))?;
             if let Some(context) = returned.into_object() {
                 started_context = Some(Persistent::save(ctx, context));

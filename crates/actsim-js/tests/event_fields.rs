@@ -26,6 +26,8 @@ fn fields_read_like_plain_data() {
         console.log(Object.keys(event).join(','));
         console.log(typeof event.user, Array.isArray(event.transaction.requested_scopes));
         console.log(Object.getPrototypeOf(event) === Object.prototype);
+        console.log(event.constructor === Object, Object.prototype.toString.call(event), `${event}`);
+        console.log(Object.isExtensible(event), event.hasOwnProperty('user'), 'user' in event);
         "#,
     );
     assert_eq!(
@@ -37,6 +39,9 @@ fn fields_read_like_plain_data() {
             "user,client,request,transaction,secrets",
             "object true",
             "true",
+            // Built natively, it still looks like an ordinary object.
+            "true [object Object] [object Object]",
+            "true true true",
         ]
     );
 }

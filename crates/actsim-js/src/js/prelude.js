@@ -272,19 +272,18 @@
   const rare = () => internal.rareApiParts;
 
   // ---------------------------------------------------------------- the event (lazy fields)
-  // The host builds `event` with one accessor per top-level field and passes a native object
-  // holding the fields' JSON texts (its `source`); a field is read from it and parsed the first
-  // time the action reads it, and then becomes an ordinary data property. Until then it is an
-  // accessor (only Object.getOwnPropertyDescriptor can tell). The accessors are shared: one
-  // pair per field name and position, made here.
-  const lazyEvents = new WeakMap();
+  // The host makes `event` as a native object (with Object.prototype as its prototype) that
+  // holds the fields' JSON texts, with one accessor per top-level field; a field is read from
+  // it and parsed the first time the action reads it, and then becomes an ordinary data
+  // property. Until then it is an accessor (only Object.getOwnPropertyDescriptor can tell).
+  // The accessors are shared: one pair per field name and position, made here.
   // Parsed fields of events whose accessors cannot be replaced (a frozen event): field index →
   // value, so that every read gives the same value.
   const keptFields = new WeakMap();
+  // The event `obj` is or inherits from, or null (host.eventOwner walks the prototype chain).
   function ownerOf(obj) {
-    let o = obj;
-    while (o !== null && o !== undefined && !lazyEvents.has(o)) o = Object.getPrototypeOf(o);
-    return o === undefined ? null : o;
+    const owner = host.eventOwner(obj);
+    return owner === undefined ? null : owner;
   }
   function defineData(obj, name, value) {
     Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
@@ -297,7 +296,7 @@
         if (owner === null) return undefined;
         const kept = keptFields.get(owner);
         if (kept !== undefined && kept.has(index)) return kept.get(index);
-        const value = JSON.parse(host.eventFieldJson(lazyEvents.get(owner), index));
+        const value = JSON.parse(host.eventFieldJson(owner, index));
         try {
           defineData(owner, name, value);
         } catch (e) {
@@ -338,8 +337,7 @@
     if (owner === null) return undefined;
     const kept = keptFields.get(owner);
     if (kept !== undefined && kept.has('secrets')) return kept.get('secrets');
-    const source = lazyEvents.get(owner);
-    const value = readOnlySecrets(host.eventExecId(source), host.eventSecrets(source));
+    const value = readOnlySecrets(host.eventExecId(owner), host.eventSecrets(owner));
     try {
       defineData(owner, 'secrets', value);
     } catch (e) {
@@ -394,7 +392,7 @@
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
   // `trigger`: 0 post-login, 1 credentials-exchange.
-  function runHandler(mod, execId, trigger, name, event, source) {
+  function runHandler(mod, execId, trigger, name, event) {
     let context = null;
     try {
       const handler = mod[name];
@@ -411,7 +409,6 @@
         }
         checkedHandler = handler;
       }
-      lazyEvents.set(event, source);
       context = new ExecutionContext(execId, event);
       context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
     } catch (e) {
@@ -427,16 +424,16 @@
   const HANDLERS = ['onExecutePostLogin', 'onContinuePostLogin', 'onExecuteCredentialsExchange'];
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
-  g.__actsim_start = function start(nowMs, execId, trigger, handlerCode, event, source) {
+  g.__actsim_start = function start(nowMs, execId, trigger, handlerCode, event) {
     virtualNow = nowMs;
     const name = HANDLERS[handlerCode];
     if (loadedModule !== null) {
-      return runHandler(loadedModule, execId, trigger, name, event, source);
+      return runHandler(loadedModule, execId, trigger, name, event);
     }
     loadAction().then(
       (mod) => {
         loadedModule = mod;
-        const context = runHandler(mod, execId, trigger, name, event, source);
+        const context = runHandler(mod, execId, trigger, name, event);
         if (context !== undefined) watch(context);
       },
       (e) => failed(execId, e instanceof ModuleFailure ? e : new ModuleFailure(e, 'module')),
