@@ -37,7 +37,9 @@ function jwtDecode(token, options) {
     throw new InvalidTokenError('Invalid token specified: must be a string');
   }
   const index = options && options.header === true ? 0 : 1;
-  if (index === 1 && token === lastToken) return copyObject(lastPayload, lastNested);
+  if (index === 1 && token === lastToken) {
+    return lastNested.length === 0 ? { ...lastPayload } : copyObject(lastPayload, lastNested);
+  }
   const decoded = decodePart(token, index);
   if (index === 1 && typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded)) {
     lastToken = token;

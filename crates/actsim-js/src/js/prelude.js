@@ -144,33 +144,29 @@
   // The `api` objects are built from classes whose methods live on shared prototypes, and each
   // part (`api.cache`, `api.idToken`, …) is created when the action first reads it: an
   // execution pays only for what its action uses. Every part holds the execution's context.
-  class ExecutionContext {
-    // The other fields start as the prototype's defaults (below): an execution that never
-    // sets them does not pay for adding them.
-    constructor(execId, event) {
-      this.execId = execId;
-      this.event = event;
-      this.api = null;
-    }
+  // An execution's context: `{ __proto__: contextMethods, execId, event, api }`, made as an
+  // object literal (cheaper than a class instance; action code never sees it). The other
+  // fields start as the prototype's defaults: an execution that never sets them does not pay
+  // for adding them. `parts`: the api parts made so far; `denied`, `redirect`: the outcome so
+  // far; `unread`: failed api.cache.set results not read yet; `promise`: the handler's.
+  const contextMethods = {
+    parts: null, denied: false, redirect: null, unread: null, promise: null,
     // Record an `api` call with copies of its `count` (1 or 2) arguments: the host records
     // primitives (undefined and null included) as they are and says false for anything else,
     // which goes as a JSON copy.
     record(name, count, a, b) {
       if (!host.recordValues(this.execId, name, count, a, b)) this.recordCopies(name, count, a, b);
-    }
+    },
     recordCopies(name, count, a, b) {
       const args = count === 1 ? [a] : [a, b];
       host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
-    }
+    },
     // The api part number `index`, made by `Make` on first use.
     part(index, Make) {
       const parts = this.parts || (this.parts = [null, null, null, null, null, null, null, null, null]);
       return parts[index] || (parts[index] = new Make(this));
-    }
-  }
-  // `parts`: the api parts made so far; `denied`, `redirect`: the outcome so far; `unread`:
-  // failed api.cache.set results not read yet; `promise`: the handler's.
-  Object.assign(ExecutionContext.prototype, { parts: null, denied: false, redirect: null, unread: null, promise: null });
+    },
+  };
   function cloneArg(v) {
     if (v === undefined) return null;
     try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
@@ -409,7 +405,7 @@
         }
         checkedHandler = handler;
       }
-      context = new ExecutionContext(execId, event);
+      context = { __proto__: contextMethods, execId, event, api: null };
       context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
     } catch (e) {
       failed(execId, e, context);
