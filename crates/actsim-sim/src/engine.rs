@@ -135,6 +135,8 @@ struct Sim<'a, 'b> {
     metrics: Metrics,
     highlights: Vec<Highlight>,
     sink: &'b mut dyn TraceSink,
+    /// Whether `sink` keeps events (the frequent ones are not built otherwise).
+    tracing: bool,
     placer: Placer,
     detector: Detector,
     /// Kinds of warning already in the highlights.
@@ -209,6 +211,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             network,
             metrics: Metrics::default(),
             highlights: Vec::new(),
+            tracing: sink.enabled(),
             sink,
             placer: Placer::new(),
             detector: Detector::new(sc.cache_limits.clone()),
@@ -543,11 +546,13 @@ impl<'a, 'b> Sim<'a, 'b> {
         let now = self.now();
         let user = (self.rng_users.next_u64() % u64::from(self.sc.traffic.users)) as u32;
         self.metrics.logins += 1;
-        self.emit(TraceEvent::Arrival {
-            t: now,
-            login,
-            user: user + 1,
-        });
+        if self.tracing {
+            self.emit(TraceEvent::Arrival {
+                t: now,
+                login,
+                user: user + 1,
+            });
+        }
         let preferred = self.user_last_instance.get(&user).copied();
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
@@ -668,15 +673,17 @@ impl<'a, 'b> Sim<'a, 'b> {
             .entry(number)
             .or_default()
             .executions += 1;
-        let name = self.sc.actions[action].name.clone();
-        self.emit(TraceEvent::ExecStart {
-            t: now,
-            login,
-            instance: number,
-            action: name,
-            handler,
-            cold,
-        });
+        if self.tracing {
+            let name = self.sc.actions[action].name.clone();
+            self.emit(TraceEvent::ExecStart {
+                t: now,
+                login,
+                instance: number,
+                action: name,
+                handler,
+                cold,
+            });
+        }
         self.pump(inst, action);
     }
 
@@ -853,7 +860,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         for w in self.detector.execution(number, Some(login), &report, total) {
             self.emit_warning(w);
         }
-        for op in &report.cache_ops {
+        for op in report.cache_ops.iter().filter(|_| self.tracing) {
             let kind = match op.op {
                 actsim_js::CacheOpKind::Get => "get",
                 actsim_js::CacheOpKind::Set => "set",
@@ -868,7 +875,7 @@ impl<'a, 'b> Sim<'a, 'b> {
                 result: op.result.clone(),
             });
         }
-        for line in &report.console {
+        for line in report.console.iter().filter(|_| self.tracing) {
             self.sink.emit(&TraceEvent::Console {
                 t: line.at_ms,
                 login,
@@ -877,7 +884,6 @@ impl<'a, 'b> Sim<'a, 'b> {
                 text: line.text.clone(),
             });
         }
-        let action_name = self.sc.actions[action].name.clone();
         let (outcome, error_kind, message) = match &report.outcome {
             Outcome::Failed { error } => (
                 "failed",
@@ -890,15 +896,18 @@ impl<'a, 'b> Sim<'a, 'b> {
             } => ("redirect", None, None),
             Outcome::Completed { .. } => ("completed", None, None),
         };
-        self.emit(TraceEvent::ExecEnd {
-            t: now,
-            login,
-            instance: number,
-            action: action_name,
-            outcome,
-            error_kind,
-            message: message.clone(),
-        });
+        if self.tracing {
+            let action_name = self.sc.actions[action].name.clone();
+            self.emit(TraceEvent::ExecEnd {
+                t: now,
+                login,
+                instance: number,
+                action: action_name,
+                outcome,
+                error_kind,
+                message: message.clone(),
+            });
+        }
         if let (Some(kind), Some(message)) = (&report.error().map(|e| e.kind), &message) {
             let first = self
                 .metrics
@@ -1103,12 +1112,14 @@ impl<'a, 'b> Sim<'a, 'b> {
             "expired" => self.metrics.logins_expired += 1,
             _ => self.metrics.logins_failed += 1,
         }
-        self.emit(TraceEvent::LoginEnd {
-            t: now,
-            login,
-            result,
-            latency_ms: latency,
-        });
+        if self.tracing {
+            self.emit(TraceEvent::LoginEnd {
+                t: now,
+                login,
+                result,
+                latency_ms: latency,
+            });
+        }
     }
 }
 

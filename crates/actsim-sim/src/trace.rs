@@ -127,6 +127,12 @@ pub enum TraceEvent {
 pub trait TraceSink {
     /// Record one event.
     fn emit(&mut self, event: &TraceEvent);
+
+    /// Whether the sink keeps events at all: the simulator does not even build the frequent
+    /// ones (one per login, execution and cache operation) for a sink that discards them.
+    fn enabled(&self) -> bool {
+        true
+    }
 }
 
 /// Discards events.
@@ -134,6 +140,10 @@ pub struct NullSink;
 
 impl TraceSink for NullSink {
     fn emit(&mut self, _event: &TraceEvent) {}
+
+    fn enabled(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps every event in memory (for reports that draw the timeline).
