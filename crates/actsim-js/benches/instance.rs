@@ -37,7 +37,7 @@ fn spec(event: &PreparedEvent, cache: &SharedCache) -> ExecutionSpec {
         trigger: Trigger::PostLogin,
         phase: Phase::Execute,
         event: event.clone(),
-        secrets,
+        secrets: secrets.into(),
         cache: cache.clone(),
     }
 }

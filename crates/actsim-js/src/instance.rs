@@ -72,8 +72,9 @@ pub struct ExecutionSpec {
     /// The `event` object (without `secrets`), prepared once: `serde_json::Value` converts
     /// with `.into()`.
     pub event: PreparedEvent,
-    /// `event.secrets`, read-only in JS.
-    pub secrets: BTreeMap<String, String>,
+    /// `event.secrets`, read-only in JS. Shared: drivers that run the same action many times
+    /// pass the same map (`Rc::make_mut` changes a copy).
+    pub secrets: Rc<BTreeMap<String, String>>,
     /// The cache store `api.cache` reads and writes.
     pub cache: SharedCache,
 }
@@ -94,7 +95,7 @@ pub struct Instance {
     /// The prelude's `freezeSecrets(json)`, and the frozen secrets object of the last set of
     /// secrets seen (executions share it: frozen, it cannot carry state between them).
     freeze_secrets_fn: Persistent<Function<'static>>,
-    secrets_target: Option<(BTreeMap<String, String>, Persistent<Object<'static>>)>,
+    secrets_target: Option<(Rc<BTreeMap<String, String>>, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
     /// `Object.prototype`, the prototype of each execution's `event`.
     object_prototype: Persistent<Object<'static>>,
@@ -224,9 +225,9 @@ impl Instance {
         if self
             .secrets_target
             .as_ref()
-            .is_none_or(|(seen, _)| *seen != spec.secrets)
+            .is_none_or(|(seen, _)| !Rc::ptr_eq(seen, &spec.secrets) && *seen != spec.secrets)
         {
-            let json = serde_json::to_string(&spec.secrets)
+            let json = serde_json::to_string(&*spec.secrets)
                 .map_err(|e| HostError::Event(e.to_string()))?;
             let freeze = self.freeze_secrets_fn.clone();
             let target = self

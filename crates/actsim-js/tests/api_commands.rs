@@ -281,7 +281,7 @@ fn redirect_spec(phase: Phase, query: Value) -> actsim_js::ExecutionSpec {
     let mut event = post_login_event();
     event["request"]["query"] = query;
     let mut s = spec(Trigger::PostLogin, phase, event);
-    s.secrets
+    std::rc::Rc::make_mut(&mut s.secrets)
         .insert("SESSION_SECRET".to_string(), "s3cret-value".to_string());
     s
 }
@@ -437,7 +437,7 @@ fn validate_token_rejects_a_state_mismatch_and_a_wrong_secret() {
         Phase::Continue,
         json!({ "session_token": token, "state": "st-1" }),
     );
-    s.secrets
+    std::rc::Rc::make_mut(&mut s.secrets)
         .insert("SESSION_SECRET".to_string(), "another-secret".to_string());
     let report = run(&mut inst, &clock, s);
     assert!(console_texts(&report)[0].starts_with("Error: The session token is invalid: "));

@@ -238,8 +238,7 @@ fn management_client_get_access_token_posts_client_credentials_once() {
     );
     let (mut inst, clock) = instance(&code);
     let mut s = post_login();
-    s.secrets
-        .insert("domain".into(), format!("https://{DOMAIN}/"));
+    std::rc::Rc::make_mut(&mut s.secrets).insert("domain".into(), format!("https://{DOMAIN}/"));
     let mut seen = Vec::new();
     let report = run_to_end(&mut inst, &clock, s, |req| {
         seen.push(req.clone());

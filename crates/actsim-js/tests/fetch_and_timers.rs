@@ -39,7 +39,7 @@ fn fetch_sends_method_url_headers_and_body_and_reads_the_response() {
     );
     let (mut inst, clock) = instance(&code);
     let mut s = post_login();
-    s.secrets.insert("KEY".into(), "k-1".into());
+    std::rc::Rc::make_mut(&mut s.secrets).insert("KEY".into(), "k-1".into());
     let mut seen: Vec<FetchRequest> = Vec::new();
     let report = run_to_end(&mut inst, &clock, s, |req| {
         seen.push(req.clone());

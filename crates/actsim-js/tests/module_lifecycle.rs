@@ -275,7 +275,8 @@ fn with_secrets(secrets: &[(&str, &str)]) -> actsim_js::ExecutionSpec {
     s.secrets = secrets
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect::<BTreeMap<_, _>>();
+        .collect::<BTreeMap<_, _>>()
+        .into();
     s
 }
 

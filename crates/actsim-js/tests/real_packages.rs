@@ -241,8 +241,8 @@ exports.onExecutePostLogin = async (event) => {
 "#;
     let (mut inst, clock) = instance_with(&file, code, InstanceConfig::default());
     let mut spec = post_login();
-    spec.secrets.insert("TOKEN".into(), token);
-    spec.secrets.insert("JWKS".into(), jwks.to_string());
+    std::rc::Rc::make_mut(&mut spec.secrets).insert("TOKEN".into(), token);
+    std::rc::Rc::make_mut(&mut spec.secrets).insert("JWKS".into(), jwks.to_string());
     let report = run(&mut inst, &clock, spec);
     expect_completed(&report);
     assert_eq!(
@@ -333,7 +333,7 @@ exports.onExecutePostLogin = async (event, api) => {
         ("clientId", "actsim-local-m2m"),
         ("clientSecret", "local-secret-change-me"),
     ] {
-        spec.secrets.insert(k.into(), v.into());
+        std::rc::Rc::make_mut(&mut spec.secrets).insert(k.into(), v.into());
     }
     let report = run_to_end(
         &mut inst,
@@ -419,7 +419,7 @@ exports.onExecutePostLogin = async (event) => {
             ("clientId", "actsim-local-m2m"),
             ("clientSecret", "local-secret-change-me"),
         ] {
-            spec.secrets.insert(k.into(), v.into());
+            std::rc::Rc::make_mut(&mut spec.secrets).insert(k.into(), v.into());
         }
         let report = run_to_end(
             &mut inst,

@@ -116,6 +116,8 @@ struct Flow {
 
 struct Sim<'a, 'b> {
     sc: &'a Scenario,
+    /// Each action's secrets, shared by all its executions.
+    secrets: Vec<std::rc::Rc<BTreeMap<String, String>>>,
     seed: u64,
     cpu_budget: Duration,
     clock: Clock,
@@ -192,6 +194,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             )))
         });
         Ok(Sim {
+            secrets: scenario_secrets(sc),
             sc,
             seed,
             cpu_budget: options.cpu_budget.unwrap_or(Duration::from_secs(20)),
@@ -644,7 +647,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             trigger: self.sc.trigger,
             phase,
             event,
-            secrets: self.sc.actions[action].secrets.clone(),
+            secrets: self.secrets[action].clone(),
             cache,
         };
         let handler = self
@@ -1121,6 +1124,14 @@ impl<'a, 'b> Sim<'a, 'b> {
             });
         }
     }
+}
+
+/// Each action's secrets, to share between its executions.
+fn scenario_secrets(sc: &Scenario) -> Vec<std::rc::Rc<BTreeMap<String, String>>> {
+    sc.actions
+        .iter()
+        .map(|a| std::rc::Rc::new(a.secrets.clone()))
+        .collect()
 }
 
 /// The user with index `i`: the template's user with per-user fields.

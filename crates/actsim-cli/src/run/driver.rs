@@ -299,7 +299,7 @@ impl Ctx<'_> {
             trigger: self.options.trigger,
             phase,
             event: event.into(),
-            secrets: self.options.secrets.clone(),
+            secrets: self.options.secrets.clone().into(),
             cache: slot.cache.clone(),
         };
         let exec_id = slot

@@ -69,7 +69,7 @@ pub fn spec(trigger: Trigger, phase: Phase, event: Value) -> ExecutionSpec {
         trigger,
         phase,
         event: event.into(),
-        secrets: BTreeMap::new(),
+        secrets: Default::default(),
         cache: new_cache(),
     }
 }
