@@ -62,6 +62,9 @@ impl Default for InstanceConfig {
     }
 }
 
+/// An action's secrets (`event.secrets`), shared between its executions.
+pub type Secrets = Rc<BTreeMap<String, String>>;
+
 /// What to run: which handler, with which event, secrets and cache.
 #[derive(Clone, Debug)]
 pub struct ExecutionSpec {
@@ -74,7 +77,7 @@ pub struct ExecutionSpec {
     pub event: PreparedEvent,
     /// `event.secrets`, read-only in JS. Shared: drivers that run the same action many times
     /// pass the same map (`Rc::make_mut` changes a copy).
-    pub secrets: Rc<BTreeMap<String, String>>,
+    pub secrets: Secrets,
     /// The cache store `api.cache` reads and writes.
     pub cache: SharedCache,
 }
@@ -95,7 +98,7 @@ pub struct Instance {
     /// The prelude's `freezeSecrets(json)`, and the frozen secrets object of the last set of
     /// secrets seen (executions share it: frozen, it cannot carry state between them).
     freeze_secrets_fn: Persistent<Function<'static>>,
-    secrets_target: Option<(Rc<BTreeMap<String, String>>, Persistent<Object<'static>>)>,
+    secrets_target: Option<(Secrets, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
     /// `Object.prototype`, the prototype of each execution's `event`.
     object_prototype: Persistent<Object<'static>>,

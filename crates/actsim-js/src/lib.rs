@@ -28,7 +28,7 @@ mod state;
 
 pub use clock::Clock;
 pub use event::PreparedEvent;
-pub use instance::{ExecutionSpec, Instance, InstanceConfig, NODE_VERSION};
+pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{
     ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,

@@ -117,7 +117,7 @@ struct Flow {
 struct Sim<'a, 'b> {
     sc: &'a Scenario,
     /// Each action's secrets, shared by all its executions.
-    secrets: Vec<std::rc::Rc<BTreeMap<String, String>>>,
+    secrets: Vec<actsim_js::Secrets>,
     seed: u64,
     cpu_budget: Duration,
     clock: Clock,
@@ -1127,7 +1127,7 @@ impl<'a, 'b> Sim<'a, 'b> {
 }
 
 /// Each action's secrets, to share between its executions.
-fn scenario_secrets(sc: &Scenario) -> Vec<std::rc::Rc<BTreeMap<String, String>>> {
+fn scenario_secrets(sc: &Scenario) -> Vec<actsim_js::Secrets> {
     sc.actions
         .iter()
         .map(|a| std::rc::Rc::new(a.secrets.clone()))
