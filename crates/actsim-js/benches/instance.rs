@@ -16,6 +16,11 @@ use actsim_js::{
 };
 use criterion::{criterion_group, criterion_main, Criterion};
 
+/// The allocator of the `actsim` binary (mimalloc, also behind QuickJS's malloc), so that the
+/// figures are those of the shipped program.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const START_MS: i64 = 1_767_258_000_000;
 const MINIMAL: &str = "exports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('https://actsim.dev/checked', true);\n};\n";
 
