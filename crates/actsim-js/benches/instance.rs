@@ -1,7 +1,10 @@
 //! Criterion benchmarks of one instance, without the simulator or the CLI around it (figures
-//! in BENCHMARKS.md): creating a fresh instance (runtime, realm, prelude) and dropping it;
-//! the same plus loading the action's module and its first execution; and a warm execution of
-//! the cache-hit handler (`bench/actions/cache-hit.js`) with the token already cached.
+//! in BENCHMARKS.md): creating a fresh instance (runtime, realm, prelude), with and without
+//! dropping it in the timed part; the same plus loading the action's module and its first
+//! execution (a one-claim action, and the cache-hit action, whose module loads the `auth0` and
+//! `jwt-decode` stand-ins); and a warm execution of the cache-hit handler
+//! (`bench/actions/cache-hit.js`) with the token already cached. "drop not timed" uses
+//! criterion's `iter_with_large_drop`: the instances are freed after the timed loop.
 //!
 //! `cargo bench -p actsim-js --bench instance`
 
@@ -99,6 +102,66 @@ fn benches(c: &mut Criterion) {
             run_once(&mut instance, spec(&event, &cache));
         })
     });
+
+    c.bench_function("instance: new (drop not timed)", |b| {
+        b.iter_with_large_drop(|| {
+            Instance::new(
+                ActionSource::new("minimal.js", MINIMAL),
+                clock.clone(),
+                InstanceConfig::default(),
+            )
+            .expect("the instance starts")
+        })
+    });
+
+    c.bench_function("instance: new + first execution (drop not timed)", |b| {
+        let cache = new_cache();
+        b.iter_with_large_drop(|| {
+            let mut instance = Instance::new(
+                ActionSource::new("minimal.js", MINIMAL),
+                clock.clone(),
+                InstanceConfig::default(),
+            )
+            .expect("the instance starts");
+            run_once(&mut instance, spec(&event, &cache));
+            instance
+        })
+    });
+
+    let cached_token_cache = || {
+        let cache = new_cache();
+        cache
+            .borrow_mut()
+            .set(
+                "management-api-token",
+                &long_lived_token(),
+                &SetOptions {
+                    ttl: Some(86_400_000.0),
+                    expires_at: None,
+                },
+                START_MS,
+            )
+            .expect("the token fits");
+        cache
+    };
+    let cache_hit_source = repo_file("bench/actions/cache-hit.js");
+
+    c.bench_function(
+        "instance: new + first execution of cache-hit.js (drop not timed)",
+        |b| {
+            let cache = cached_token_cache();
+            b.iter_with_large_drop(|| {
+                let mut instance = Instance::new(
+                    ActionSource::new("cache-hit.js", cache_hit_source.clone()),
+                    clock.clone(),
+                    InstanceConfig::default(),
+                )
+                .expect("the instance starts");
+                run_once(&mut instance, spec(&event, &cache));
+                instance
+            })
+        },
+    );
 
     c.bench_function("execution: cache-hit handler, warm instance", |b| {
         let cache = new_cache();
