@@ -15,5 +15,8 @@ command -v hyperfine >/dev/null || { echo "needs hyperfine (Debian: apt-get inst
 mean_of() { awk -F, -v r="$2" 'NR == r + 1 { print $2 }' "$1"; }
 # user_of CSV ROW: the mean user CPU time (seconds) of row ROW.
 user_of() { awk -F, -v r="$2" 'NR == r + 1 { print $5 }' "$1"; }
+# median_of CSV ROW / min_of CSV ROW: the median / fastest wall time (seconds) of row ROW.
+median_of() { awk -F, -v r="$2" 'NR == r + 1 { print $4 }' "$1"; }
+min_of() { awk -F, -v r="$2" 'NR == r + 1 { print $7 }' "$1"; }
 # sys_of CSV ROW: the mean system CPU time (seconds) of row ROW.
 sys_of() { awk -F, -v r="$2" 'NR == r + 1 { print $6 }' "$1"; }

@@ -123,6 +123,19 @@ fn jwt_decode_of_the_same_token_again_gives_a_fresh_deep_copy() {
     let report = run(&mut inst, &clock, with_token(&other));
     expect_completed(&report);
     assert_eq!(console_texts(&report), [r#"{"exp":5}"#]);
+    // A flat payload (copied with one object literal) keeps odd keys, their order, and an own
+    // `__proto__`, on the first decoding and on the kept copies after it.
+    let odd = r#"{"x":4,"a-b":2,"__proto__":1,"123":3,"default":"d","exp":6}"#;
+    let flat = format!("eyJhbGciOiJub25lIn0.{}.c2ln", URL_SAFE_NO_PAD.encode(odd));
+    for _ in 0..3 {
+        let report = run(&mut inst, &clock, with_token(&flat));
+        expect_completed(&report);
+        // JSON.stringify lists integer-like keys first, as for the parsed original.
+        assert_eq!(
+            console_texts(&report),
+            [r#"{"123":3,"x":4,"a-b":2,"__proto__":1,"default":"d","exp":6}"#]
+        );
+    }
 }
 
 #[test]

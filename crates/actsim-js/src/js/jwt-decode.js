@@ -15,6 +15,22 @@ let lastToken = null;
 let lastPayload;
 // The keys of `lastPayload` whose values are objects or arrays (most payloads have none).
 let lastNested;
+// For a payload without nested values: a function that copies it with one object literal.
+let lastCopier;
+
+// Identifier-like keys are read with `v.key` (faster in QuickJS than `v["key"]`); others, and
+// `__proto__` (which in a literal would set the prototype), as computed keys.
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+// A function returning a copy of an object with the own keys of `obj`, in order, each holding
+// the same value: an object literal, which QuickJS builds faster than `{ ...obj }`.
+function flatCopier(obj) {
+  const props = Object.keys(obj).map((k) => {
+    if (IDENTIFIER.test(k) && k !== '__proto__') return `${k}: v.${k}`;
+    const q = JSON.stringify(k);
+    return `[${q}]: v[${q}]`;
+  });
+  return new Function('v', `return { ${props.join(', ')} };`);
+}
 
 // A deep copy of a value JSON.parse made: plain objects and arrays copied at every depth, own
 // properties in the same order (`__proto__` too, as a data property), primitives shared.
@@ -38,13 +54,14 @@ function jwtDecode(token, options) {
   }
   const index = options && options.header === true ? 0 : 1;
   if (index === 1 && token === lastToken) {
-    return lastNested.length === 0 ? { ...lastPayload } : copyObject(lastPayload, lastNested);
+    return lastCopier !== null ? lastCopier(lastPayload) : copyObject(lastPayload, lastNested);
   }
   const decoded = decodePart(token, index);
   if (index === 1 && typeof decoded === 'object' && decoded !== null && !Array.isArray(decoded)) {
     lastToken = token;
     lastPayload = decoded;
     lastNested = nestedKeys(decoded);
+    lastCopier = lastNested.length === 0 ? flatCopier(decoded) : null;
     return copyObject(decoded, lastNested);
   }
   return decoded;

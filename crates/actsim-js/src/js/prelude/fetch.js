@@ -165,12 +165,24 @@
   globals.AbortController = AbortController;
 
   // ---------------------------------------------------------------- Headers
+  // Header names already checked, normalised: requests and responses repeat a handful.
+  const knownNames = new Map();
   const normName = (k) => {
-    const name = String(k).toLowerCase();
+    const key = String(k);
+    const known = knownNames.get(key);
+    if (known !== undefined) return known;
+    const name = key.toLowerCase();
     if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new TypeError(`Headers.append: "${k}" is an invalid header name.`);
+    if (knownNames.size < 256) knownNames.set(key, name);
     return name;
   };
-  const normValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  const isHttpSpace = (c) => c === 9 || c === 10 || c === 13 || c === 32;
+  const normValue = (v) => {
+    const s = String(v);
+    // Most values have nothing to trim.
+    if (s.length === 0 || (!isHttpSpace(s.charCodeAt(0)) && !isHttpSpace(s.charCodeAt(s.length - 1)))) return s;
+    return s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  };
   class Headers {
     constructor(init) {
       hide(this, '_map', new Map());
@@ -286,14 +298,28 @@
       [Symbol.asyncIterator]() { return { next: () => Promise.resolve(take()), return: () => { done = true; return Promise.resolve({ done: true }); } }; },
     };
   }
+  // A fetched response keeps its body as the text the driver sent (`_text`, with `_bytes` set
+  // to TEXT_BODY) until something needs its bytes: `text()` and `json()`, what nearly every
+  // caller uses, then skip encoding the text to UTF-8 and decoding it back.
+  const TEXT_BODY = new Uint8Array(0);
+  function settleText(owner) {
+    if (owner._bytes === TEXT_BODY) owner._bytes = internal.utf8Encode(owner._text);
+  }
   const BodyMixin = {
     _consume() {
       if (this._bodyUsed) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
       this._bodyUsed = true;
+      settleText(this);
       return Promise.resolve(this._bytes || new Uint8Array(0));
     },
-    _takeBytes() { this._bodyUsed = true; return this._bytes || new Uint8Array(0); },
-    text() { return this._consume().then((b) => internal.utf8Decode(b, false)); },
+    _takeBytes() { this._bodyUsed = true; settleText(this); return this._bytes || new Uint8Array(0); },
+    text() {
+      if (this._bytes === TEXT_BODY && !this._bodyUsed) {
+        this._bodyUsed = true;
+        return Promise.resolve(this._text);
+      }
+      return this._consume().then((b) => internal.utf8Decode(b, false));
+    },
     json() { return this.text().then((t) => JSON.parse(t)); },
     arrayBuffer() { return this._consume().then((b) => b.slice().buffer); },
     bytes() { return this._consume().then((b) => b.slice()); },
@@ -307,6 +333,17 @@
   }
 
   // ---------------------------------------------------------------- Request
+  // The parsed form of URLs already seen (parsing is pure; actions fetch the same few URLs).
+  const knownHrefs = new Map();
+  function hrefOf(input) {
+    const text = String(input);
+    let href = knownHrefs.get(text);
+    if (href === undefined) {
+      href = new g.URL(text).href;
+      if (knownHrefs.size < 256) knownHrefs.set(text, href);
+    }
+    return href;
+  }
   class Request {
     constructor(input, init = {}) {
       if (arguments.length === 0) throw new TypeError('The "input" argument must be specified');
@@ -315,7 +352,7 @@
       let url;
       if (from) url = from.url;
       else {
-        try { url = new g.URL(String(input)).href; } catch (e) { throw Object.assign(new TypeError(`Failed to parse URL from ${input}`), { cause: e }); }
+        try { url = hrefOf(input); } catch (e) { throw Object.assign(new TypeError(`Failed to parse URL from ${input}`), { cause: e }); }
       }
       const method = String(init.method !== undefined ? init.method : from ? from.method : 'GET');
       const upper = method.toUpperCase();
@@ -389,6 +426,7 @@
     get redirected() { return false; }
     clone() {
       if (this._bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
+      settleText(this);
       const r = new Response(null, { status: this._status === 0 ? 200 : this._status, statusText: this._statusText, headers: this._headers });
       r._status = this._status;
       r._bytes = this._bytes;
@@ -459,7 +497,12 @@
           res._status = r.status;
           res._headers = new Headers(r.headers);
           res._statusText = STATUS_TEXT[r.status] || '';
-          res._bytes = r.body === undefined || r.body === null ? new Uint8Array(0) : internal.utf8Encode(r.body);
+          if (r.body === undefined || r.body === null) {
+            res._bytes = new Uint8Array(0);
+          } else {
+            hide(res, '_text', r.body);
+            res._bytes = TEXT_BODY;
+          }
           res._url = request.url;
           res._type = 'basic';
           resolve(res);
