@@ -14,7 +14,9 @@ pub(crate) struct HostAtoms {
     pub unread: qjs::JSAtom,
     pub denied: qjs::JSAtom,
     pub api: qjs::JSAtom,
-    pub parts: qjs::JSAtom,
+    /// The context's fields that hold `api` parts (`parts`, `accessPart`, …): each points back
+    /// to the context, so the host clears them when the execution ends.
+    pub part_fields: [qjs::JSAtom; 5],
     pub value: qjs::JSAtom,
     pub expires_at: qjs::JSAtom,
 }
@@ -38,7 +40,13 @@ impl HostAtoms {
             unread: atom("unread")?,
             denied: atom("denied")?,
             api: atom("api")?,
-            parts: atom("parts")?,
+            part_fields: [
+                atom("parts")?,
+                atom("accessPart")?,
+                atom("accessTokenPart")?,
+                atom("idTokenPart")?,
+                atom("cachePart")?,
+            ],
             value: atom("value")?,
             expires_at: atom("expires_at")?,
         })
@@ -108,14 +116,16 @@ impl HostAtoms {
     /// Release the atoms (in the context they were made in).
     pub fn free(self, ctx: &Ctx<'_>) {
         let raw = ctx.as_raw().as_ptr();
-        for atom in [
+        let fields = [
             self.promise,
             self.redirect,
             self.unread,
             self.denied,
             self.api,
-            self.parts,
-        ] {
+            self.value,
+            self.expires_at,
+        ];
+        for atom in fields.into_iter().chain(self.part_fields) {
             // SAFETY: each atom is released once; `self` is consumed.
             unsafe { qjs::JS_FreeAtom(raw, atom) };
         }

@@ -520,9 +520,12 @@ impl Instance {
                     .get(&ctx, &context, atoms.denied)?
                     .as_bool()
                     .unwrap_or(false);
+                // Cut the context's cycles (as the prelude's `release` does).
                 atoms.set_null(&ctx, &context, atoms.api)?;
-                if !atoms.get(&ctx, &context, atoms.parts)?.is_null() {
-                    atoms.set_null(&ctx, &context, atoms.parts)?;
+                for field in atoms.part_fields {
+                    if !atoms.get(&ctx, &context, field)?.is_null() {
+                        atoms.set_null(&ctx, &context, field)?;
+                    }
                 }
                 done = state.borrow_mut().finish(
                     exec_id,

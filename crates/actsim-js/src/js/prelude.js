@@ -147,10 +147,12 @@
   // An execution's context: `{ __proto__: contextMethods, execId, event, api }`, made as an
   // object literal (cheaper than a class instance; action code never sees it). The other
   // fields start as the prototype's defaults: an execution that never sets them does not pay
-  // for adding them. `parts`: the api parts made so far; `denied`, `redirect`: the outcome so
+  // for adding them. `parts`: the rarely used api parts made so far; `denied`, `redirect`: the outcome so
   // far; `unread`: failed api.cache.set results not read yet; `promise`: the handler's.
   const contextMethods = {
     parts: null, denied: false, redirect: null, unread: null, promise: null,
+    // The parts most actions use, each in a field of its own (no array to make first).
+    accessPart: null, accessTokenPart: null, idTokenPart: null, cachePart: null,
     // Record an `api` call with copies of its `count` (1 or 2) arguments: the host records
     // primitives (undefined and null included) as they are and says false for anything else,
     // which goes as a JSON copy.
@@ -251,15 +253,15 @@
   class PostLoginApi {
     #c;
     constructor(c) { this.#c = c; c.api = this; }
-    get access() { return this.#c.part(0, PostLoginAccess); }
-    get accessToken() { return this.#c.part(1, PostLoginAccessToken); }
-    get idToken() { return this.#c.part(2, PostLoginIdToken); }
+    get access() { const c = this.#c; return c.accessPart || (c.accessPart = new PostLoginAccess(c)); }
+    get accessToken() { const c = this.#c; return c.accessTokenPart || (c.accessTokenPart = new PostLoginAccessToken(c)); }
+    get idToken() { const c = this.#c; return c.idTokenPart || (c.idTokenPart = new PostLoginIdToken(c)); }
     get user() { return this.#c.part(3, rare().PostLoginUser); }
     get multifactor() { return this.#c.part(4, rare().PostLoginMultifactor); }
     get transaction() { return this.#c.part(5, rare().PostLoginTransaction); }
     get validation() { return this.#c.part(6, rare().PostLoginValidation); }
     get redirect() { return this.#c.part(7, rare().PostLoginRedirect); }
-    get cache() { return this.#c.part(8, CacheApi); }
+    get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
   }
 
   // The api parts few actions use, and the credentials-exchange api, are in prelude/api-rare.js,
@@ -370,6 +372,10 @@
   function release(c) {
     c.api = null;
     if (c.parts !== null) c.parts = null;
+    if (c.accessPart !== null) c.accessPart = null;
+    if (c.accessTokenPart !== null) c.accessTokenPart = null;
+    if (c.idTokenPart !== null) c.idTokenPart = null;
+    if (c.cachePart !== null) c.cachePart = null;
   }
   function completed(c) {
     release(c);

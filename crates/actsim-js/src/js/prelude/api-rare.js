@@ -121,7 +121,7 @@
     constructor(c) { this.#c = c; c.api = this; }
     get access() { return this.#c.part(0, CredentialsExchangeAccess); }
     get accessToken() { return this.#c.part(1, CredentialsExchangeAccessToken); }
-    get cache() { return this.#c.part(8, CacheApi); }
+    get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
   }
   internal.rareApiParts = {
     PostLoginUser, PostLoginMultifactor, PostLoginTransaction, PostLoginValidation, PostLoginRedirect,
