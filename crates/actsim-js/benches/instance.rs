@@ -79,55 +79,15 @@ fn benches(c: &mut Criterion) {
     let new_cache =
         || -> SharedCache { Rc::new(RefCell::new(CacheStore::new(CacheLimits::default()))) };
 
-    c.bench_function("instance: new + drop", |b| {
-        b.iter(|| {
-            Instance::new(
-                ActionSource::new("minimal.js", MINIMAL),
-                clock.clone(),
-                InstanceConfig::default(),
-            )
-            .expect("the instance starts")
-        })
-    });
-
-    c.bench_function("instance: new + first execution + drop", |b| {
-        let cache = new_cache();
-        b.iter(|| {
-            let mut instance = Instance::new(
-                ActionSource::new("minimal.js", MINIMAL),
-                clock.clone(),
-                InstanceConfig::default(),
-            )
-            .expect("the instance starts");
-            run_once(&mut instance, spec(&event, &cache));
-        })
-    });
-
-    c.bench_function("instance: new (drop not timed)", |b| {
-        b.iter_with_large_drop(|| {
-            Instance::new(
-                ActionSource::new("minimal.js", MINIMAL),
-                clock.clone(),
-                InstanceConfig::default(),
-            )
-            .expect("the instance starts")
-        })
-    });
-
-    c.bench_function("instance: new + first execution (drop not timed)", |b| {
-        let cache = new_cache();
-        b.iter_with_large_drop(|| {
-            let mut instance = Instance::new(
-                ActionSource::new("minimal.js", MINIMAL),
-                clock.clone(),
-                InstanceConfig::default(),
-            )
-            .expect("the instance starts");
-            run_once(&mut instance, spec(&event, &cache));
-            instance
-        })
-    });
-
+    let fresh = |name: &str, source: &str| {
+        Instance::new(
+            ActionSource::new(name, source),
+            clock.clone(),
+            InstanceConfig::default(),
+        )
+        .expect("the instance starts")
+    };
+    // A cache holding a long-lived token, so that cache-hit.js never fetches one.
     let cached_token_cache = || {
         let cache = new_cache();
         cache
@@ -146,17 +106,37 @@ fn benches(c: &mut Criterion) {
     };
     let cache_hit_source = repo_file("bench/actions/cache-hit.js");
 
+    c.bench_function("instance: new + drop", |b| {
+        b.iter(|| fresh("minimal.js", MINIMAL))
+    });
+
+    c.bench_function("instance: new + first execution + drop", |b| {
+        let cache = new_cache();
+        b.iter(|| {
+            let mut instance = fresh("minimal.js", MINIMAL);
+            run_once(&mut instance, spec(&event, &cache));
+        })
+    });
+
+    c.bench_function("instance: new (drop not timed)", |b| {
+        b.iter_with_large_drop(|| fresh("minimal.js", MINIMAL))
+    });
+
+    c.bench_function("instance: new + first execution (drop not timed)", |b| {
+        let cache = new_cache();
+        b.iter_with_large_drop(|| {
+            let mut instance = fresh("minimal.js", MINIMAL);
+            run_once(&mut instance, spec(&event, &cache));
+            instance
+        })
+    });
+
     c.bench_function(
         "instance: new + first execution of cache-hit.js (drop not timed)",
         |b| {
             let cache = cached_token_cache();
             b.iter_with_large_drop(|| {
-                let mut instance = Instance::new(
-                    ActionSource::new("cache-hit.js", cache_hit_source.clone()),
-                    clock.clone(),
-                    InstanceConfig::default(),
-                )
-                .expect("the instance starts");
+                let mut instance = fresh("cache-hit.js", &cache_hit_source);
                 run_once(&mut instance, spec(&event, &cache));
                 instance
             })
@@ -164,25 +144,8 @@ fn benches(c: &mut Criterion) {
     );
 
     c.bench_function("execution: cache-hit handler, warm instance", |b| {
-        let cache = new_cache();
-        cache
-            .borrow_mut()
-            .set(
-                "management-api-token",
-                &long_lived_token(),
-                &SetOptions {
-                    ttl: Some(86_400_000.0),
-                    expires_at: None,
-                },
-                START_MS,
-            )
-            .expect("the token fits");
-        let mut instance = Instance::new(
-            ActionSource::new("cache-hit.js", repo_file("bench/actions/cache-hit.js")),
-            clock.clone(),
-            InstanceConfig::default(),
-        )
-        .expect("the instance starts");
+        let cache = cached_token_cache();
+        let mut instance = fresh("cache-hit.js", &cache_hit_source);
         b.iter(|| run_once(&mut instance, spec(&event, &cache)))
     });
 }

@@ -81,10 +81,7 @@ impl HostAtoms {
         // SAFETY: as in `get`; JS_SetProperty takes the (non-counted) null value.
         let res =
             unsafe { qjs::JS_SetProperty(ctx.as_raw().as_ptr(), obj.as_raw(), atom, qjs::JS_NULL) };
-        if res < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(())
+        status(res)
     }
 
     /// Define `obj[atom] = value` as an ordinary data property.
@@ -107,10 +104,7 @@ impl HostAtoms {
                 flags,
             )
         };
-        if res < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(())
+        status(res)
     }
 
     /// Release the atoms (in the context they were made in).
@@ -129,5 +123,14 @@ impl HostAtoms {
             // SAFETY: each atom is released once; `self` is consumed.
             unsafe { qjs::JS_FreeAtom(raw, atom) };
         }
+    }
+}
+
+/// The result of a QuickJS call that returns a negative number when it threw.
+pub(crate) fn status(res: std::ffi::c_int) -> rquickjs::Result<()> {
+    if res < 0 {
+        Err(rquickjs::Error::Exception)
+    } else {
+        Ok(())
     }
 }

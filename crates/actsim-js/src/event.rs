@@ -155,10 +155,7 @@ impl LazyField {
                 flags,
             )
         };
-        if res < 0 {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(())
+        crate::atoms::status(res)
     }
 
     /// Release the references (in the context they were taken in).
