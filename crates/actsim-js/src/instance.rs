@@ -276,7 +276,8 @@ impl Instance {
         let object_prototype = self.object_prototype.clone();
         let now_ms = self.state.borrow().clock.now_ms();
         let accessors = std::mem::take(&mut self.lazy_accessors);
-        let (trigger, handler) = (
+        // The prelude takes both as small integers (see the two functions).
+        let (trigger_index, handler_index) = (
             trigger_code(spec.trigger),
             handler_code(spec.trigger, spec.phase),
         );
@@ -290,7 +291,7 @@ impl Instance {
                     exec_id,
                     secrets: secrets.restore(ctx)?,
                 },
-                object_prototype.clone().restore(ctx)?,
+                object_prototype.restore(ctx)?,
             )?;
             for (_, lazy) in &accessors[..count] {
                 lazy.define(ctx, &event_obj)?;
@@ -298,8 +299,8 @@ impl Instance {
             let returned: Value = start.restore(ctx)?.call((
                 now_ms as f64,
                 exec_id as f64,
-                trigger,
-                handler,
+                trigger_index,
+                handler_index,
                 event_obj,
             ))?;
             if let Some(context) = returned.into_object() {
