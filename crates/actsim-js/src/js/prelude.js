@@ -286,23 +286,28 @@
   function defineData(obj, name, value) {
     Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
   }
+  // The value of the lazy field `name` of the event `owner`, made by `make()` on the first read
+  // and then an ordinary data property; for a frozen event, kept under `key` instead.
+  function readLazy(owner, name, key, make) {
+    const kept = keptFields.get(owner);
+    if (kept !== undefined && kept.has(key)) return kept.get(key);
+    const value = make();
+    try {
+      defineData(owner, name, value);
+    } catch (e) {
+      // Keep the accessor, and the value for the next read.
+      if (kept === undefined) keptFields.set(owner, new Map([[key, value]]));
+      else kept.set(key, value);
+    }
+    return value;
+  }
   function lazyAccessor(name, index) {
     if (name === 'secrets') return [secretsGetter, function set(value) { defineData(this, name, value); }];
     return [
       function get() {
         const owner = ownerOf(this);
         if (owner === null) return undefined;
-        const kept = keptFields.get(owner);
-        if (kept !== undefined && kept.has(index)) return kept.get(index);
-        const value = JSON.parse(host.eventFieldJson(owner, index));
-        try {
-          defineData(owner, name, value);
-        } catch (e) {
-          // Keep the accessor, and the value for the next read.
-          if (kept === undefined) keptFields.set(owner, new Map([[index, value]]));
-          else kept.set(index, value);
-        }
-        return value;
+        return readLazy(owner, name, index, () => JSON.parse(host.eventFieldJson(owner, index)));
       },
       function set(value) { defineData(this, name, value); },
     ];
@@ -333,16 +338,7 @@
   function secretsGetter() {
     const owner = ownerOf(this);
     if (owner === null) return undefined;
-    const kept = keptFields.get(owner);
-    if (kept !== undefined && kept.has('secrets')) return kept.get('secrets');
-    const value = readOnlySecrets(host.eventExecId(owner), host.eventSecrets(owner));
-    try {
-      defineData(owner, 'secrets', value);
-    } catch (e) {
-      if (kept === undefined) keptFields.set(owner, new Map([['secrets', value]]));
-      else kept.set('secrets', value);
-    }
-    return value;
+    return readLazy(owner, 'secrets', 'secrets', () => readOnlySecrets(host.eventExecId(owner), host.eventSecrets(owner)));
   }
   // Taken (and removed from the global scope) by the host once the prelude has run.
   g.__actsim_freeze_secrets = function freezeSecrets(json) { return Object.freeze(JSON.parse(json)); };
