@@ -296,8 +296,7 @@ fn jwt_exp(value: &str) -> Option<i64> {
     if parts.next().is_some() {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let claims: serde_json::Value = serde_json::from_str(&base64url_text(payload)?).ok()?;
     claims.get("exp")?.as_i64()
 }
 

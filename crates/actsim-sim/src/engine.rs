@@ -863,29 +863,31 @@ impl<'a, 'b> Sim<'a, 'b> {
         for w in self.detector.execution(number, Some(login), &report, total) {
             self.emit_warning(w);
         }
-        for op in report.cache_ops.iter().filter(|_| self.tracing) {
-            let kind = match op.op {
-                actsim_js::CacheOpKind::Get => "get",
-                actsim_js::CacheOpKind::Set => "set",
-                actsim_js::CacheOpKind::Delete => "delete",
-            };
-            self.sink.emit(&TraceEvent::Cache {
-                t: op.at_ms,
-                login,
-                instance: number,
-                op: kind.into(),
-                key: op.key.clone(),
-                result: op.result.clone(),
-            });
-        }
-        for line in report.console.iter().filter(|_| self.tracing) {
-            self.sink.emit(&TraceEvent::Console {
-                t: line.at_ms,
-                login,
-                instance: number,
-                level: line.level.clone(),
-                text: line.text.clone(),
-            });
+        if self.tracing {
+            for op in &report.cache_ops {
+                let kind = match op.op {
+                    actsim_js::CacheOpKind::Get => "get",
+                    actsim_js::CacheOpKind::Set => "set",
+                    actsim_js::CacheOpKind::Delete => "delete",
+                };
+                self.sink.emit(&TraceEvent::Cache {
+                    t: op.at_ms,
+                    login,
+                    instance: number,
+                    op: kind.into(),
+                    key: op.key.clone(),
+                    result: op.result.clone(),
+                });
+            }
+            for line in &report.console {
+                self.sink.emit(&TraceEvent::Console {
+                    t: line.at_ms,
+                    login,
+                    instance: number,
+                    level: line.level.clone(),
+                    text: line.text.clone(),
+                });
+            }
         }
         let (outcome, error_kind, message) = match &report.outcome {
             Outcome::Failed { error } => (

@@ -151,7 +151,8 @@
   // far; `unread`: failed api.cache.set results not read yet; `promise`: the handler's.
   const contextMethods = {
     parts: null, denied: false, redirect: null, unread: null, promise: null,
-    // The parts most actions use, each in a field of its own (no array to make first).
+    // The parts most actions use, each in a field of its own (no array to make first); the
+    // credentials-exchange api uses the same fields for its own access and accessToken.
     accessPart: null, accessTokenPart: null, idTokenPart: null, cachePart: null,
     // Record an `api` call with copies of its `count` (1 or 2) arguments: the host records
     // primitives (undefined and null included) as they are and says false for anything else,
@@ -163,9 +164,10 @@
       const args = count === 1 ? [a] : [a, b];
       host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
     },
-    // The api part number `index`, made by `Make` on first use.
+    // The rarely used api part number `index` (0–4: api.user, api.multifactor,
+    // api.transaction, api.validation, api.redirect), made by `Make` on first use.
     part(index, Make) {
-      const parts = this.parts || (this.parts = [null, null, null, null, null, null, null, null, null]);
+      const parts = this.parts || (this.parts = [null, null, null, null, null]);
       return parts[index] || (parts[index] = new Make(this));
     },
   };
@@ -256,11 +258,11 @@
     get access() { const c = this.#c; return c.accessPart || (c.accessPart = new PostLoginAccess(c)); }
     get accessToken() { const c = this.#c; return c.accessTokenPart || (c.accessTokenPart = new PostLoginAccessToken(c)); }
     get idToken() { const c = this.#c; return c.idTokenPart || (c.idTokenPart = new PostLoginIdToken(c)); }
-    get user() { return this.#c.part(3, rare().PostLoginUser); }
-    get multifactor() { return this.#c.part(4, rare().PostLoginMultifactor); }
-    get transaction() { return this.#c.part(5, rare().PostLoginTransaction); }
-    get validation() { return this.#c.part(6, rare().PostLoginValidation); }
-    get redirect() { return this.#c.part(7, rare().PostLoginRedirect); }
+    get user() { return this.#c.part(0, rare().PostLoginUser); }
+    get multifactor() { return this.#c.part(1, rare().PostLoginMultifactor); }
+    get transaction() { return this.#c.part(2, rare().PostLoginTransaction); }
+    get validation() { return this.#c.part(3, rare().PostLoginValidation); }
+    get redirect() { return this.#c.part(4, rare().PostLoginRedirect); }
     get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
   }
 

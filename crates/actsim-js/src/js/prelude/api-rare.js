@@ -119,8 +119,8 @@
   class CredentialsExchangeApi {
     #c;
     constructor(c) { this.#c = c; c.api = this; }
-    get access() { return this.#c.part(0, CredentialsExchangeAccess); }
-    get accessToken() { return this.#c.part(1, CredentialsExchangeAccessToken); }
+    get access() { const c = this.#c; return c.accessPart || (c.accessPart = new CredentialsExchangeAccess(c)); }
+    get accessToken() { const c = this.#c; return c.accessTokenPart || (c.accessTokenPart = new CredentialsExchangeAccessToken(c)); }
     get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
   }
   internal.rareApiParts = {
