@@ -287,7 +287,7 @@ impl Instance {
             // object (its prototype is Object.prototype), with one accessor per field.
             let event_obj = Class::instance_proto(
                 EventSource {
-                    event: event.clone(),
+                    event,
                     exec_id,
                     secrets: secrets.restore(ctx)?,
                 },
