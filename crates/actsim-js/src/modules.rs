@@ -893,7 +893,7 @@ pub(crate) struct EsmLoader {
 impl Resolver for EsmLoader {
     fn resolve<'js>(
         &mut self,
-        _ctx: &Ctx<'js>,
+        ctx: &Ctx<'js>,
         base: &str,
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
@@ -906,12 +906,34 @@ impl Resolver for EsmLoader {
                 let (kind, id) = describe(&other);
                 Ok(format!("{BRIDGE_PREFIX}{kind}:{id}"))
             }
-            Err(e) => Err(rquickjs::Error::new_resolving_message(
-                base,
-                name,
-                format!("[{}] {}", e.code, e.message),
+            Err(e) => Err(throw_module_error(
+                ctx,
+                &format!(
+                    "Error resolving module '{name}' from '{base}': [{}] {}",
+                    e.code, e.message
+                ),
+                Some(e.code),
             )),
         }
+    }
+}
+
+/// Throw a `ReferenceError` (what QuickJS throws for a module it cannot resolve or load) with
+/// `message` in full and, for actsim's refusals, their `code`. rquickjs's own resolving and
+/// loading errors go through a 256-byte buffer, which cut the reason off when the action's
+/// path was long (a checkout under a temporary directory was enough).
+fn throw_module_error(ctx: &Ctx<'_>, message: &str, code: Option<&str>) -> rquickjs::Error {
+    let made = (|| -> JsResult<Value<'_>> {
+        let ctor: rquickjs::function::Constructor = ctx.globals().get("ReferenceError")?;
+        let error: Object = ctor.construct((message,))?;
+        if let Some(code) = code {
+            error.set("code", code)?;
+        }
+        Ok(error.into_value())
+    })();
+    match made {
+        Ok(error) => ctx.throw(error),
+        Err(e) => e,
     }
 }
 
@@ -956,7 +978,9 @@ impl Loader for EsmLoader {
             .borrow()
             .modules
             .read(Path::new(name))
-            .map_err(|m| rquickjs::Error::new_loading_message(name, m))?;
+            .map_err(|m| {
+                throw_module_error(ctx, &format!("Error loading module '{name}': {m}"), None)
+            })?;
         Module::declare(ctx.clone(), name, code)
     }
 }

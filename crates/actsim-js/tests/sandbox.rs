@@ -145,6 +145,44 @@ fn dynamic_import_outside_the_action_directory_fails_clearly() {
     assert_eq!(lines[3], "loaded ./lib/sibling.js: sibling");
 }
 
+/// The refusal's reason and code survive a long path: the import's error message names the
+/// action's file, the target and the action's directory, and once went through a fixed
+/// 256-byte buffer that cut the reason off for a checkout under a temporary directory.
+#[test]
+fn an_import_refusal_keeps_its_reason_under_a_long_path() {
+    let root = std::env::temp_dir().join(format!(
+        "actsim-sandbox-{}-{}",
+        std::process::id(),
+        "a-long-directory-name".repeat(6)
+    ));
+    let app = root.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(root.join("outside.js"), "export default 1;\n").unwrap();
+    let action = app.join("action.js");
+    let code = r#"
+export const onExecutePostLogin = async (event, api) => {
+  try { await import('../outside.js'); console.log('escaped'); } catch (e) { console.log(`${e.name}|${e.code}|${e.message}`); }
+};
+"#;
+    let (mut inst, clock) =
+        instance_with(&action.to_string_lossy(), code, InstanceConfig::default());
+    let report = run(&mut inst, &clock, post_login());
+    std::fs::remove_dir_all(&root).unwrap();
+    expect_completed(&report);
+    let line = &console_texts(&report)[0];
+    assert!(line.len() > 300, "the message is long: {line}");
+    assert!(
+        line.starts_with(
+            "ReferenceError|ERR_ACTSIM_SANDBOX|Error resolving module '../outside.js'"
+        ),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("actsim refuses it"),
+        "the whole reason is there: {line}"
+    );
+}
+
 #[test]
 fn the_same_applies_to_an_es_module_action() {
     let code = r#"
