@@ -1,8 +1,10 @@
 //! Criterion benchmarks of one instance, without the simulator or the CLI around it (figures
 //! in BENCHMARKS.md): creating a fresh instance (runtime, realm, prelude), with and without
 //! dropping it in the timed part; the same plus loading the action's module and its first
-//! execution (a one-claim action, and the cache-hit action, whose module loads the `auth0` and
-//! `jwt-decode` stand-ins); and a warm execution of the cache-hit handler
+//! execution (a one-claim action; bench/actions/requires-only.js, whose module loads the
+//! `auth0` and `jwt-decode` stand-ins and whose handler sets one claim; and the cache-hit
+//! action, which loads the same modules and also decodes the cached token and reads the
+//! virtual `Date`); and a warm execution of the cache-hit handler
 //! (`bench/actions/cache-hit.js`) with the token already cached. "drop not timed" uses
 //! criterion's `iter_with_large_drop`: the instances are freed after the timed loop.
 //!
@@ -130,6 +132,22 @@ fn benches(c: &mut Criterion) {
             instance
         })
     });
+
+    // The "fresh instance (runtime + realm + action loaded)" for the article's
+    // action: its module, with the `auth0` and `jwt-decode` stand-ins, loads on the first
+    // execution (as in production), whose handler then only sets one claim.
+    let requires_only_source = repo_file("bench/actions/requires-only.js");
+    c.bench_function(
+        "instance: new + the article's modules loaded (requires-only.js, drop not timed)",
+        |b| {
+            let cache = new_cache();
+            b.iter_with_large_drop(|| {
+                let mut instance = fresh("requires-only.js", &requires_only_source);
+                run_once(&mut instance, spec(&event, &cache));
+                instance
+            })
+        },
+    );
 
     c.bench_function(
         "instance: new + first execution of cache-hit.js (drop not timed)",

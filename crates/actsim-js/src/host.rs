@@ -528,7 +528,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             }
             match base64url_text(part) {
                 Some(text) => rquickjs::String::from_str(ctx, &text).map(|s| s.into_value()),
-                None => Err(Exception::throw_dom(
+                None => Err(crate::prelude::throw_dom_exception(
                     &ctx,
                     "InvalidCharacterError",
                     "The string to be decoded is not correctly encoded.",
@@ -545,7 +545,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             for c in s.chars() {
                 let code = c as u32;
                 if code > 255 {
-                    return Err(Exception::throw_dom(
+                    return Err(crate::prelude::throw_dom_exception(
                         &ctx,
                         "InvalidCharacterError",
                         "Invalid character",
@@ -569,7 +569,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             };
             let trimmed = cleaned.trim_end_matches('=');
             let bytes = FORGIVING_BASE64.decode(trimmed).map_err(|_| {
-                Exception::throw_dom(
+                crate::prelude::throw_dom_exception(
                     &ctx,
                     "InvalidCharacterError",
                     "The string to be decoded is not correctly encoded.",

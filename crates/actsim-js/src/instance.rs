@@ -14,6 +14,7 @@ use crate::atoms::HostAtoms;
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::{EventSource, LazyField, PreparedEvent};
+use crate::leak_check::LeakGuard;
 use crate::ops::{ExecId, HostOp, OpId, OpResult};
 use crate::report::{
     ActionError, ConsoleLine, ErrorKind, ExecutionReport, Outcome, Phase, Trigger,
@@ -107,6 +108,8 @@ pub struct Instance {
     poisoned: bool,
     context: Context,
     runtime: Runtime,
+    /// Dropped last: checks (in debug builds) that the runtime freed all its memory.
+    _leak_guard: LeakGuard,
 }
 
 impl Instance {
@@ -117,11 +120,13 @@ impl Instance {
         clock: Clock,
         config: InstanceConfig,
     ) -> Result<Self, HostError> {
-        let runtime = Runtime::new().map_err(|e| HostError::Engine(e.to_string()))?;
+        let (runtime, leak_guard) =
+            crate::leak_check::new_runtime().map_err(|e| HostError::Engine(e.to_string()))?;
         runtime.set_memory_limit(config.memory_limit_bytes);
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
-        let context = Context::full(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
+        let context =
+            crate::realm::new_realm(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
         let (atoms, object_prototype) = context
             .with(|ctx| -> rquickjs::Result<_> {
                 let object: Object = ctx.globals().get("Object")?;
@@ -211,6 +216,7 @@ impl Instance {
             poisoned: false,
             context,
             runtime,
+            _leak_guard: leak_guard,
         })
     }
 

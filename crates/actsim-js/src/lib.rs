@@ -17,14 +17,17 @@ mod errors;
 mod event;
 mod host;
 mod instance;
+mod leak_check;
 mod modules;
 mod natives;
 mod ops;
 mod prelude;
+mod realm;
 mod report;
 mod rng;
 mod source;
 mod state;
+mod utc_dates;
 
 pub use clock::Clock;
 pub use event::PreparedEvent;

@@ -341,6 +341,21 @@ fn lazy_prelude<'a, 'js>(
     })
 }
 
+/// Throw a `DOMException` named `name` (e.g. `InvalidCharacterError`) from a host function: an
+/// instance of the global `DOMException` actions see (prelude/fetch.js, loaded if it was not),
+/// so that `instanceof DOMException` holds, as in Node.
+pub(crate) fn throw_dom_exception(ctx: &Ctx<'_>, name: &str, message: &str) -> rquickjs::Error {
+    let constructed = (|| -> rquickjs::Result<Value<'_>> {
+        let internal = lazy_prelude(ctx)?.internal.clone();
+        let class: rquickjs::function::Constructor = internal.get("DOMException")?;
+        class.construct((message, name))
+    })();
+    match constructed {
+        Ok(exception) => ctx.throw(exception),
+        Err(e) => e,
+    }
+}
+
 /// `new Error('actsim bug: …')`, thrown.
 fn bug(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
     rquickjs::Exception::throw_message(ctx, &format!("actsim bug: {message}"))
@@ -680,6 +695,7 @@ fn script_natives(name: &str) -> u8 {
         "encoding" => NATIVES_CODECS | NATIVES_CHECK,
         "crypto" | "fetch" => NATIVES_CODECS,
         "modules" => NATIVES_RESOLUTION,
+        "date" => NATIVES_DATES,
         "module-loaders" => NATIVES_RESOLUTION | NATIVES_LOADERS,
         _ => 0,
     }
@@ -688,11 +704,12 @@ const NATIVES_CODECS: u8 = 1;
 const NATIVES_CHECK: u8 = 2;
 const NATIVES_RESOLUTION: u8 = 4;
 const NATIVES_LOADERS: u8 = 8;
+const NATIVES_DATES: u8 = 16;
 
 /// Add to `host` the groups of natives in `groups` (bits of [`script_natives`]), which only
 /// lazily loaded prelude scripts call: most instances never need them. The encoders, hashes and
 /// RSA keys (natives.rs) for `encoding`, `crypto` and `fetch`; [`is_native_function`] for
-/// `encoding`; module resolution (modules.rs) for `modules` and `module-loaders`; reading
+/// `encoding`; `utcDatePrototype` (utc_dates.rs) for `date`; module resolution (modules.rs) for `modules` and `module-loaders`; reading
 /// module files (modules.rs), `nodeModule(name)` (a Node built-in's wrapper function, or
 /// `undefined`), `standInModule(name)` (a stand-in's CommonJS wrapper), both from bytecode
 /// compiled once per process, and the host's compiler of wrapped module code for
@@ -714,6 +731,12 @@ fn add_script_natives<'js>(
     }
     if groups & NATIVES_RESOLUTION != 0 {
         crate::modules::build(ctx, host, state)?;
+    }
+    if groups & NATIVES_DATES != 0 {
+        host.set(
+            "utcDatePrototype",
+            Function::new(ctx.clone(), crate::utc_dates::install)?.with_name("utcDatePrototype")?,
+        )?;
     }
     if groups & NATIVES_LOADERS != 0 {
         crate::modules::build_loading(ctx, host, state)?;
@@ -747,7 +770,7 @@ fn add_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Resu
         };
         let filename = format!("actsim:builtin/{name}.js");
         // Stand-ins also get `actsim`, natives for their hot paths (see modules.js).
-        crate::bytecode::run_static_script(&ctx, &filename, false, || {
+        crate::bytecode::run_static_script(&ctx, &filename, true, || {
             format!("(function (exports, require, module, __filename, __dirname, actsim) {{ {source}\n}})")
         })
     };

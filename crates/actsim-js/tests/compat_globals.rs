@@ -40,6 +40,11 @@ fn same_output_as_node(name: &str) {
 }
 
 #[test]
+fn dates_print_what_node_prints_in_utc() {
+    same_output_as_node("date");
+}
+
+#[test]
 fn url_and_url_search_params_print_what_node_prints() {
     same_output_as_node("url");
 }
@@ -442,5 +447,25 @@ fn a_thrown_dom_exception_fails_the_execution_with_its_name() {
     assert_eq!(
         (e.name.as_str(), e.message.as_str()),
         ("AbortError", "stopped")
+    );
+}
+
+#[test]
+fn base64_errors_are_instances_of_the_global_dom_exception() {
+    // Node: `true InvalidCharacterError 5` for both (messages differ between Node's two).
+    let report = run_handler(
+        r#"
+  for (const f of [() => atob('%%'), () => btoa('€')]) {
+    try { f(); } catch (e) { console.log(e instanceof DOMException, e.name, e.code); }
+  }
+"#,
+    );
+    expect_completed(&report);
+    assert_eq!(
+        console_texts(&report),
+        [
+            "true InvalidCharacterError 5",
+            "true InvalidCharacterError 5"
+        ]
     );
 }

@@ -15,7 +15,9 @@ let lastToken = null;
 let lastPayload;
 // The keys of `lastPayload` whose values are objects or arrays (most payloads have none).
 let lastNested;
-// For a payload without nested values: a function that copies it with one object literal.
+// For a payload without nested values: a function that copies it with one object literal,
+// made when the same token comes again (compiling it costs more than one copy: an instance
+// that decodes a token once never makes it); undefined until then, null for nested payloads.
 let lastCopier;
 
 // Identifier-like keys are read with `v.key` (faster in QuickJS than `v["key"]`); others, and
@@ -54,6 +56,7 @@ function jwtDecode(token, options) {
   }
   const index = options && options.header === true ? 0 : 1;
   if (index === 1 && token === lastToken) {
+    if (lastCopier === undefined) lastCopier = lastNested.length === 0 ? flatCopier(lastPayload) : null;
     return lastCopier !== null ? lastCopier(lastPayload) : copyObject(lastPayload, lastNested);
   }
   const decoded = decodePart(token, index);
@@ -61,7 +64,7 @@ function jwtDecode(token, options) {
     lastToken = token;
     lastPayload = decoded;
     lastNested = nestedKeys(decoded);
-    lastCopier = lastNested.length === 0 ? flatCopier(decoded) : null;
+    lastCopier = undefined;
     return copyObject(decoded, lastNested);
   }
   return decoded;
