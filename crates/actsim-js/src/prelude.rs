@@ -176,7 +176,13 @@ const LAZY_PRELUDE: [LazyScript; 11] = [
         name: "modules",
         source: include_str!("js/prelude/modules.js"),
         globals: &["require"],
-        helpers: &["actionModule", "Module", "moduleFiles", "moduleDirname"],
+        helpers: &[
+            "actionModule",
+            "loadStandIn",
+            "Module",
+            "moduleFiles",
+            "moduleDirname",
+        ],
     },
     LazyScript {
         name: "module-loaders",
@@ -709,11 +715,11 @@ const NATIVES_DATES: u8 = 16;
 /// Add to `host` the groups of natives in `groups` (bits of [`script_natives`]), which only
 /// lazily loaded prelude scripts call: most instances never need them. The encoders, hashes and
 /// RSA keys (natives.rs) for `encoding`, `crypto` and `fetch`; [`is_native_function`] for
-/// `encoding`; `utcDatePrototype` (utc_dates.rs) for `date`; module resolution (modules.rs) for `modules` and `module-loaders`; reading
-/// module files (modules.rs), `nodeModule(name)` (a Node built-in's wrapper function, or
-/// `undefined`), `standInModule(name)` (a stand-in's CommonJS wrapper), both from bytecode
-/// compiled once per process, and the host's compiler of wrapped module code for
-/// `module-loaders`.
+/// `encoding`; `utcDatePrototype` (utc_dates.rs) for `date`; module resolution (modules.rs) and
+/// `standInModule(name)` (a stand-in's CommonJS wrapper) for `modules` and `module-loaders`;
+/// reading module files (modules.rs), `nodeModule(name)` (a Node built-in's wrapper function,
+/// or `undefined`) and the host's compiler of wrapped module code for `module-loaders`. Both
+/// wrappers come from bytecode compiled once per process.
 fn add_script_natives<'js>(
     ctx: &Ctx<'js>,
     host: &Object<'js>,
@@ -731,6 +737,7 @@ fn add_script_natives<'js>(
     }
     if groups & NATIVES_RESOLUTION != 0 {
         crate::modules::build(ctx, host, state)?;
+        add_stand_in_sources(ctx, host)?;
     }
     if groups & NATIVES_DATES != 0 {
         host.set(
@@ -741,13 +748,13 @@ fn add_script_natives<'js>(
     if groups & NATIVES_LOADERS != 0 {
         crate::modules::build_loading(ctx, host, state)?;
         host::add_module_compiler(ctx, host)?;
-        add_module_sources(ctx, host)?;
+        add_node_module_sources(ctx, host)?;
     }
     Ok(())
 }
 
-/// `host.nodeModule(name)` and `host.standInModule(name)` (see [`add_script_natives`]).
-fn add_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
+/// `host.nodeModule(name)` (see [`add_script_natives`]).
+fn add_node_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
     let node = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
         let Some(&(name, source)) = NODE_MODULES.iter().find(|(n, _)| *n == name) else {
             return Ok(Value::new_undefined(ctx));
@@ -760,7 +767,11 @@ fn add_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Resu
     host.set(
         "nodeModule",
         Function::new(ctx.clone(), node)?.with_name("nodeModule")?,
-    )?;
+    )
+}
+
+/// `host.standInModule(name)` (see [`add_script_natives`]).
+fn add_stand_in_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
     let stand_in = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
         let Some(&(name, source)) = BUILTINS.iter().find(|(n, _)| *n == name) else {
             return Err(rquickjs::Exception::throw_type(

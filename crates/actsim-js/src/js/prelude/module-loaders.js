@@ -1,25 +1,23 @@
 // actsim prelude: loading what CommonJS `require` resolved (modules.js makes `module` objects
 // and their `require`): files and JSON in Node's wrapper, Actions Modules, actsim's stand-ins,
-// the Node built-in modules actsim emulates and the refused ones (stubs). Shares modules.js's
-// module cache.
+// the Node built-in modules actsim emulates and the refused ones (stubs); stand-ins through
+// modules.js's loader. Shares modules.js's module cache.
 //
-// Loaded lazily (see lockdown.js), on the first `require` call or import of CommonJS from an
-// ES module: the file evaluates to a function of (host, internal, globals) that puts its helpers
-// on `internal`. The built-in modules' code is compiled by the host (host.nodeModule,
-// host.standInModule), once per process.
+// Loaded lazily (see lockdown.js), on the first `require` of something other than a stand-in
+// or import of CommonJS from an ES module: the file evaluates to a function of (host, internal, globals) that puts its helpers
+// on `internal`. The built-in modules' code is compiled by the host (host.nodeModule), once
+// per process.
 (function (host, internal, globals) {
   'use strict';
   void globals;
   const { Module, moduleFiles: fileCache, moduleDirname: dirname } = internal;
-  // Natives the stand-ins use on their hot paths (their sixth wrapper argument, `actsim`).
-  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText });
   const builtinCache = new Map();
 
   function load(kind, id, parent) {
     switch (kind) {
       case 'builtin': return loadNode(id);
       case 'stub': return loadStub(id);
-      case 'standin': return loadStandIn(id);
+      case 'standin': return internal.loadStandIn(id);
       case 'actions': return loadActionsModule(id, parent);
       case 'json':
       case 'cjs': return loadFile(kind, id, parent);
@@ -55,18 +53,6 @@
     } finally {
       if (!ok) fileCache.delete(filename);
     }
-    return module.exports;
-  }
-
-  function loadStandIn(name) {
-    const key = `standin:${name}`;
-    if (builtinCache.has(key)) return builtinCache.get(key).exports;
-    const filename = `actsim:builtin/${name}.js`;
-    const module = new Module(filename, null, filename, '');
-    builtinCache.set(key, module);
-    const fn = host.standInModule(name);
-    fn.call(module.exports, module.exports, module.require, module, filename, 'actsim:builtin', standInNatives);
-    module.loaded = true;
     return module.exports;
   }
 

@@ -3,8 +3,8 @@
 // module cache (module state lives as long as the instance, as in production) and makes the
 // `module` objects and their `require` functions. Loading what `require` resolved (running
 // module code in Node's wrapper, the Node built-in modules actsim emulates) is in
-// module-loaders.js, read on the first `require` call: an action that never calls `require`
-// (most of them) pays only for its own `module` object.
+// module-loaders.js, read on the first `require` of anything but a stand-in: an action that
+// never calls `require` (most of them) pays only for its own `module` object.
 //
 // Loaded lazily (see lockdown.js): the file evaluates to a function of (host, internal,
 // globals) that puts `require` in `globals` and its helpers on `internal`.
@@ -40,10 +40,28 @@
   const cacheView = new Proxy({}, new Proxy({}, { get(h, trap) { return internal.moduleCacheTraps[trap]; } }));
 
   let mainModule = null;
+  // actsim's stand-ins (`auth0`, `jwt-decode`), loaded here rather than in module-loaders.js:
+  // most actions require nothing else, and then never read that file. Each gets `actsim`,
+  // natives for its hot paths, as its sixth wrapper argument.
+  const standInCache = new Map();
+  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText });
+  function loadStandIn(name) {
+    const cached = standInCache.get(name);
+    if (cached !== undefined) return cached.exports;
+    const filename = `actsim:builtin/${name}.js`;
+    const module = new Module(filename, null, filename, '');
+    standInCache.set(name, module);
+    const fn = host.standInModule(name);
+    fn.call(module.exports, module.exports, module.require, module, filename, 'actsim:builtin', standInNatives);
+    module.loaded = true;
+    return module.exports;
+  }
+
   function makeRequire(module) {
     function require(request) {
       if (typeof request !== 'string') throw internal.requireArgError(request);
       const r = host.resolveModule(request, module._resolveFrom);
+      if (r.kind === 'standin') return loadStandIn(r.id);
       return internal.loadModule(r.kind, r.id, module);
     }
     require.resolve = function resolve(request) {
@@ -79,6 +97,7 @@
   globals.require = globalRequire;
 
   // For module-loaders.js.
+  internal.loadStandIn = loadStandIn;
   internal.Module = Module;
   internal.moduleFiles = fileCache;
   internal.moduleDirname = dirname;
