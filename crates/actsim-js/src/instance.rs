@@ -101,6 +101,12 @@ pub struct Instance {
     freeze_secrets_fn: Persistent<Function<'static>>,
     secrets_target: Option<(Secrets, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
+    /// Objects that keep alive the shapes an event goes through as its accessors are defined
+    /// (see `keepShapes` in prelude.js), with the number of fields they were made for; made at
+    /// the instance's second execution.
+    event_shape_keepers: Option<(usize, Persistent<Object<'static>>)>,
+    /// Executions started on this instance.
+    executions_started: u64,
     /// `Object.prototype`, the prototype of each execution's `event`.
     object_prototype: Persistent<Object<'static>>,
     state: HostStateRef,
@@ -210,6 +216,8 @@ impl Instance {
             freeze_secrets_fn,
             secrets_target: None,
             lazy_accessors: Vec::new(),
+            event_shape_keepers: None,
+            executions_started: 0,
             object_prototype,
             state,
             deadline,
@@ -278,6 +286,12 @@ impl Instance {
                 self.make_lazy_accessor(index, name)?;
             }
         }
+        if self.executions_started > 0
+            && self.event_shape_keepers.as_ref().map(|(n, _)| *n) != Some(count)
+        {
+            self.keep_event_shapes(count)?;
+        }
+        self.executions_started += 1;
         let start = self.start_fn.clone();
         let object_prototype = self.object_prototype.clone();
         let now_ms = self.state.borrow().clock.now_ms();
@@ -476,6 +490,27 @@ impl Instance {
             e.cpu_used += elapsed;
         }
         st.current_exec = None;
+    }
+
+    /// Keep the shapes an event with the first `count` lazy accessors goes through (one object
+    /// per step, each with Object.prototype as prototype, like the event): each execution's
+    /// event then finds them instead of building them again.
+    fn keep_event_shapes(&mut self, count: usize) -> Result<(), HostError> {
+        let accessors = &self.lazy_accessors[..count];
+        let kept = self.context.with(|ctx| -> rquickjs::Result<_> {
+            let keepers = rquickjs::Array::new(ctx.clone())?;
+            for step in 0..=count {
+                let keeper = Object::new(ctx.clone())?;
+                for (_, lazy) in &accessors[..step] {
+                    lazy.define(&ctx, &keeper)?;
+                }
+                keepers.set(step, keeper)?;
+            }
+            Ok(Persistent::save(&ctx, keepers.into_object()))
+        });
+        let kept = kept.map_err(|e| HostError::Prelude(e.to_string()))?;
+        self.event_shape_keepers = Some((count, kept));
+        Ok(())
     }
 
     /// Make (with the prelude) the accessor of event field `name` at position `index`,

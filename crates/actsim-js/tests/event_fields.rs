@@ -193,3 +193,53 @@ fn the_transaction_metadata_object_exists_even_without_a_transaction() {
         [r#"{"metadata":{}}"#, r#"{"k":"v"}"#]
     );
 }
+
+#[test]
+fn what_an_execution_makes_looks_the_same_on_every_execution_of_an_instance() {
+    // From its second execution on, an instance keeps the shapes of the objects each execution
+    // makes (the event, the api parts, cache records, jwt-decode's copies: prelude.js
+    // keepShapes). Nothing of that may show: the same property names, order and attributes,
+    // and the same behaviour, on the first, second and later executions.
+    let code = r#"
+        const jwtDecode = require('jwt-decode');
+        const token = 'e30.' + Buffer.from(JSON.stringify({ sub: 'u', exp: 4102444800, n: 1 })).toString('base64url') + '.s';
+        const describe = (o) => Reflect.ownKeys(o).map((k) => {
+          const d = Object.getOwnPropertyDescriptor(o, k);
+          return `${String(k)}:${'value' in d ? 'v' : 'a'}${d.writable ? 'w' : ''}${d.enumerable ? 'e' : ''}${d.configurable ? 'c' : ''}`;
+        }).join(',');
+        exports.onExecutePostLogin = async (event, api) => {
+          api.cache.set('k', 'v');
+          const record = api.cache.get('k');
+          const payload = jwtDecode(token);
+          payload.extra = true;
+          console.log(describe(event));
+          console.log(describe(record), JSON.stringify(record));
+          console.log(describe(payload), JSON.stringify(jwtDecode(token)));
+          console.log(describe(api), Object.getPrototypeOf(api.cache) === Object.getPrototypeOf(api.cache));
+          console.log(event.user.user_id, Object.keys(event).length, Object.isExtensible(event));
+          api.idToken.setCustomClaim('https://x/n', 1);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    let reports: Vec<_> = (0..4)
+        .map(|_| run(&mut inst, &clock, post_login()))
+        .collect();
+    for report in &reports {
+        expect_completed(report);
+    }
+    let first = console_texts(&reports[0]);
+    assert_eq!(first.len(), 5);
+    assert!(
+        first[2].starts_with("sub:vwec,exp:vwec,n:vwec,extra:vwec "),
+        "{}",
+        first[2]
+    );
+    assert!(
+        first[1].starts_with("value:vwec,expires_at:vwec "),
+        "{}",
+        first[1]
+    );
+    for later in &reports[1..] {
+        assert_eq!(console_texts(later), first);
+    }
+}

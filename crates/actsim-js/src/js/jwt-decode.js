@@ -56,7 +56,11 @@ function jwtDecode(token, options) {
   }
   const index = options && options.header === true ? 0 : 1;
   if (index === 1 && token === lastToken) {
-    if (lastCopier === undefined) lastCopier = lastNested.length === 0 ? flatCopier(lastPayload) : null;
+    if (lastCopier === undefined) {
+      lastCopier = lastNested.length === 0 ? flatCopier(lastPayload) : null;
+      // The copies' shapes outlive each copy (see keepShapes in actsim's prelude).
+      if (lastCopier !== null) actsim.keepShapes(Object.prototype, Object.keys(lastPayload));
+    }
     return lastCopier !== null ? lastCopier(lastPayload) : copyObject(lastPayload, lastNested);
   }
   const decoded = decodePart(token, index);

@@ -11,6 +11,35 @@
   'use strict';
   const g = globalThis;
 
+  // ---------------------------------------------------------------- object shapes
+  // QuickJS gives each object a shape (its property names and flags, in order), shared by the
+  // objects made the same way: adding a property to an object moves it to the next shape,
+  // found in a table, as long as some live object still has that shape. Each execution makes
+  // the same few objects (its context, its api parts, its event, a cache record, a decoded
+  // token) which all die when it ends, and with them their shapes: every execution would build
+  // them again, property by property (a sixth of a cache-hit execution). Instead, the shapes of
+  // what an execution made are kept by one stand-in object per step (`keepShapes`), from the
+  // second execution of an instance on (an instance that runs once pays nothing).
+  const objectCreate = Object.create;
+  const defineProperty = Object.defineProperty;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const ObjectPrototype = Object.prototype;
+  const PromisePrototype = Promise.prototype;
+  const FunctionPrototype = Function.prototype;
+  const shapeKeepers = [];
+  const DATA_PROPERTY = Object.freeze({ value: null, writable: true, enumerable: true, configurable: true });
+  // Keep the shapes an object with prototype `proto` goes through as properties `keys` are
+  // added to it in order, each as `descriptor` says (by default as an assignment or an object
+  // literal adds them).
+  function keepShapes(proto, keys, descriptor = DATA_PROPERTY) {
+    for (let n = 0; n <= keys.length; n++) {
+      const stage = objectCreate(proto);
+      for (let i = 0; i < n; i++) defineProperty(stage, keys[i], descriptor);
+      shapeKeepers.push(stage);
+    }
+  }
+  internal.keepShapes = keepShapes;
+
   // ---------------------------------------------------------------- virtual time and randomness
   const RealDate = Date;
   // The virtual clock only moves between host calls into JavaScript, so the host passes the
@@ -144,10 +173,10 @@
   // The `api` objects are built from classes whose methods live on shared prototypes, and each
   // part (`api.cache`, `api.idToken`, …) is created when the action first reads it: an
   // execution pays only for what its action uses. Every part holds the execution's context.
-  // An execution's context: `{ __proto__: contextMethods, execId, event, api }`, made as an
-  // object literal (cheaper than a class instance; action code never sees it). The other
-  // fields start as the prototype's defaults: an execution that never sets them does not pay
-  // for adding them. `parts`: the rarely used api parts made so far; `denied`, `redirect`: the outcome so
+  // An execution's context: an object with prototype `contextMethods` and fields `execId`,
+  // `event`, `api` (made with Object.create, cheaper than a class instance; action code never
+  // sees it). The other fields start as the prototype's defaults: an execution that never sets
+  // them does not pay for adding them. `parts`: the rarely used api parts made so far; `denied`, `redirect`: the outcome so
   // far; `unread`: failed api.cache.set results not read yet; `promise`: the handler's.
   const contextMethods = {
     parts: null, denied: false, redirect: null, unread: null, promise: null,
@@ -375,6 +404,22 @@
     if (c.idTokenPart !== null) c.idTokenPart = null;
     if (c.cachePart !== null) c.cachePart = null;
   }
+  // Keep the shapes of what execution `c` made (see keepShapes): its context (with the fields
+  // it set so far, in order), its api parts and promise, and a cache record.
+  function keepExecutionShapes(c) {
+    keepShapes(contextMethods, Object.keys(c));
+    const dummy = objectCreate(contextMethods);
+    for (const part of [c.api, c.accessPart, c.accessTokenPart, c.idTokenPart, c.cachePart]) {
+      if (part === null) continue;
+      // The empty instance and one made the same way (its private field added).
+      shapeKeepers.push(objectCreate(getPrototypeOf(part)), new part.constructor(dummy));
+    }
+    shapeKeepers.push(objectCreate(PromisePrototype));
+    // The functions that resolve and reject each promise (the engine gives them a `length`
+    // and a `name`, neither writable nor enumerable).
+    keepShapes(FunctionPrototype, ['length', 'name'], { value: null, configurable: true });
+    keepShapes(ObjectPrototype, ['value', 'expires_at']);
+  }
   function completed(c) {
     release(c);
     reportUnread(c);
@@ -387,6 +432,8 @@
   function watch(c) {
     c.promise.then(() => completed(c), (e) => failed(c.execId, e, c));
   }
+  // Handlers called so far, up to 2: the second execution keeps its objects' shapes.
+  let handlersRun = 0;
   // The last handler found to be an async function (the check runs once per handler).
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
@@ -409,8 +456,14 @@
         }
         checkedHandler = handler;
       }
-      context = { __proto__: contextMethods, execId, event, api: null };
+      // Not `{ __proto__: contextMethods, … }`: setting the prototype of an object made by a
+      // literal gives it a shape of its own, which no other context can share.
+      context = objectCreate(contextMethods);
+      context.execId = execId;
+      context.event = event;
+      context.api = null;
       context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
+      if (handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context);
     } catch (e) {
       failed(execId, e, context);
       return undefined;

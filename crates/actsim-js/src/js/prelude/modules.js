@@ -42,9 +42,9 @@
   let mainModule = null;
   // actsim's stand-ins (`auth0`, `jwt-decode`), loaded here rather than in module-loaders.js:
   // most actions require nothing else, and then never read that file. Each gets `actsim`,
-  // natives for its hot paths, as its sixth wrapper argument.
+  // natives for its hot paths and the prelude's keepShapes, as its sixth wrapper argument.
   const standInCache = new Map();
-  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText });
+  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText, keepShapes: internal.keepShapes });
   function loadStandIn(name) {
     const cached = standInCache.get(name);
     if (cached !== undefined) return cached.exports;
