@@ -16,12 +16,15 @@ mod simulate_command;
 mod style;
 mod test_command;
 
-/// mimalloc for Rust's allocations and, through the crate's `override` feature, for QuickJS's
-/// `malloc`/`free` too: a simulation allocates and frees a few dozen small objects per
-/// execution, and mimalloc makes a 100 000-login simulation about a tenth faster than glibc's
-/// allocator (BENCHMARKS.md).
+/// mimalloc behind `malloc`/`free` (the crate's `override` feature), for QuickJS and, through
+/// the system allocator, for Rust: a simulation allocates and frees a few dozen small objects
+/// per execution, and mimalloc makes a 100 000-login simulation about a tenth faster than
+/// glibc's allocator (BENCHMARKS.md). Rust's allocations go through `System` (plain `malloc`
+/// for the usual alignments) rather than `mimalloc::MiMalloc`, whose every allocation takes
+/// mimalloc's slower aligned path.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: std::alloc::System = std::alloc::System;
+use mimalloc as _;
 
 use clap::Parser;
 

@@ -271,11 +271,10 @@ fn number_json(n: f64) -> serde_json::Value {
 fn record_object<'js>(
     ctx: &Ctx<'js>,
     atoms: &HostAtoms,
-    value: &str,
+    value: Value<'js>,
     expires_at: i64,
 ) -> JsResult<Object<'js>> {
     let record = Object::new(ctx.clone())?;
-    let value = rquickjs::String::from_str(ctx.clone(), value)?.into_value();
     atoms.define(ctx, &record, atoms.value, &value)?;
     let expires_at = Value::new_number(ctx.clone(), expires_at as f64);
     atoms.define(ctx, &record, atoms.expires_at, &expires_at)?;
@@ -336,10 +335,21 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 expires_at_option: None,
                 jwt_exp: None,
             });
-            match found {
-                Some(r) => Ok(record_object(&ctx, &atoms, &r.value, r.expires_at)?.into_value()),
-                None => Ok(Value::new_undefined(ctx)),
-            }
+            let Some(record) = found else {
+                return Ok(Value::new_undefined(ctx));
+            };
+            let value = match &st.cache_value_memo {
+                Some((text, string)) if *text == record.value => string.clone().restore(&ctx)?,
+                _ => {
+                    let string = rquickjs::String::from_str(ctx.clone(), &record.value)?;
+                    st.cache_value_memo = Some((
+                        record.value,
+                        rquickjs::Persistent::save(&ctx, string.clone()),
+                    ));
+                    string
+                }
+            };
+            Ok(record_object(&ctx, &atoms, value.into_value(), record.expires_at)?.into_value())
         },
     )?;
     let s = state.clone();
@@ -394,7 +404,12 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                     result.set("type", "success")?;
                     result.set(
                         "record",
-                        record_object(&ctx, &atoms, &record.value, record.expires_at)?,
+                        record_object(
+                            &ctx,
+                            &atoms,
+                            rquickjs::String::from_str(ctx.clone(), &record.value)?.into_value(),
+                            record.expires_at,
+                        )?,
                     )?;
                     Ok(result)
                 }

@@ -156,6 +156,7 @@ impl Instance {
             next_op: 0,
             cancelled_ops: BTreeSet::new(),
             rejections: Vec::new(),
+            cache_value_memo: None,
             orphan_console: Vec::new(),
             out_of_memory: false,
             modules,
@@ -663,7 +664,11 @@ fn handler_code(trigger: Trigger, phase: Phase) -> u32 {
 impl Drop for Instance {
     fn drop(&mut self) {
         // Persistent JS values must be released while the runtime is still alive.
-        self.state.borrow_mut().rejections.clear();
+        {
+            let mut st = self.state.borrow_mut();
+            st.rejections.clear();
+            st.cache_value_memo = None;
+        }
         let fields = std::mem::take(&mut self.lazy_accessors);
         let atoms = self.state.borrow().atoms;
         self.context.with(|ctx| {

@@ -53,6 +53,11 @@ pub(crate) struct HostState {
     pub next_op: OpId,
     pub cancelled_ops: BTreeSet<OpId>,
     pub rejections: Vec<PendingRejection>,
+    /// The JavaScript string last returned as a cache record's value, with its text: most
+    /// actions read the same cached token on every execution, which then gets the same string
+    /// (no copy of its text; `===` with the previous one is a pointer comparison). Released by
+    /// the instance when it drops.
+    pub cache_value_memo: Option<(String, rquickjs::Persistent<rquickjs::String<'static>>)>,
     /// Console lines written when no execution was running (e.g. a late timer).
     pub orphan_console: Vec<crate::report::ConsoleLine>,
     /// An execution ended with `OutOfMemory`, however the error reached the host.

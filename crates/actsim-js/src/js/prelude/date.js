@@ -22,7 +22,8 @@
   host.utcDatePrototype(proto);
   VirtualDate.prototype = RealDate.prototype;
   proto.constructor = VirtualDate;
-  VirtualDate.now = function now() { return virtualNow(); };
+  // The prelude's clock function itself (named `now`, no parameters, like Date.now).
+  VirtualDate.now = virtualNow;
   VirtualDate.parse = RealDate.parse;
   VirtualDate.UTC = RealDate.UTC;
   globals.Date = VirtualDate;
