@@ -142,7 +142,7 @@ const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-const MS_PER_DAY: f64 = 86_400_000.0;
+const MS_PER_DAY: f64 = actsim_time::MS_PER_DAY as f64;
 
 /// A valid time value (milliseconds since the epoch, at most 8.64e15 either way) printed in
 /// UTC as `format`.
@@ -150,8 +150,8 @@ fn print(time: f64, format: Format) -> String {
     let days = (time / MS_PER_DAY).floor();
     let in_day = (time - days * MS_PER_DAY) as i64;
     let days = days as i64;
-    let (year, month, day) = civil_from_days(days);
-    let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
+    let (year, month, day) = actsim_time::civil_from_days(days);
+    let weekday = DAYS[actsim_time::weekday_from_days(days) as usize];
     let (hours, minutes, seconds) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60);
     // Years as V8 prints them: four digits at least, a sign before years before 1 AD.
     let padded_year = if year < 0 {
@@ -179,40 +179,9 @@ fn print(time: f64, format: Format) -> String {
     }
 }
 
-/// The proleptic Gregorian (year, month 1–12, day 1–31) of a day counted from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    // Days from 0000-03-01, split into 400-year eras of 146 097 days; years start in March
-    // so that the leap day is the last day of a year.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{civil_from_days, print, Format};
-
-    #[test]
-    fn days_map_to_their_calendar_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29)); // 30 years + 7 leap days + 59
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
-        assert_eq!(civil_from_days(-719_468), (0, 3, 1));
-        assert_eq!(civil_from_days(-719_469), (0, 2, 29)); // year 0 is a leap year
-    }
+    use super::{print, Format};
 
     #[test]
     fn a_time_prints_like_node_in_utc() {
