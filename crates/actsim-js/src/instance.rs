@@ -32,6 +32,10 @@ pub const NODE_VERSION: &str = "v22.12.0";
 /// holding on to much garbage (reference counting frees most objects at once anyway).
 const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
 
+/// How many times an instance builds the objects that keep its events' shapes: events whose
+/// layouts keep alternating (fields present for some users only) are not worth rebuilding for.
+const MAX_EVENT_KEEPER_BUILDS: u32 = 4;
+
 /// Limits and seeds for one instance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceConfig {
@@ -102,9 +106,13 @@ pub struct Instance {
     secrets_target: Option<(Secrets, Persistent<Object<'static>>)>,
     lazy_accessors: Vec<(Rc<str>, LazyField)>,
     /// Objects that keep alive the shapes an event goes through as its accessors are defined
-    /// (see `keepShapes` in prelude.js), with the number of fields they were made for; made at
-    /// the instance's second execution.
-    event_shape_keepers: Option<(usize, Persistent<Object<'static>>)>,
+    /// (see `keepShapes` in prelude.js), with the layout they were made for (field count and
+    /// `accessor_layout`); made at the instance's second execution, and again when the events'
+    /// layout changes, at most [`MAX_EVENT_KEEPER_BUILDS`] times.
+    event_shape_keepers: Option<((usize, u32), Persistent<Object<'static>>)>,
+    /// Changes of the lazy accessors (one per accessor made), and keeper sets built so far.
+    accessor_layout: u32,
+    event_keeper_builds: u32,
     /// Executions started on this instance.
     executions_started: u64,
     /// `Object.prototype`, the prototype of each execution's `event`.
@@ -218,6 +226,8 @@ impl Instance {
             secrets_target: None,
             lazy_accessors: Vec::new(),
             event_shape_keepers: None,
+            accessor_layout: 0,
+            event_keeper_builds: 0,
             executions_started: 0,
             object_prototype,
             state,
@@ -287,10 +297,12 @@ impl Instance {
                 self.make_lazy_accessor(index, name)?;
             }
         }
+        let layout = (count, self.accessor_layout);
         if self.executions_started > 0
-            && self.event_shape_keepers.as_ref().map(|(n, _)| *n) != Some(count)
+            && self.event_keeper_builds < MAX_EVENT_KEEPER_BUILDS
+            && self.event_shape_keepers.as_ref().map(|(l, _)| *l) != Some(layout)
         {
-            self.keep_event_shapes(count)?;
+            self.keep_event_shapes(layout)?;
         }
         self.executions_started += 1;
         let start = self.start_fn.clone();
@@ -496,7 +508,8 @@ impl Instance {
     /// Keep the shapes an event with the first `count` lazy accessors goes through (one object
     /// per step, each with Object.prototype as prototype, like the event): each execution's
     /// event then finds them instead of building them again.
-    fn keep_event_shapes(&mut self, count: usize) -> Result<(), HostError> {
+    fn keep_event_shapes(&mut self, layout: (usize, u32)) -> Result<(), HostError> {
+        let count = layout.0;
         let accessors = &self.lazy_accessors[..count];
         let kept = self.context.with(|ctx| -> rquickjs::Result<_> {
             let keepers = rquickjs::Array::new(ctx.clone())?;
@@ -510,7 +523,8 @@ impl Instance {
             Ok(Persistent::save(&ctx, keepers.into_object()))
         });
         let kept = kept.map_err(|e| HostError::Prelude(e.to_string()))?;
-        self.event_shape_keepers = Some((count, kept));
+        self.event_shape_keepers = Some((layout, kept));
+        self.event_keeper_builds += 1;
         Ok(())
     }
 
@@ -525,6 +539,7 @@ impl Instance {
         });
         let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
         let entry: (Rc<str>, LazyField) = (name.into(), made);
+        self.accessor_layout = self.accessor_layout.wrapping_add(1);
         if index < self.lazy_accessors.len() {
             let (_, old) = std::mem::replace(&mut self.lazy_accessors[index], entry);
             self.context.with(|ctx| old.free(&ctx));

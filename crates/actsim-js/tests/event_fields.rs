@@ -243,3 +243,35 @@ fn what_an_execution_makes_looks_the_same_on_every_execution_of_an_instance() {
         assert_eq!(console_texts(later), first);
     }
 }
+
+#[test]
+fn events_of_changing_layouts_on_one_instance_each_show_their_own_fields() {
+    // The instance keeps the shapes of its events' layout (and rebuilds that a few times when
+    // the layout changes): events with and without a field, alternating, each show exactly
+    // their own fields, in order, with their values.
+    let code = r#"
+        exports.onExecutePostLogin = async (event, api) => {
+          console.log(Object.keys(event).join(','), event.organization ? event.organization.id : '-', event.user.user_id);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    let mut with_org = post_login_event();
+    with_org["organization"] = json!({ "id": "org-1" });
+    with_org["user"]["user_id"] = json!("auth0|user-2");
+    for round in 0..6 {
+        let (event, expected) = if round % 2 == 0 {
+            (
+                post_login_event(),
+                "user,client,request,transaction,secrets - auth0|user-1",
+            )
+        } else {
+            (
+                with_org.clone(),
+                "user,client,request,transaction,organization,secrets org-1 auth0|user-2",
+            )
+        };
+        let report = run(&mut inst, &clock, post_login_with(event));
+        expect_completed(&report);
+        assert_eq!(console_texts(&report), [expected], "round {round}");
+    }
+}
