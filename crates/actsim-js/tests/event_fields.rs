@@ -275,3 +275,22 @@ fn events_of_changing_layouts_on_one_instance_each_show_their_own_fields() {
         assert_eq!(console_texts(&report), [expected], "round {round}");
     }
 }
+
+#[test]
+fn an_action_that_tampers_with_its_api_prototypes_still_runs_every_execution() {
+    // Keeping shapes (at the second execution) constructs api parts itself: it must use its own
+    // classes, not whatever an action put on their prototypes, and never fail an execution.
+    let code = r#"
+        exports.onExecutePostLogin = async (event, api) => {
+          Object.getPrototypeOf(api.cache).constructor = function () { throw new Error('tampered'); };
+          Object.getPrototypeOf(api).constructor = null;
+          console.log(api.cache.get('k') === undefined, api.idToken.setCustomClaim('https://x/c', 1) === api);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    for round in 0..3 {
+        let report = run(&mut inst, &clock, post_login());
+        expect_completed(&report);
+        assert_eq!(console_texts(&report), ["true true"], "round {round}");
+    }
+}

@@ -22,7 +22,6 @@
   // second execution of an instance on (an instance that runs once pays nothing).
   const objectCreate = Object.create;
   const defineProperty = Object.defineProperty;
-  const getPrototypeOf = Object.getPrototypeOf;
   const ObjectPrototype = Object.prototype;
   const PromisePrototype = Promise.prototype;
   const FunctionPrototype = Function.prototype;
@@ -405,20 +404,28 @@
     if (c.cachePart !== null) c.cachePart = null;
   }
   // Keep the shapes of what execution `c` made (see keepShapes): its context (with the fields
-  // it set so far, in order), its api parts and promise, and a cache record.
-  function keepExecutionShapes(c) {
-    keepShapes(contextMethods, Object.keys(c));
-    const dummy = objectCreate(contextMethods);
-    for (const part of [c.api, c.accessPart, c.accessTokenPart, c.idTokenPart, c.cachePart]) {
-      if (part === null) continue;
-      // The empty instance and one made the same way (its private field added).
-      shapeKeepers.push(objectCreate(getPrototypeOf(part)), new part.constructor(dummy));
+  // it set so far, in order), its api parts (post-login's, and api.cache for both triggers)
+  // and promise, and a cache record. Only an optimisation: it never fails an execution.
+  function keepExecutionShapes(c, trigger) {
+    try {
+      keepShapes(contextMethods, Object.keys(c));
+      const dummy = objectCreate(contextMethods);
+      const parts = trigger === 0
+        ? [[c.api, PostLoginApi], [c.accessPart, PostLoginAccess], [c.accessTokenPart, PostLoginAccessToken],
+          [c.idTokenPart, PostLoginIdToken], [c.cachePart, CacheApi]]
+        : [[c.cachePart, CacheApi]];
+      for (const [part, Make] of parts) {
+        // The empty instance and one made the same way (its private field added).
+        if (part !== null) shapeKeepers.push(objectCreate(Make.prototype), new Make(dummy));
+      }
+      shapeKeepers.push(objectCreate(PromisePrototype));
+      // The functions that resolve and reject each promise (the engine gives them a `length`
+      // and a `name`, neither writable nor enumerable).
+      keepShapes(FunctionPrototype, ['length', 'name'], { value: null, configurable: true });
+      keepShapes(ObjectPrototype, ['value', 'expires_at']);
+    } catch (e) {
+      // Shapes not kept: later executions build them again, as before.
     }
-    shapeKeepers.push(objectCreate(PromisePrototype));
-    // The functions that resolve and reject each promise (the engine gives them a `length`
-    // and a `name`, neither writable nor enumerable).
-    keepShapes(FunctionPrototype, ['length', 'name'], { value: null, configurable: true });
-    keepShapes(ObjectPrototype, ['value', 'expires_at']);
   }
   function completed(c) {
     release(c);
@@ -463,7 +470,7 @@
       context.event = event;
       context.api = null;
       context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
-      if (handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context);
+      if (handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context, trigger);
     } catch (e) {
       failed(execId, e, context);
       return undefined;
