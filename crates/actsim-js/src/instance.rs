@@ -32,6 +32,10 @@ pub const NODE_VERSION: &str = "v22.12.0";
 /// holding on to much garbage (reference counting frees most objects at once anyway).
 const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
 
+/// The layout of an instance's events: the number of lazy fields, and how many times its lazy
+/// accessors have changed.
+type EventLayout = (usize, u32);
+
 /// How many times an instance builds the objects that keep its events' shapes: events whose
 /// layouts keep alternating (fields present for some users only) are not worth rebuilding for.
 const MAX_EVENT_KEEPER_BUILDS: u32 = 4;
@@ -109,7 +113,7 @@ pub struct Instance {
     /// (see `keepShapes` in prelude.js), with the layout they were made for (field count and
     /// `accessor_layout`); made at the instance's second execution, and again when the events'
     /// layout changes, at most [`MAX_EVENT_KEEPER_BUILDS`] times.
-    event_shape_keepers: Option<((usize, u32), Persistent<Object<'static>>)>,
+    event_shape_keepers: Option<(EventLayout, Vec<Persistent<Object<'static>>>)>,
     /// Changes of the lazy accessors (one per accessor made), and keeper sets built so far.
     accessor_layout: u32,
     event_keeper_builds: u32,
@@ -134,7 +138,9 @@ impl Instance {
         clock: Clock,
         config: InstanceConfig,
     ) -> Result<Self, HostError> {
-        let (runtime, leak_guard) =
+        // The guard is bound first so that, on an early return below, it is dropped after the
+        // runtime (locals drop in reverse order).
+        let (leak_guard, runtime) =
             crate::leak_check::new_runtime().map_err(|e| HostError::Engine(e.to_string()))?;
         runtime.set_memory_limit(config.memory_limit_bytes);
         runtime.set_max_stack_size(config.max_stack_bytes);
@@ -302,7 +308,7 @@ impl Instance {
             && self.event_keeper_builds < MAX_EVENT_KEEPER_BUILDS
             && self.event_shape_keepers.as_ref().map(|(l, _)| *l) != Some(layout)
         {
-            self.keep_event_shapes(layout)?;
+            self.keep_event_shapes(layout);
         }
         self.executions_started += 1;
         let start = self.start_fn.clone();
@@ -507,25 +513,24 @@ impl Instance {
 
     /// Keep the shapes an event with the first `count` lazy accessors goes through (one object
     /// per step, each with Object.prototype as prototype, like the event): each execution's
-    /// event then finds them instead of building them again.
-    fn keep_event_shapes(&mut self, layout: (usize, u32)) -> Result<(), HostError> {
-        let count = layout.0;
-        let accessors = &self.lazy_accessors[..count];
+    /// event then finds them instead of building them again. The keepers are held here, not
+    /// in a JavaScript array (whose element sets could reach setters an action defined), and
+    /// a failure only means the shapes are not kept: it never fails an execution.
+    fn keep_event_shapes(&mut self, layout: EventLayout) {
+        self.event_keeper_builds += 1;
+        let accessors = &self.lazy_accessors[..layout.0];
         let kept = self.context.with(|ctx| -> rquickjs::Result<_> {
-            let keepers = rquickjs::Array::new(ctx.clone())?;
-            for step in 0..=count {
+            let mut keepers = Vec::with_capacity(accessors.len() + 1);
+            for step in 0..=accessors.len() {
                 let keeper = Object::new(ctx.clone())?;
                 for (_, lazy) in &accessors[..step] {
                     lazy.define(&ctx, &keeper)?;
                 }
-                keepers.set(step, keeper)?;
+                keepers.push(Persistent::save(&ctx, keeper));
             }
-            Ok(Persistent::save(&ctx, keepers.into_object()))
+            Ok(keepers)
         });
-        let kept = kept.map_err(|e| HostError::Prelude(e.to_string()))?;
-        self.event_shape_keepers = Some((layout, kept));
-        self.event_keeper_builds += 1;
-        Ok(())
+        self.event_shape_keepers = kept.ok().map(|keepers| (layout, keepers));
     }
 
     /// Make (with the prelude) the accessor of event field `name` at position `index`,

@@ -294,3 +294,64 @@ fn an_action_that_tampers_with_its_api_prototypes_still_runs_every_execution() {
         assert_eq!(console_texts(&report), ["true true"], "round {round}");
     }
 }
+
+#[test]
+fn built_ins_an_action_replaces_never_reach_actsim_s_own_objects() {
+    // From the second execution on, the instance keeps object shapes with keeper objects (and
+    // sets its contexts' fields). Replaced built-ins and setters an action puts on the
+    // prototypes must never be handed one of actsim's objects (a context's prototype would let
+    // it fake an outcome), and must not break an execution.
+    let code = r#"
+        // A record that no setter below can intercept: no prototype, written by index.
+        const reached = Object.create(null);
+        let count = 0;
+        const note = (what) => { reached[count++] = what; };
+        const realKeys = Object.keys;
+        Object.keys = function keys(o) { note('keys'); return realKeys(o); };
+        const realPush = Array.prototype.push;
+        Array.prototype.push = function push(...items) { note('push'); return realPush.apply(this, items); };
+        for (const k of ['0', '1', '2', '3', '4', '12']) {
+          Object.defineProperty(Array.prototype, k, { set(v) { note('array ' + k); }, configurable: true });
+        }
+        for (const k of ['execId', 'event', 'api', 'get', 'value']) {
+          Object.defineProperty(Object.prototype, k, { set(v) { note('object ' + k); }, configurable: true });
+        }
+        exports.onExecutePostLogin = async (event, api) => {
+          api.cache.get('k');
+          api.idToken.setCustomClaim('https://x/c', 1);
+          let seen = '';
+          for (let i = 0; i < count; i++) seen += reached[i] + ';';
+          count = 0;
+          console.log(seen === '' ? 'nothing reached' : seen);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    for round in 0..4 {
+        let report = run(&mut inst, &clock, post_login());
+        expect_completed(&report);
+        assert!(
+            !format!("{:?}", report.outcome).contains("denied: true"),
+            "{:?}",
+            report.outcome
+        );
+        assert_eq!(console_texts(&report), ["nothing reached"], "round {round}");
+    }
+}
+
+#[test]
+fn an_array_setter_that_throws_does_not_stop_later_executions() {
+    // The event's shape keepers (made at the second execution) are held by the host, not set
+    // into a JavaScript array, so a throwing setter on Array.prototype changes nothing.
+    let code = r#"
+        Object.defineProperty(Array.prototype, '0', { set(v) { throw new Error('tampered'); }, configurable: true });
+        exports.onExecutePostLogin = async (event, api) => {
+          console.log(event.user.user_id);
+        };
+    "#;
+    let (mut inst, clock) = instance(code);
+    for round in 0..3 {
+        let report = run(&mut inst, &clock, post_login());
+        expect_completed(&report);
+        assert_eq!(console_texts(&report), ["auth0|user-1"], "round {round}");
+    }
+}

@@ -58,8 +58,11 @@ function jwtDecode(token, options) {
   if (index === 1 && token === lastToken) {
     if (lastCopier === undefined) {
       lastCopier = lastNested.length === 0 ? flatCopier(lastPayload) : null;
-      // The copies' shapes outlive each copy (see keepShapes in actsim's prelude).
-      if (lastCopier !== null) actsim.keepShapes(Object.prototype, Object.keys(lastPayload));
+      // The copies' shapes outlive each copy (see keepShapes in actsim's prelude, which limits
+      // how many it keeps); only an optimisation, so it never fails a decode.
+      if (lastCopier !== null) {
+        try { actsim.keepShapes(Object.prototype, Object.keys(lastPayload)); } catch (e) { /* not kept */ }
+      }
     }
     return lastCopier !== null ? lastCopier(lastPayload) : copyObject(lastPayload, lastNested);
   }

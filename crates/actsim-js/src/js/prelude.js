@@ -20,22 +20,47 @@
   // them again, property by property (a sixth of a cache-hit execution). Instead, the shapes of
   // what an execution made are kept by one stand-in object per step (`keepShapes`), from the
   // second execution of an instance on (an instance that runs once pays nothing).
+  // Action code can replace built-ins (Object.keys, Array.prototype.push, setters on
+  // Array.prototype or Object.prototype), so this code uses only functions captured here, holds
+  // the keepers in an object without a prototype, and describes properties with objects
+  // without a prototype: nothing an action defines is ever called with a keeper.
   const objectCreate = Object.create;
   const defineProperty = Object.defineProperty;
+  const objectKeys = Object.keys;
   const ObjectPrototype = Object.prototype;
   const PromisePrototype = Promise.prototype;
   const FunctionPrototype = Function.prototype;
-  const shapeKeepers = [];
-  const DATA_PROPERTY = Object.freeze({ value: null, writable: true, enumerable: true, configurable: true });
+  const shapeKeepers = objectCreate(null);
+  let keptShapes = 0;
+  // At most this many properties are defined on keepers in an instance: decoded tokens with new
+  // claims keep coming (jwt-decode keeps their shapes too), and each costs memory for good.
+  let shapeBudget = 4096;
+  function descriptor(writable, enumerable) {
+    const d = objectCreate(null);
+    d.value = null;
+    d.writable = writable;
+    d.enumerable = enumerable;
+    d.configurable = true;
+    return Object.freeze(d);
+  }
+  const DATA_PROPERTY = descriptor(true, true);
+  const FUNCTION_PROPERTY = descriptor(false, false);
   // Keep the shapes an object with prototype `proto` goes through as properties `keys` are
-  // added to it in order, each as `descriptor` says (by default as an assignment or an object
-  // literal adds them).
-  function keepShapes(proto, keys, descriptor = DATA_PROPERTY) {
-    for (let n = 0; n <= keys.length; n++) {
+  // added to it in order, each as `how` describes (by default as an assignment or an object
+  // literal adds them). Does nothing once the instance's budget is spent.
+  function keepShapes(proto, keys, how = DATA_PROPERTY) {
+    const count = keys.length;
+    const cost = (count * (count + 1)) / 2;
+    if (cost > shapeBudget) return;
+    shapeBudget -= cost;
+    for (let n = 0; n <= count; n++) {
       const stage = objectCreate(proto);
-      for (let i = 0; i < n; i++) defineProperty(stage, keys[i], descriptor);
-      shapeKeepers.push(stage);
+      for (let i = 0; i < n; i++) defineProperty(stage, keys[i], how);
+      shapeKeepers[keptShapes++] = stage;
     }
+  }
+  function keepObject(obj) {
+    shapeKeepers[keptShapes++] = obj;
   }
   internal.keepShapes = keepShapes;
 
@@ -178,6 +203,9 @@
   // them does not pay for adding them. `parts`: the rarely used api parts made so far; `denied`, `redirect`: the outcome so
   // far; `unread`: failed api.cache.set results not read yet; `promise`: the handler's.
   const contextMethods = {
+    // Own fields of every context, set when it is made; their defaults here also mean that
+    // setting them never reaches a setter an action put on Object.prototype.
+    execId: 0, event: null, api: null,
     parts: null, denied: false, redirect: null, unread: null, promise: null,
     // The parts most actions use, each in a field of its own (no array to make first); the
     // credentials-exchange api uses the same fields for its own access and accessToken.
@@ -408,20 +436,25 @@
   // and promise, and a cache record. Only an optimisation: it never fails an execution.
   function keepExecutionShapes(c, trigger) {
     try {
-      keepShapes(contextMethods, Object.keys(c));
+      keepShapes(contextMethods, objectKeys(c));
       const dummy = objectCreate(contextMethods);
+      // Pairs of (the part, its class), as a flat list read by index (no iterator).
       const parts = trigger === 0
-        ? [[c.api, PostLoginApi], [c.accessPart, PostLoginAccess], [c.accessTokenPart, PostLoginAccessToken],
-          [c.idTokenPart, PostLoginIdToken], [c.cachePart, CacheApi]]
-        : [[c.cachePart, CacheApi]];
-      for (const [part, Make] of parts) {
+        ? [c.api, PostLoginApi, c.accessPart, PostLoginAccess, c.accessTokenPart, PostLoginAccessToken,
+          c.idTokenPart, PostLoginIdToken, c.cachePart, CacheApi]
+        : [c.cachePart, CacheApi];
+      for (let i = 0; i < parts.length; i += 2) {
+        const Make = parts[i + 1];
         // The empty instance and one made the same way (its private field added).
-        if (part !== null) shapeKeepers.push(objectCreate(Make.prototype), new Make(dummy));
+        if (parts[i] !== null) {
+          keepObject(objectCreate(Make.prototype));
+          keepObject(new Make(dummy));
+        }
       }
-      shapeKeepers.push(objectCreate(PromisePrototype));
+      keepObject(objectCreate(PromisePrototype));
       // The functions that resolve and reject each promise (the engine gives them a `length`
       // and a `name`, neither writable nor enumerable).
-      keepShapes(FunctionPrototype, ['length', 'name'], { value: null, configurable: true });
+      keepShapes(FunctionPrototype, ['length', 'name'], FUNCTION_PROPERTY);
       keepShapes(ObjectPrototype, ['value', 'expires_at']);
     } catch (e) {
       // Shapes not kept: later executions build them again, as before.
