@@ -39,7 +39,12 @@ impl CacheStore {
     /// `api.cache.get(key)`: the record if present and `expires_at >= now_ms` (inclusive, as
     /// the harness), else `None`.
     pub fn get(&self, key: &str, now_ms: i64) -> Option<CacheRecord> {
-        self.records.get(key).filter(|r| r.is_live(now_ms)).cloned()
+        self.peek(key, now_ms).cloned()
+    }
+
+    /// [`get`](Self::get) without copying the record: for callers that only read it.
+    pub fn peek(&self, key: &str, now_ms: i64) -> Option<&CacheRecord> {
+        self.records.get(key).filter(|r| r.is_live(now_ms))
     }
 
     /// `api.cache.set(key, value, options)`. Returns the stored record, or the error code.

@@ -323,13 +323,17 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                     "api.cache used after its execution ended",
                 ));
             };
-            let found = exec.cache.borrow().get(&key, now);
+            // The record is read in place: its value (often an 800-byte token) is copied only
+            // when it differs from the last one returned (`cache_value_memo`).
+            let cache = exec.cache.clone();
+            let cache = cache.borrow();
+            let found = cache.peek(&key, now);
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,
                 op: CacheOpKind::Get,
                 key,
                 result: if found.is_some() { "hit" } else { "miss" }.to_string(),
-                expires_at: found.as_ref().map(|r| r.expires_at),
+                expires_at: found.map(|r| r.expires_at),
                 value_bytes: None,
                 ttl: None,
                 expires_at_option: None,
@@ -343,7 +347,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 _ => {
                     let string = rquickjs::String::from_str(ctx.clone(), &record.value)?;
                     st.cache_value_memo = Some((
-                        record.value,
+                        record.value.clone(),
                         rquickjs::Persistent::save(&ctx, string.clone()),
                     ));
                     string

@@ -2,15 +2,15 @@
 //! and the parsing of RFC 3339 instants and short durations (`90s`, `1h30m`) used by the tenant
 //! file.
 
-use actsim_time::{civil_from_days, days_from_civil};
+use actsim_time::{civil_from_days, days_from_civil, MS_PER_DAY};
 
 /// Formats `ms` since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, proleptic Gregorian).
 ///
 /// Defined for every `i64`; years outside 0..=9999 are printed with as many digits as needed
 /// (and a leading `-` for years before 0).
 pub fn iso8601_utc_millis(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let ms_of_day = ms.rem_euclid(86_400_000);
+    let days = ms.div_euclid(MS_PER_DAY);
+    let ms_of_day = ms.rem_euclid(MS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
     let hour = ms_of_day / 3_600_000;
     let minute = ms_of_day / 60_000 % 60;
@@ -122,7 +122,7 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
             "s" => 1_000,
             "m" => 60_000,
             "h" => 3_600_000,
-            "d" => 86_400_000,
+            "d" => MS_PER_DAY,
             "" => return Err(bad("missing unit")),
             _ => return Err(bad("unknown unit")),
         };
