@@ -1,0 +1,261 @@
+// The `api` of every Auth0 Actions trigger, as data: one place that both the Node reference
+// runner (record.js) and the spec table in docs/actions-api.md (`node spec.js --markdown`) are
+// made from.
+//
+// A member is recorded as a command `{name, args}` exactly as actsim records post-login's today
+// (crates/actsim-js/src/js/prelude.js): `name` is the path below `api` (`accessToken.setCustomClaim`),
+// `args` the arguments copied when the call is made (JSON copies; `undefined` becomes `null`).
+// Parameters without `?` are always recorded (`null` when omitted); a parameter with `?` is
+// recorded only when the caller passed something other than `undefined`. `record: false` marks
+// members that change nothing (queries, token helpers, api.cache): they are not commands.
+'use strict';
+
+const TYPES = 'auth0/auth0-actions';
+const DOCS = 'https://auth0.com/docs/customize/actions';
+
+// m(path, params, returns, extra): extra may hold effect ('deny' | 'redirect' | 'prompt' |
+// 'drop' | 'retry'), record (false), emulated ('yes' | 'planned'), note.
+function m(path, params, returns, extra = {}) {
+  return { path, params, returns, record: true, emulated: 'planned', effect: null, note: '', ...extra };
+}
+const yes = { emulated: 'yes' };
+const query = { record: false };
+
+function cache(emulated) {
+  const e = { record: false, emulated };
+  return [
+    m('cache.get', ['key'], 'CacheRecord | undefined', { ...e, note: '`{value, expires_at}` or `undefined`; synchronous' }),
+    m('cache.set', ['key', 'value', 'options?'], 'CacheWriteResult', { ...e, note: '`{type:"success", record}` or `{type:"error", code}`; options `{ttl?, expires_at?}` in ms' }),
+    m('cache.delete', ['key'], 'CacheDeleteResult', { ...e, note: '`{type:"success"}` or `{type:"error", code}`' }),
+  ];
+}
+function redirectHelpers(emulated) {
+  return [
+    m('redirect.encodeToken', ['options'], 'string', { ...query, emulated, note: '`{secret, payload, expiresInSeconds = 900}` → HS256 JWT `{iat, iss: request.hostname, sub: user.user_id, exp, ip, ...payload}`' }),
+    m('redirect.validateToken', ['options'], 'payload', { ...query, emulated, note: '`{secret, tokenParameterName = "session_token"}`; reads request.query + body (body wins), checks signature, exp, state, sub' }),
+  ];
+}
+const SEND_USER_TO_NOTE = 'records `[url]`, or `[url, {query}]` when `options.query` is given; the execution ends in a redirect; the flow resumes in the continue handler';
+const SAML_SETTERS = [
+  ['setAudience', 'audience'], ['setRecipient', 'recipient'], ['setCreateUpnClaim', 'createUpnClaim'],
+  ['setPassthroughClaimsWithNoMapping', 'passthroughClaimsWithNoMapping'], ['setMapUnknownClaimsAsIs', 'mapUnknownClaimsAsIs'],
+  ['setMapIdentities', 'mapIdentities'], ['setSignatureAlgorithm', 'signatureAlgorithm'], ['setDigestAlgorithm', 'digestAlgorithm'],
+  ['setDestination', 'destination'], ['setLifetimeInSeconds', 'lifetimeInSeconds'], ['setSignResponse', 'signResponse'],
+  ['setNameIdentifierFormat', 'nameIdentifierFormat'], ['setNameIdentifierProbes', 'nameIdentifierProbes'],
+  ['setAuthnContextClassRef', 'authnContextClassRef'], ['setSigningCert', 'signingCert'],
+  ['setIncludeAttributeNameFormat', 'includeAttributeNameFormat'], ['setTypedAttributes', 'typedAttributes'],
+  ['setEncryptionCert', 'encryptionCert'], ['setEncryptionPublicKey', 'encryptionPublicKey'], ['setCert', 'cert'],
+  ['setKey', 'key'], ['setRelayState', 'relayState'], ['setIssuer', 'issuer'], ['setEncryptionAlgorithm', 'encryptionAlgorithm'],
+];
+
+const TRIGGERS = {
+  'post-login': {
+    handlers: ['onExecutePostLogin', 'onContinuePostLogin'],
+    blocking: true,
+    source: `${TYPES} src/post-login/v3/index.d.ts (PostLoginAPI); ${DOCS}/reference/post-login/post-login-api-object; /work/shared/reference/actions-runtime.md §2.3`,
+    members: [
+      m('access.deny', ['reason'], 'api', { ...yes, effect: 'deny' }),
+      m('accessToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
+      m('accessToken.addScope', ['scope'], 'void', yes),
+      m('accessToken.removeScope', ['scope'], 'void', yes),
+      m('authentication.challengeWith', ['factor', 'options?'], 'void', { note: 'factor `{type, options?}`; options `{additionalFactors?}`; later Actions wait for the challenge' }),
+      m('authentication.challengeWithAny', ['factors'], 'void'),
+      m('authentication.enrollWith', ['factor', 'options?'], 'void'),
+      m('authentication.enrollWithAny', ['factors'], 'void'),
+      m('authentication.recordMethod', ['provider_url'], 'api', { note: 'only in onContinuePostLogin (throws in onExecutePostLogin)' }),
+      m('authentication.setPrimaryUser', ['primary_user_id'], 'void', { note: 'at most once per transaction: a second call throws "The primary user can only be altered once per transaction"' }),
+      ...cache('yes'),
+      m('groups.getUserGroups', ['params?'], 'Promise<{groups, next?}>', { ...query, note: 'params `{take?, from?}`' }),
+      m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', query),
+      m('idToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
+      m('multifactor.enable', ['provider', 'options?'], 'api', { ...yes, note: 'provider `none`/`guardian`/`google-authenticator`/`duo`/`any`; options `{allowRememberBrowser?, providerOptions?}`' }),
+      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'options `{fields?, vars?}`; suspends like a redirect, resumes in onContinuePostLogin with `event.prompt`; not with sendUserTo in the same Action' }),
+      m('redirect.canRedirect', [], 'boolean', { ...query, note: 'deprecated; false for `prompt=none` and non-interactive protocols' }),
+      ...redirectHelpers('yes'),
+      m('redirect.sendUserTo', ['url', 'options?'], 'api', { ...yes, effect: 'redirect', note: SEND_USER_TO_NOTE }),
+      m('refreshToken.revoke', ['reason'], 'void', { effect: 'deny', note: 'Enterprise; only when `transaction.protocol === "oauth2-refresh-token"`' }),
+      m('refreshToken.setExpiresAt', ['absolute'], 'void', { note: 'ms since epoch; the earliest of several calls wins' }),
+      m('refreshToken.setIdleExpiresAt', ['inactivity'], 'void'),
+      m('refreshToken.setMetadata', ['key', 'value'], 'void', { note: 'value string or null (deletes)' }),
+      m('refreshToken.deleteMetadata', ['key'], 'void'),
+      m('refreshToken.evictMetadata', [], 'void'),
+      m('roles.getUserEffectiveRoles', ['params?'], 'Promise', { ...query, note: 'docs and harness only (not in the typings read); result shape UNCONFIRMED' }),
+      m('roles.getUserEffectiveRolesByIds', ['ids'], 'Promise', { ...query, note: 'as above' }),
+      m('roles.getUserEffectiveRolesByNames', ['names'], 'Promise', { ...query, note: 'as above' }),
+      m('rules.wasExecuted', ['ruleId'], 'boolean', query),
+      m('samlResponse.setAttribute', ['attribute', 'value'], 'void', { note: '`null`/`undefined` removes the attribute' }),
+      ...SAML_SETTERS.map(([name, param]) => m(`samlResponse.${name}`, [param], 'void')),
+      m('session.revoke', ['reason', 'options?'], 'void', { effect: 'deny', note: 'options `{preserveRefreshTokens?}`' }),
+      m('session.setExpiresAt', ['absolute'], 'void', { note: 'ms since epoch; the earliest of several calls wins' }),
+      m('session.setIdleExpiresAt', ['inactivity'], 'void'),
+      m('session.setCookieMode', ['mode'], 'void', { note: '`persistent` or `non-persistent`; the last call wins' }),
+      m('session.setMetadata', ['key', 'value'], 'void'),
+      m('session.deleteMetadata', ['key'], 'void'),
+      m('session.evictMetadata', [], 'void'),
+      m('transaction.setMetadata', ['key', 'value'], 'api', { ...yes, note: 'value string/number/boolean/null; updates `event.transaction.metadata` at once' }),
+      m('user.setAppMetadata', ['key', 'value'], 'api', yes),
+      m('user.setUserMetadata', ['key', 'value'], 'api', yes),
+      m('validation.error', ['errorCode', 'errorMessage'], 'api', { ...yes, effect: 'deny' }),
+    ],
+  },
+  'credentials-exchange': {
+    handlers: ['onExecuteCredentialsExchange'],
+    blocking: true,
+    source: `${TYPES} src/credentials-exchange/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/credentials-exchange/credentials-exchange-api-object.mdx`,
+    members: [
+      m('access.deny', ['code', 'reason'], 'api', { ...yes, effect: 'deny', note: 'code `invalid_scope`/`invalid_request`/`server_error` (else TypeError); both arguments always recorded' }),
+      m('accessToken.setCustomClaim', ['key', 'value'], 'api', yes),
+      ...cache('yes'),
+      m('transaction.addTargetScope', ['scope'], 'void', { note: 'Early Access; updates `event.transaction.target_scopes` at once' }),
+      m('transaction.removeTargetScope', ['scope'], 'void', { note: 'as above' }),
+      m('transaction.setTargetScopes', ['scopes'], 'void', { note: 'as above' }),
+      m('transaction.clearTargetScopes', [], 'void', { note: 'as above' }),
+    ],
+  },
+  'pre-user-registration': {
+    handlers: ['onExecutePreUserRegistration'],
+    blocking: true,
+    source: `${TYPES} src/pre-user-registration/v2/index.d.ts; ${DOCS}/explore-triggers/signup-and-login-triggers/pre-user-registration-trigger`,
+    members: [
+      m('access.deny', ['reason', 'userMessage'], 'api', { effect: 'deny', note: 'reason goes to tenant logs, userMessage to the user' }),
+      ...cache('planned'),
+      m('user.setAppMetadata', ['key', 'value'], 'api'),
+      m('user.setUserMetadata', ['key', 'value'], 'api'),
+      m('validation.error', ['errorCode', 'errorMessage'], 'api', { effect: 'deny' }),
+    ],
+  },
+  'post-user-registration': {
+    handlers: ['onExecutePostUserRegistration'],
+    blocking: false,
+    source: `${TYPES} src/post-user-registration/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/post-user-registration/post-user-registration-event-object.mdx`,
+    members: [...cache('planned')],
+  },
+  'post-change-password': {
+    handlers: ['onExecutePostChangePassword'],
+    blocking: false,
+    source: `${TYPES} src/post-change-password/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/post-change-password-trigger/post-change-password-api-object.mdx`,
+    members: [...cache('planned')],
+  },
+  'send-phone-message': {
+    handlers: ['onExecuteSendPhoneMessage'],
+    blocking: true,
+    source: `${TYPES} src/send-phone-message/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/send-phone-message-trigger/send-phone-message-api-object.mdx`,
+    members: [...cache('planned')],
+  },
+  'password-reset-post-challenge': {
+    handlers: ['onExecutePostChallenge', 'onContinuePostChallenge'],
+    blocking: true,
+    source: `${TYPES} src/password-reset-post-challenge/v1/index.d.ts; ${DOCS}/explore-triggers/password-reset-triggers`,
+    members: [
+      m('access.deny', ['reason'], 'void', { effect: 'deny' }),
+      m('authentication.challengeWith', ['factor', 'options?'], 'void'),
+      m('authentication.challengeWithAny', ['factors'], 'void'),
+      ...cache('planned'),
+      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'resumes in onContinuePostChallenge with `event.prompt`' }),
+      ...redirectHelpers('planned'),
+      m('redirect.sendUserTo', ['url', 'options?'], 'void', { effect: 'redirect', note: SEND_USER_TO_NOTE.replace('the continue handler', 'onContinuePostChallenge') }),
+      m('transaction.setResultUrl', ['url', 'options?'], 'void', { note: 'options `{query?}`: where the user goes after the reset' }),
+    ],
+  },
+  'custom-token-exchange': {
+    handlers: ['onExecuteCustomTokenExchange'],
+    blocking: true,
+    source: `${TYPES} src/custom-token-exchange/v1/index.d.ts; ${DOCS}/explore-triggers/custom-token-exchange-trigger`,
+    members: [
+      m('access.deny', ['code', 'reason'], 'void', { effect: 'deny', note: 'code `invalid_request`, `server_error` or a custom code' }),
+      m('access.rejectInvalidSubjectToken', ['reason'], 'void', { effect: 'deny', note: 'rejects with `invalid_request` and feeds attack protection' }),
+      m('authentication.setUserById', ['user_id'], 'void', { note: 'exactly one of setUserById / setUserByConnection per execution' }),
+      m('authentication.setUserByConnection', ['connection_name', 'user_attributes', 'options'], 'void', { note: 'options `{creationBehavior: "create_if_not_exists"|"none", updateBehavior: "replace"|"none"}`' }),
+      m('authentication.setOrganization', ['organization_id_or_name'], 'void'),
+      m('authentication.setActor', ['actor'], 'void', { note: '`{sub, act?, …}`, at most once' }),
+      ...cache('planned'),
+      m('user.setAppMetadata', ['key', 'value'], 'void'),
+      m('user.setUserMetadata', ['key', 'value'], 'void'),
+    ],
+  },
+  'custom-email-provider': {
+    handlers: ['onExecuteCustomEmailProvider'],
+    blocking: true,
+    source: `${TYPES} src/custom-email-provider/v1/index.d.ts; docs-v2 main/docs/customize/actions/reference/custom-email-provider-trigger/custom-email-provider-api-object.mdx`,
+    members: [
+      ...cache('planned'),
+      m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
+      m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
+    ],
+  },
+  'custom-phone-provider': {
+    handlers: ['onExecuteCustomPhoneProvider'],
+    blocking: true,
+    source: `${TYPES} src/custom-phone-provider/v1/index.d.ts; docs-v2 main/docs/customize/actions/reference/custom-phone-provider-trigger/custom-phone-provider-api-object.mdx`,
+    members: [
+      ...cache('planned'),
+      m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
+      m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
+    ],
+  },
+  'event-stream': {
+    handlers: ['onExecuteEventStream'],
+    blocking: false,
+    source: `${TYPES} src/event-stream/v1/index.d.ts (Early Access); docs-v2 main/docs/customize/actions/reference/event-stream/event-stream-event-object.mdx`,
+    members: [...cache('planned')],
+  },
+};
+for (const [name, t] of Object.entries(TRIGGERS)) {
+  t.emulated = name === 'post-login' || name === 'credentials-exchange' ? 'yes' : 'planned';
+}
+
+// The `args` actsim records for a call of `member` with `actual` arguments (before copying).
+function recordedArgs(member, actual) {
+  if (member.path.endsWith('redirect.sendUserTo')) {
+    const options = actual[1];
+    return options && options.query ? [actual[0], { query: options.query }] : [actual[0]];
+  }
+  let count = 0;
+  member.params.forEach((p, i) => {
+    if (!p.endsWith('?') || actual[i] !== undefined) count = i + 1;
+  });
+  return actual.slice(0, count).concat(new Array(Math.max(0, count - actual.length)).fill(undefined));
+}
+
+// The outcome names: what an execution ends in.
+const OUTCOMES = {
+  ok: 'completed; nothing below happened',
+  denied: 'a member with effect `deny` was called (the flow stops after this Action)',
+  redirect: 'api.redirect.sendUserTo was called (and nothing denied): the flow resumes in the continue handler',
+  prompt: 'api.prompt.render was called: the flow resumes in the continue handler with `event.prompt`',
+  drop: 'the last notification call was `drop`',
+  retry: 'the last notification call was `retry`',
+  error: 'the handler threw or rejected, or the module failed to load',
+};
+
+function markdown() {
+  const out = [];
+  out.push('| Trigger | Member | Arguments | Recorded command | Returns | Effect | Emulated | Notes |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const [name, t] of Object.entries(TRIGGERS)) {
+    for (const mem of t.members) {
+      const args = mem.params.join(', ');
+      const cmd = mem.record ? `\`${mem.path}\` \`[${mem.params.map((p) => p.replace('?', '')).join(', ')}]\`` : 'not a command';
+      out.push(`| ${name} | \`api.${mem.path}(${args})\` | ${args || '–'} | ${cmd} | ${mem.returns} | ${mem.effect || '–'} | ${mem.emulated} | ${mem.note || ''} |`);
+    }
+  }
+  return out.join('\n');
+}
+function triggerTable() {
+  const out = ['| Trigger | Handlers | Blocking | Emulated | Source of the members |', '|---|---|---|---|---|'];
+  for (const [name, t] of Object.entries(TRIGGERS)) {
+    out.push(`| \`${name}\` | ${t.handlers.map((h) => `\`${h}\``).join(', ')} | ${t.blocking ? 'yes' : 'no (runs after the flow)'} | ${t.emulated} | ${t.source} |`);
+  }
+  return out.join('\n');
+}
+
+module.exports = { TRIGGERS, OUTCOMES, recordedArgs, markdown, triggerTable };
+
+if (require.main === module) {
+  if (process.argv[2] === '--markdown') console.log(`${triggerTable()}\n\n${markdown()}`);
+  else if (process.argv[2] === '--compact') {
+    for (const [name, t] of Object.entries(TRIGGERS)) {
+      console.log(`${name} [${t.handlers.join(', ')}]: ${t.members.map((x) => `${x.path}(${x.params.join(',')})`).join(' ')}`);
+    }
+  } else console.log(JSON.stringify(TRIGGERS, null, 2));
+}
