@@ -10,7 +10,7 @@
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
-const { TRIGGERS } = require('./spec');
+const { TRIGGERS, docsInSync } = require('./spec');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CATALOG = path.join(REPO, 'actions', 'catalog');
@@ -75,6 +75,7 @@ function main() {
       if (n < 2) shape.push(`trigger ${t} has ${n} catalog action(s) (at least 2 wanted)`);
     }
     for (const a of all) if (!TRIGGERS[a.trigger]) shape.push(`unknown trigger directory ${a.trigger}`);
+    if (!docsInSync()) shape.push('docs/actions-api.md does not hold spec.js\'s tables: run node tests/node-runner/spec.js --update-docs');
   }
   let failed = shape.length;
   for (const p of shape) console.log(`FAIL catalog: ${p}`);

@@ -11,7 +11,9 @@
 'use strict';
 
 const TYPES = 'auth0/auth0-actions';
-const DOCS = 'https://auth0.com/docs/customize/actions';
+// Pages of github.com/auth0/docs-v2, published under https://auth0.com/docs/customize/actions/….
+const EXPLORE = 'docs-v2 main/docs/customize/actions/explore-triggers';
+const REFERENCE = 'docs-v2 main/docs/customize/actions/reference';
 
 // m(path, params, returns, extra): extra may hold effect ('deny' | 'redirect' | 'prompt' |
 // 'drop' | 'retry'), record (false), emulated ('yes' | 'planned'), note.
@@ -24,7 +26,7 @@ const query = { record: false };
 function cache(emulated) {
   const e = { record: false, emulated };
   return [
-    m('cache.get', ['key'], 'CacheRecord | undefined', { ...e, note: '`{value, expires_at}` or `undefined`; synchronous' }),
+    m('cache.get', ['key'], 'CacheRecord or undefined', { ...e, note: '`{value, expires_at}` or `undefined`; synchronous' }),
     m('cache.set', ['key', 'value', 'options?'], 'CacheWriteResult', { ...e, note: '`{type:"success", record}` or `{type:"error", code}`; options `{ttl?, expires_at?}` in ms' }),
     m('cache.delete', ['key'], 'CacheDeleteResult', { ...e, note: '`{type:"success"}` or `{type:"error", code}`' }),
   ];
@@ -52,7 +54,7 @@ const TRIGGERS = {
   'post-login': {
     handlers: ['onExecutePostLogin', 'onContinuePostLogin'],
     blocking: true,
-    source: `${TYPES} src/post-login/v3/index.d.ts (PostLoginAPI); ${DOCS}/reference/post-login/post-login-api-object; /work/shared/reference/actions-runtime.md §2.3`,
+    source: `${TYPES} src/post-login/v3/index.d.ts (PostLoginAPI); ${EXPLORE}/signup-and-login-triggers/login-trigger/post-login-api-object.mdx; api.roles: the docs and harness as compiled in the project's runtime reference §2.3`,
     members: [
       m('access.deny', ['reason'], 'api', { ...yes, effect: 'deny' }),
       m('accessToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
@@ -65,12 +67,12 @@ const TRIGGERS = {
       m('authentication.recordMethod', ['provider_url'], 'api', { note: 'only in onContinuePostLogin (throws in onExecutePostLogin)' }),
       m('authentication.setPrimaryUser', ['primary_user_id'], 'void', { note: 'at most once per transaction: a second call throws "The primary user can only be altered once per transaction"' }),
       ...cache('yes'),
-      m('groups.getUserGroups', ['params?'], 'Promise<{groups, next?}>', { ...query, note: 'params `{take?, from?}`' }),
-      m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', query),
+      m('groups.getUserGroups', ['params?'], 'Promise<{groups, next?}>', { ...query, note: 'params `{take?, from?}`; in the typings, not on the docs page' }),
+      m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', { ...query, note: 'in the typings, not on the docs page' }),
       m('idToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
       m('multifactor.enable', ['provider', 'options?'], 'api', { ...yes, note: 'provider `none`/`guardian`/`google-authenticator`/`duo`/`any`; options `{allowRememberBrowser?, providerOptions?}`' }),
       m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'options `{fields?, vars?}`; suspends like a redirect, resumes in onContinuePostLogin with `event.prompt`; not with sendUserTo in the same Action' }),
-      m('redirect.canRedirect', [], 'boolean', { ...query, note: 'deprecated; false for `prompt=none` and non-interactive protocols' }),
+      m('redirect.canRedirect', [], 'boolean', { ...query, note: 'deprecated (typings only); false for `prompt=none` and non-interactive protocols' }),
       ...redirectHelpers('yes'),
       m('redirect.sendUserTo', ['url', 'options?'], 'api', { ...yes, effect: 'redirect', note: SEND_USER_TO_NOTE }),
       m('refreshToken.revoke', ['reason'], 'void', { effect: 'deny', note: 'Enterprise; only when `transaction.protocol === "oauth2-refresh-token"`' }),
@@ -79,7 +81,7 @@ const TRIGGERS = {
       m('refreshToken.setMetadata', ['key', 'value'], 'void', { note: 'value string or null (deletes)' }),
       m('refreshToken.deleteMetadata', ['key'], 'void'),
       m('refreshToken.evictMetadata', [], 'void'),
-      m('roles.getUserEffectiveRoles', ['params?'], 'Promise', { ...query, note: 'docs and harness only (not in the typings read); result shape UNCONFIRMED' }),
+      m('roles.getUserEffectiveRoles', ['params?'], 'Promise', { ...query, note: 'from Auth0\'s test harness and a docs revision (project runtime reference §2.3); neither in the typings nor on the docs page read (validated 2026-04-28); result shape UNCONFIRMED' }),
       m('roles.getUserEffectiveRolesByIds', ['ids'], 'Promise', { ...query, note: 'as above' }),
       m('roles.getUserEffectiveRolesByNames', ['names'], 'Promise', { ...query, note: 'as above' }),
       m('rules.wasExecuted', ['ruleId'], 'boolean', query),
@@ -101,7 +103,7 @@ const TRIGGERS = {
   'credentials-exchange': {
     handlers: ['onExecuteCredentialsExchange'],
     blocking: true,
-    source: `${TYPES} src/credentials-exchange/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/credentials-exchange/credentials-exchange-api-object.mdx`,
+    source: `${TYPES} src/credentials-exchange/v2/index.d.ts; ${EXPLORE}/machine-to-machine-trigger/credentials-exchange-api-object.mdx`,
     members: [
       m('access.deny', ['code', 'reason'], 'api', { ...yes, effect: 'deny', note: 'code `invalid_scope`/`invalid_request`/`server_error` (else TypeError); both arguments always recorded' }),
       m('accessToken.setCustomClaim', ['key', 'value'], 'api', yes),
@@ -115,7 +117,7 @@ const TRIGGERS = {
   'pre-user-registration': {
     handlers: ['onExecutePreUserRegistration'],
     blocking: true,
-    source: `${TYPES} src/pre-user-registration/v2/index.d.ts; ${DOCS}/explore-triggers/signup-and-login-triggers/pre-user-registration-trigger`,
+    source: `${TYPES} src/pre-user-registration/v2/index.d.ts; ${EXPLORE}/signup-and-login-triggers/pre-user-registration-trigger/pre-user-registration-api-object.mdx`,
     members: [
       m('access.deny', ['reason', 'userMessage'], 'api', { effect: 'deny', note: 'reason goes to tenant logs, userMessage to the user' }),
       ...cache('planned'),
@@ -127,25 +129,25 @@ const TRIGGERS = {
   'post-user-registration': {
     handlers: ['onExecutePostUserRegistration'],
     blocking: false,
-    source: `${TYPES} src/post-user-registration/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/post-user-registration/post-user-registration-event-object.mdx`,
+    source: `${TYPES} src/post-user-registration/v2/index.d.ts; ${EXPLORE}/signup-and-login-triggers/post-user-registration-trigger/post-user-registration-api-object.mdx`,
     members: [...cache('planned')],
   },
   'post-change-password': {
     handlers: ['onExecutePostChangePassword'],
     blocking: false,
-    source: `${TYPES} src/post-change-password/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/post-change-password-trigger/post-change-password-api-object.mdx`,
+    source: `${TYPES} src/post-change-password/v2/index.d.ts; ${EXPLORE}/password-reset-triggers/post-change-password-trigger/post-change-password-api-object.mdx`,
     members: [...cache('planned')],
   },
   'send-phone-message': {
     handlers: ['onExecuteSendPhoneMessage'],
     blocking: true,
-    source: `${TYPES} src/send-phone-message/v2/index.d.ts; docs-v2 main/docs/customize/actions/reference/send-phone-message-trigger/send-phone-message-api-object.mdx`,
+    source: `${TYPES} src/send-phone-message/v2/index.d.ts; ${EXPLORE}/mfa-notifications-trigger/send-phone-message-api-object.mdx`,
     members: [...cache('planned')],
   },
   'password-reset-post-challenge': {
     handlers: ['onExecutePostChallenge', 'onContinuePostChallenge'],
     blocking: true,
-    source: `${TYPES} src/password-reset-post-challenge/v1/index.d.ts; ${DOCS}/explore-triggers/password-reset-triggers`,
+    source: `${TYPES} src/password-reset-post-challenge/v1/index.d.ts; ${EXPLORE}/password-reset-triggers/post-challenge-trigger/post-challenge-api-object.mdx`,
     members: [
       m('access.deny', ['reason'], 'void', { effect: 'deny' }),
       m('authentication.challengeWith', ['factor', 'options?'], 'void'),
@@ -160,12 +162,12 @@ const TRIGGERS = {
   'custom-token-exchange': {
     handlers: ['onExecuteCustomTokenExchange'],
     blocking: true,
-    source: `${TYPES} src/custom-token-exchange/v1/index.d.ts; ${DOCS}/explore-triggers/custom-token-exchange-trigger`,
+    source: `${TYPES} src/custom-token-exchange/v1/index.d.ts; ${EXPLORE}/signup-and-login-triggers/custom-token-exchange-trigger/custom-token-exchange-api-object.mdx`,
     members: [
       m('access.deny', ['code', 'reason'], 'void', { effect: 'deny', note: 'code `invalid_request`, `server_error` or a custom code' }),
       m('access.rejectInvalidSubjectToken', ['reason'], 'void', { effect: 'deny', note: 'rejects with `invalid_request` and feeds attack protection' }),
       m('authentication.setUserById', ['user_id'], 'void', { note: 'exactly one of setUserById / setUserByConnection per execution' }),
-      m('authentication.setUserByConnection', ['connection_name', 'user_attributes', 'options'], 'void', { note: 'options `{creationBehavior: "create_if_not_exists"|"none", updateBehavior: "replace"|"none"}`' }),
+      m('authentication.setUserByConnection', ['connection_name', 'user_attributes', 'options'], 'void', { note: 'options `{creationBehavior: "create_if_not_exists" or "none", updateBehavior: "replace" or "none"}`' }),
       m('authentication.setOrganization', ['organization_id_or_name'], 'void'),
       m('authentication.setActor', ['actor'], 'void', { note: '`{sub, act?, …}`, at most once' }),
       ...cache('planned'),
@@ -176,7 +178,7 @@ const TRIGGERS = {
   'custom-email-provider': {
     handlers: ['onExecuteCustomEmailProvider'],
     blocking: true,
-    source: `${TYPES} src/custom-email-provider/v1/index.d.ts; docs-v2 main/docs/customize/actions/reference/custom-email-provider-trigger/custom-email-provider-api-object.mdx`,
+    source: `${TYPES} src/custom-email-provider/v1/index.d.ts; ${REFERENCE}/custom-email-provider-trigger/custom-email-provider-api-object.mdx`,
     members: [
       ...cache('planned'),
       m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
@@ -186,7 +188,7 @@ const TRIGGERS = {
   'custom-phone-provider': {
     handlers: ['onExecuteCustomPhoneProvider'],
     blocking: true,
-    source: `${TYPES} src/custom-phone-provider/v1/index.d.ts; docs-v2 main/docs/customize/actions/reference/custom-phone-provider-trigger/custom-phone-provider-api-object.mdx`,
+    source: `${TYPES} src/custom-phone-provider/v1/index.d.ts; ${REFERENCE}/custom-phone-provider-trigger/custom-phone-provider-api-object.mdx`,
     members: [
       ...cache('planned'),
       m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
@@ -196,7 +198,7 @@ const TRIGGERS = {
   'event-stream': {
     handlers: ['onExecuteEventStream'],
     blocking: false,
-    source: `${TYPES} src/event-stream/v1/index.d.ts (Early Access); docs-v2 main/docs/customize/actions/reference/event-stream/event-stream-event-object.mdx`,
+    source: `${TYPES} src/event-stream/v1/index.d.ts (Early Access); ${EXPLORE}/event-stream-triggers/event-stream-api-object.mdx`,
     members: [...cache('planned')],
   },
 };
@@ -230,13 +232,13 @@ const OUTCOMES = {
 
 function markdown() {
   const out = [];
-  out.push('| Trigger | Member | Arguments | Recorded command | Returns | Effect | Emulated | Notes |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('| Trigger | Member | Recorded command (`name` `args`) | Returns | Effect | Emulated | Notes |');
+  out.push('|---|---|---|---|---|---|---|');
   for (const [name, t] of Object.entries(TRIGGERS)) {
     for (const mem of t.members) {
       const args = mem.params.join(', ');
-      const cmd = mem.record ? `\`${mem.path}\` \`[${mem.params.map((p) => p.replace('?', '')).join(', ')}]\`` : 'not a command';
-      out.push(`| ${name} | \`api.${mem.path}(${args})\` | ${args || '–'} | ${cmd} | ${mem.returns} | ${mem.effect || '–'} | ${mem.emulated} | ${mem.note || ''} |`);
+      const cmd = mem.record ? `\`${mem.path}\` \`[${args}]\`` : 'not a command';
+      out.push(`| ${name} | \`api.${mem.path}(${args})\` | ${cmd} | \`${mem.returns}\` | ${mem.effect || '–'} | ${mem.emulated} | ${mem.note} |`);
     }
   }
   return out.join('\n');
@@ -249,10 +251,31 @@ function triggerTable() {
   return out.join('\n');
 }
 
-module.exports = { TRIGGERS, OUTCOMES, recordedArgs, markdown, triggerTable };
+// The two tables sit in docs/actions-api.md between these markers.
+const BEGIN = '<!-- spec tables: generated by tests/node-runner/spec.js --update-docs -->';
+const END = '<!-- end of spec tables -->';
+const DOC = require('path').join(__dirname, '..', '..', 'docs', 'actions-api.md');
+function docTables() {
+  return `${BEGIN}\n${triggerTable()}\n\n${markdown()}\n${END}`;
+}
+// Whether docs/actions-api.md holds the tables as this file makes them.
+function docsInSync() {
+  return require('fs').readFileSync(DOC, 'utf8').includes(docTables());
+}
+function updateDocs() {
+  const fs = require('fs');
+  const doc = fs.readFileSync(DOC, 'utf8');
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${DOC}: the spec table markers are missing`);
+  fs.writeFileSync(DOC, doc.slice(0, start) + docTables() + doc.slice(end + END.length));
+}
+
+module.exports = { TRIGGERS, OUTCOMES, recordedArgs, markdown, triggerTable, docsInSync };
 
 if (require.main === module) {
   if (process.argv[2] === '--markdown') console.log(`${triggerTable()}\n\n${markdown()}`);
+  else if (process.argv[2] === '--update-docs') updateDocs();
   else if (process.argv[2] === '--compact') {
     for (const [name, t] of Object.entries(TRIGGERS)) {
       console.log(`${name} [${t.handlers.join(', ')}]: ${t.members.map((x) => `${x.path}(${x.params.join(',')})`).join(' ')}`);
