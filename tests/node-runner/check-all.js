@@ -75,6 +75,11 @@ function main() {
       if (n < 2) shape.push(`trigger ${t} has ${n} catalog action(s) (at least 2 wanted)`);
     }
     for (const a of all) if (!TRIGGERS[a.trigger]) shape.push(`unknown trigger directory ${a.trigger}`);
+    const catalogDoc = fs.readFileSync(path.join(REPO, 'docs', 'catalog.md'), 'utf8');
+    for (const a of all) {
+      const rel = path.relative(CATALOG, a.js);
+      if (!catalogDoc.includes(`(../actions/catalog/${rel})`)) shape.push(`docs/catalog.md does not list ${rel}`);
+    }
     if (!docsInSync()) shape.push('docs/actions-api.md does not hold spec.js\'s tables: run node tests/node-runner/spec.js --update-docs');
   }
   let failed = shape.length;
