@@ -100,4 +100,5 @@ function main() {
   console.log(`\n${ran} catalog actions run under Node ${process.version}; ${failed ? `${failed} failed` : 'all match their manifests'}`);
   process.exit(failed ? 1 : 0);
 }
-main();
+if (require.main === module) main();
+module.exports = { check };

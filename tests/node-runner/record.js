@@ -360,4 +360,4 @@ if (require.main === module) {
     (e) => { process.stderr.write(`record.js: ${e.stack || e}\n`); process.exit(2); },
   );
 }
-module.exports = { main, deepMerge };
+module.exports = { main, deepMerge, Cache };
