@@ -31,6 +31,13 @@ function cache(emulated) {
     m('cache.delete', ['key'], 'CacheDeleteResult', { ...e, note: '`{type:"success"}` or `{type:"error", code}`' }),
   ];
 }
+// api.notification of the custom email and phone providers.
+function notification() {
+  return [
+    m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
+    m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
+  ];
+}
 function redirectHelpers(emulated) {
   return [
     m('redirect.encodeToken', ['options'], 'string', { ...query, emulated, note: '`{secret, payload, expiresInSeconds = 900}` → HS256 JWT `{iat, iss: request.hostname, sub: user.user_id, exp, ip, ...payload}`' }),
@@ -179,21 +186,13 @@ const TRIGGERS = {
     handlers: ['onExecuteCustomEmailProvider'],
     blocking: true,
     source: `${TYPES} src/custom-email-provider/v1/index.d.ts; ${REFERENCE}/custom-email-provider-trigger/custom-email-provider-api-object.mdx`,
-    members: [
-      ...cache('planned'),
-      m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
-      m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
-    ],
+    members: [...cache('planned'), ...notification()],
   },
   'custom-phone-provider': {
     handlers: ['onExecuteCustomPhoneProvider'],
     blocking: true,
     source: `${TYPES} src/custom-phone-provider/v1/index.d.ts; ${REFERENCE}/custom-phone-provider-trigger/custom-phone-provider-api-object.mdx`,
-    members: [
-      ...cache('planned'),
-      m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
-      m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
-    ],
+    members: [...cache('planned'), ...notification()],
   },
   'event-stream': {
     handlers: ['onExecuteEventStream'],
