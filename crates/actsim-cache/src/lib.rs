@@ -24,6 +24,8 @@
 //! );
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod capacity;
 mod error;
 mod expiry;

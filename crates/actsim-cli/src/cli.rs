@@ -214,7 +214,11 @@ pub struct RunArgs {
     pub secrets: Option<String>,
 
     /// The trigger whose `event` and `api` the action gets.
-    #[arg(long, default_value = "post-login", value_parser = ["post-login", "credentials-exchange"])]
+    #[arg(
+        long,
+        default_value = "post-login",
+        value_parser = clap::builder::PossibleValuesParser::new(actsim_js::TRIGGERS.iter().map(|t| t.id))
+    )]
     pub trigger: String,
 
     /// Number of logins to run, one after the other, on the same warm instance.

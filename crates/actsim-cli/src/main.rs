@@ -1,6 +1,8 @@
 //! The `actsim` binary: parses arguments, runs the command, prints human or JSON output and sets
 //! the exit status (0 ok, 1 an execution or expectation failed, 2 bad input).
 
+#![forbid(unsafe_code)]
+
 mod cli;
 mod diagnostics;
 mod html_report;

@@ -1,9 +1,11 @@
 //! Property names the host reads and writes on every execution (the prelude's execution context,
 //! the records `api.cache.get` returns), held as QuickJS atoms for the instance's life: reading
 //! or writing a property by a Rust string makes and hashes an atom on every call, which was a
-//! tenth of the host's own cost of an execution.
+//! tenth of the host's own cost of an execution. The names are declared in boundary.rs.
 
 use rquickjs::{qjs, Ctx, Object, Value};
+
+use crate::boundary::{CONTEXT_FIELDS, PART_FIELDS, RECORD_FIELDS};
 
 /// The property names, made once per instance. [`HostAtoms::free`] must release them before the
 /// runtime goes (they are plain numbers, so copies may be kept until then).
@@ -34,21 +36,21 @@ impl HostAtoms {
             }
             Ok(atom)
         };
+        let [promise, redirect, unread, denied, api] = CONTEXT_FIELDS;
+        let [value, expires_at] = RECORD_FIELDS;
+        let mut part_fields = [qjs::JS_ATOM_NULL; PART_FIELDS.len()];
+        for (slot, name) in part_fields.iter_mut().zip(PART_FIELDS) {
+            *slot = atom(name)?;
+        }
         Ok(HostAtoms {
-            promise: atom("promise")?,
-            redirect: atom("redirect")?,
-            unread: atom("unread")?,
-            denied: atom("denied")?,
-            api: atom("api")?,
-            part_fields: [
-                atom("parts")?,
-                atom("accessPart")?,
-                atom("accessTokenPart")?,
-                atom("idTokenPart")?,
-                atom("cachePart")?,
-            ],
-            value: atom("value")?,
-            expires_at: atom("expires_at")?,
+            promise: atom(promise)?,
+            redirect: atom(redirect)?,
+            unread: atom(unread)?,
+            denied: atom(denied)?,
+            api: atom(api)?,
+            part_fields,
+            value: atom(value)?,
+            expires_at: atom(expires_at)?,
         })
     }
 

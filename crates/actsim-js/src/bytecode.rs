@@ -131,6 +131,8 @@ fn write(raw_ctx: *mut qjs::JSContext, compiled: qjs::JSValue, flags: u32) -> Op
     }
     // SAFETY: JS_WriteObject returned `size` bytes at `buf`.
     let mut bytes = unsafe { std::slice::from_raw_parts(buf, size as usize) }.to_vec();
+    // SAFETY: `buf` was allocated by JS_WriteObject in this context and is freed once, after
+    // its bytes were copied.
     unsafe { qjs::js_free(raw_ctx, buf.cast()) };
     if let Some(checksum) = bytes.get_mut(1..5) {
         checksum.fill(0xff);
@@ -147,6 +149,7 @@ fn run<'js>(ctx: &Ctx<'js>, compiled: qjs::JSValue) -> rquickjs::Result<Value<'j
     }
     // SAFETY: JS_EvalFunction takes ownership of `compiled` and returns an owned value.
     let result = unsafe { qjs::JS_EvalFunction(ctx.as_raw().as_ptr(), compiled) };
+    // SAFETY: checking the tag of the value just returned.
     if unsafe { qjs::JS_IsException(result) } {
         return Err(rquickjs::Error::Exception);
     }

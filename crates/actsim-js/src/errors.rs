@@ -4,14 +4,35 @@
 use crate::report::{ActionError, ErrorKind, SourceLocation};
 use crate::source::{ModuleForm, CJS_PREFIX};
 
-/// An error as described by the prelude's `describe()`.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
+/// An error as described by the prelude's `describe()`: an object whose `name`, `message`,
+/// `stack` and `phase` are strings (a missing or non-string one reads as empty).
+#[derive(Default)]
 pub(crate) struct JsErrorInfo {
     pub name: String,
     pub message: String,
     pub stack: String,
     pub phase: String,
+}
+
+impl<'js> rquickjs::FromJs<'js> for JsErrorInfo {
+    fn from_js(_ctx: &rquickjs::Ctx<'js>, value: rquickjs::Value<'js>) -> rquickjs::Result<Self> {
+        let Some(obj) = value.as_object() else {
+            return Ok(JsErrorInfo::default());
+        };
+        let text = |key: &str| -> rquickjs::Result<String> {
+            let v: rquickjs::Value = obj.get(key)?;
+            Ok(match v.as_string() {
+                Some(s) => s.to_string()?,
+                None => String::new(),
+            })
+        };
+        Ok(JsErrorInfo {
+            name: text("name")?,
+            message: text("message")?,
+            stack: text("stack")?,
+            phase: text("phase")?,
+        })
+    }
 }
 
 /// Classify a JS error and find where it happened in `file`.

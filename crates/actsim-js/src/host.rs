@@ -6,6 +6,7 @@ use actsim_cache::{CacheErrorCode, SetOptions};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
+use rquickjs::convert::List;
 use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
@@ -16,6 +17,8 @@ use crate::ops::{FetchRequest, HostOpKind};
 use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
+
+use crate::boundary::set_native;
 
 type JsResult<T> = rquickjs::Result<T>;
 
@@ -29,15 +32,8 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, state: &HostStateRef) -> JsResult<Objec
     encoding(ctx, &host)?;
     loading(ctx, &host, state)?;
     // The natives only lazily loaded prelude scripts use are added when those load
-    // (instance.rs: add_script_natives).
+    // (prelude.rs: add_script_natives; groups in boundary.rs).
     Ok(host)
-}
-
-fn set_fn<'js, P, F>(ctx: &Ctx<'js>, host: &Object<'js>, name: &str, f: F) -> JsResult<()>
-where
-    F: rquickjs::function::IntoJsFunc<'js, P> + 'js,
-{
-    host.set(name, Function::new(ctx.clone(), f)?.with_name(name)?)
 }
 
 fn exec_id(v: f64) -> u64 {
@@ -50,13 +46,13 @@ fn time_and_randomness<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    set_fn(ctx, host, "now", move || s.borrow().clock.now_ms() as f64)?;
+    set_native(ctx, host, "now", move || s.borrow().clock.now_ms() as f64)?;
     let s = state.clone();
-    set_fn(ctx, host, "startedAt", move || {
+    set_native(ctx, host, "startedAt", move || {
         s.borrow().started_at_ms as f64
     })?;
     let s = state.clone();
-    set_fn(ctx, host, "random", move || s.borrow_mut().rng.next_f64())?;
+    set_native(ctx, host, "random", move || s.borrow_mut().rng.next_f64())?;
     Ok(())
 }
 
@@ -66,7 +62,7 @@ fn console_and_commands<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    set_fn(ctx, host, "log", move |level: String, text: String| {
+    set_native(ctx, host, "log", move |level: String, text: String| {
         let mut st = s.borrow_mut();
         let at_ms = st.clock.now_ms();
         let cap = st.config.console_cap_bytes;
@@ -89,7 +85,7 @@ fn console_and_commands<'js>(
         }
     })?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "record",
@@ -103,7 +99,7 @@ fn console_and_commands<'js>(
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "recordValues",
@@ -125,7 +121,7 @@ fn console_and_commands<'js>(
             true
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "eventFieldJson",
@@ -137,7 +133,7 @@ fn console_and_commands<'js>(
             }
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "eventOwner",
@@ -153,20 +149,20 @@ fn console_and_commands<'js>(
             Ok(Value::new_undefined(ctx))
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "eventExecId",
         |source: Class<'js, EventSource<'js>>| source.borrow().exec_id as f64,
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "eventSecrets",
         |source: Class<'js, EventSource<'js>>| source.borrow().secrets.clone(),
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "finishCompleted",
@@ -181,7 +177,7 @@ fn console_and_commands<'js>(
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "unreadFailedSet",
@@ -193,7 +189,7 @@ fn console_and_commands<'js>(
         },
     )?;
     let s = state.clone();
-    set_fn(ctx, host, "secretMissing", move |id: f64, name: String| {
+    set_native(ctx, host, "secretMissing", move |id: f64, name: String| {
         let mut st = s.borrow_mut();
         if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
             if !exec.report.missing_secrets.contains(&name) {
@@ -202,32 +198,30 @@ fn console_and_commands<'js>(
         }
     })?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
-        "finish",
-        move |id: f64, ok: bool, json: String| {
+        "finishRedirected",
+        // `query` is the action's query object as JSON (a copy of a value of the action's), or
+        // undefined when it has no JSON form.
+        move |id: f64, denied: bool, url: String, query: Option<String>| {
+            let query = query
+                .and_then(|q| serde_json::from_str(&q).ok())
+                .unwrap_or(serde_json::Value::Null);
+            let redirect = Some(Redirect { url, query });
+            s.borrow_mut()
+                .finish(exec_id(id), Outcome::Completed { denied, redirect });
+        },
+    )?;
+    let s = state.clone();
+    set_native(
+        ctx,
+        host,
+        "finishFailed",
+        move |id: f64, info: JsErrorInfo| {
             let mut st = s.borrow_mut();
-            let outcome = if ok {
-                #[derive(serde::Deserialize)]
-                struct Flow {
-                    denied: bool,
-                    redirect: Option<Redirect>,
-                }
-                let flow: Flow = serde_json::from_str(&json).unwrap_or(Flow {
-                    denied: false,
-                    redirect: None,
-                });
-                Outcome::Completed {
-                    denied: flow.denied,
-                    redirect: flow.redirect,
-                }
-            } else {
-                let info: JsErrorInfo = serde_json::from_str(&json).unwrap_or_default();
-                let error = classify(info, &st.action.filename, st.action.form);
-                Outcome::Failed { error }
-            };
-            st.finish(exec_id(id), outcome);
+            let error = classify(info, &st.action.filename, st.action.form);
+            st.finish(exec_id(id), Outcome::Failed { error });
         },
     )?;
     Ok(())
@@ -309,7 +303,7 @@ fn number_option(v: Value<'_>) -> Option<f64> {
 
 fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "cacheGet",
@@ -357,7 +351,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "cacheSet",
@@ -422,7 +416,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "cacheDelete",
@@ -471,7 +465,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
 
 fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
     let s = state.clone();
-    set_fn(ctx, host, "timerStart", move |delay: f64| {
+    set_native(ctx, host, "timerStart", move |delay: f64| {
         let delay_ms = if delay.is_finite() {
             delay.max(0.0) as i64
         } else {
@@ -480,7 +474,7 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         s.borrow_mut().queue_op(HostOpKind::Timer { delay_ms }) as f64
     })?;
     let s = state.clone();
-    set_fn(ctx, host, "timerCancel", move |id: f64| {
+    set_native(ctx, host, "timerCancel", move |id: f64| {
         let mut st = s.borrow_mut();
         let id = id as u64;
         if st.pending_ops.remove(&id).is_some() {
@@ -488,14 +482,22 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         }
     })?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "fetchStart",
-        move |ctx: Ctx<'js>, json: String| -> JsResult<f64> {
-            let request: FetchRequest = serde_json::from_str(&json)
-                .map_err(|e| Exception::throw_type(&ctx, &format!("fetch: bad request ({e})")))?;
-            Ok(s.borrow_mut().queue_op(HostOpKind::Fetch(request)) as f64)
+        move |url: String,
+              method: String,
+              headers: Vec<List<(String, String)>>,
+              body: Option<String>| {
+            let headers = headers.into_iter().map(|List(pair)| pair).collect();
+            let request = FetchRequest {
+                url,
+                method,
+                headers,
+                body,
+            };
+            s.borrow_mut().queue_op(HostOpKind::Fetch(request)) as f64
         },
     )?;
     Ok(())
@@ -531,7 +533,7 @@ pub(crate) fn base64url_text(part: &str) -> Option<String> {
 }
 
 fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
-    set_fn(
+    set_native(
         ctx,
         host,
         "jwtPartText",
@@ -555,7 +557,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             }
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "btoa",
@@ -575,7 +577,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             Ok(STANDARD.encode(bytes))
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "atob",
@@ -601,10 +603,10 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             Ok(bytes.into_iter().map(char::from).collect())
         },
     )?;
-    set_fn(ctx, host, "base64urlEncode", |s: String| {
+    set_native(ctx, host, "base64urlEncode", |s: String| {
         URL_SAFE_NO_PAD.encode(s.as_bytes())
     })?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "base64urlDecode",
@@ -616,7 +618,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
                 .map_err(|_| Exception::throw_type(&ctx, "invalid UTF-8 in base64url data"))
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "hmacSha256",
@@ -631,7 +633,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
 }
 
 fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
-    set_fn(
+    set_native(
         ctx,
         host,
         "compileCjs",
@@ -640,7 +642,7 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "actionInfo",
@@ -655,7 +657,7 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "loadEsm",
@@ -676,7 +678,7 @@ fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsR
 
 /// `compileWrapped(source, filename, params)`, for prelude/module-loaders.js (added when it loads).
 pub(crate) fn add_module_compiler<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
-    set_fn(
+    set_native(
         ctx,
         host,
         "compileWrapped",

@@ -22,6 +22,7 @@ use crate::report::{
 use crate::rng::SeededRng;
 use crate::source::ActionSource;
 use crate::state::{CpuDeadline, HostState, HostStateRef, PendingRejection, SharedCache};
+use crate::trigger::{handler_code, trigger_code};
 use crate::HostError;
 
 /// The Node.js version actsim emulates (`process.version`): production's Node 22 runtime.
@@ -140,20 +141,18 @@ impl Instance {
     ) -> Result<Self, HostError> {
         // The guard is bound first so that, on an early return below, it is dropped after the
         // runtime (locals drop in reverse order).
-        let (leak_guard, runtime) =
-            crate::leak_check::new_runtime().map_err(|e| HostError::Engine(e.to_string()))?;
+        let (leak_guard, runtime) = crate::leak_check::new_runtime().map_err(HostError::engine)?;
         runtime.set_memory_limit(config.memory_limit_bytes);
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
-        let context =
-            crate::realm::new_realm(&runtime).map_err(|e| HostError::Engine(e.to_string()))?;
+        let context = crate::realm::new_realm(&runtime).map_err(HostError::engine)?;
         let (atoms, object_prototype) = context
             .with(|ctx| -> rquickjs::Result<_> {
                 let object: Object = ctx.globals().get("Object")?;
                 let prototype: Object = object.get("prototype")?;
                 Ok((HostAtoms::new(&ctx)?, Persistent::save(&ctx, prototype)))
             })
-            .map_err(|e| HostError::Engine(e.to_string()))?;
+            .map_err(HostError::engine)?;
         let modules = crate::modules::ModuleSystem::new(&action, &action.modules);
         let state: HostStateRef = Rc::new(RefCell::new(HostState {
             started_at_ms: clock.now_ms(),
@@ -200,7 +199,10 @@ impl Instance {
                 crate::prelude::install(&ctx, &state, &mut failure)?;
                 Ok(())
             })
-            .map_err(|e| HostError::Prelude(failure.take().unwrap_or_else(|| e.to_string())))?;
+            .map_err(|e| HostError::Prelude {
+                message: failure.take().unwrap_or_else(|| e.to_string()),
+                source: e.into(),
+            })?;
         let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn, freeze_secrets_fn) =
             context
                 .with(|ctx| -> rquickjs::Result<_> {
@@ -221,7 +223,7 @@ impl Instance {
                         take("__actsim_freeze_secrets")?,
                     ))
                 })
-                .map_err(|e| HostError::Prelude(e.to_string()))?;
+                .map_err(HostError::prelude)?;
         Ok(Instance {
             start_fn,
             complete_fn,
@@ -252,17 +254,18 @@ impl Instance {
             .trigger
             .handler_name(spec.phase)
             .ok_or(HostError::NoSuchPhase(spec.trigger))?;
-        let event = match spec.trigger {
-            Trigger::PostLogin => spec.event.with_transaction_metadata(),
-            Trigger::CredentialsExchange => spec.event,
+        let handler_index = handler_code(spec.trigger, spec.phase).expect("the trigger has it");
+        let event = if spec.trigger.info().transaction_metadata {
+            spec.event.with_transaction_metadata()
+        } else {
+            spec.event
         };
         if self
             .secrets_target
             .as_ref()
             .is_none_or(|(seen, _)| !Rc::ptr_eq(seen, &spec.secrets) && *seen != spec.secrets)
         {
-            let json = serde_json::to_string(&*spec.secrets)
-                .map_err(|e| HostError::Event(e.to_string()))?;
+            let json = serde_json::to_string(&*spec.secrets).map_err(HostError::Event)?;
             let freeze = self.freeze_secrets_fn.clone();
             let target = self
                 .context
@@ -270,7 +273,7 @@ impl Instance {
                     let target: Object = freeze.restore(&ctx)?.call((json,))?;
                     Ok(Persistent::save(&ctx, target))
                 })
-                .map_err(|e| HostError::Prelude(e.to_string()))?;
+                .map_err(HostError::prelude)?;
             self.secrets_target = Some((spec.secrets.clone(), target));
         }
         let secrets = self
@@ -316,10 +319,7 @@ impl Instance {
         let now_ms = self.state.borrow().clock.now_ms();
         let accessors = std::mem::take(&mut self.lazy_accessors);
         // The prelude takes both as small integers (see the two functions).
-        let (trigger_index, handler_index) = (
-            trigger_code(spec.trigger),
-            handler_code(spec.trigger, spec.phase),
-        );
+        let trigger_index = trigger_code(spec.trigger);
         let mut started_context: Option<Persistent<Object<'static>>> = None;
         let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
             // The event is the native object holding its fields, seen by JavaScript as a plain
@@ -434,13 +434,19 @@ impl Instance {
     /// drivers should replace it, as production replaces a broken instance.
     pub fn is_poisoned(&self) -> bool {
         // An out-of-memory error caught by the handler's promise ends the execution through
-        // the prelude (`host.finish`), not `fail_current`: the state records both paths.
+        // the prelude (`host.finishFailed`), not `fail_current`: the state records both paths.
         self.poisoned || self.state.borrow().out_of_memory
     }
 
     /// Bytes the JS heap uses now.
     pub fn memory_used_bytes(&self) -> i64 {
         self.runtime.memory_usage().memory_used_size
+    }
+
+    /// Run `f` in the realm (for the crate's unit tests).
+    #[cfg(test)]
+    pub(crate) fn with_context_for_test<R>(&self, f: impl for<'js> FnOnce(&Ctx<'js>) -> R) -> R {
+        self.context.with(|ctx| f(&ctx))
     }
 
     /// Run `f` in the realm on behalf of `exec`, then drain the job queue, with the CPU budget
@@ -542,7 +548,7 @@ impl Instance {
             let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
             LazyField::new(&ctx, name, &get, &set)
         });
-        let made = made.map_err(|e| HostError::Prelude(e.to_string()))?;
+        let made = made.map_err(HostError::prelude)?;
         let entry: (Rc<str>, LazyField) = (name.into(), made);
         self.accessor_layout = self.accessor_layout.wrapping_add(1);
         if index < self.lazy_accessors.len() {
@@ -661,23 +667,6 @@ impl Instance {
                 }
             }
         }
-    }
-}
-
-/// The trigger as the prelude's `__actsim_start` takes it: 0 post-login, 1 credentials-exchange.
-fn trigger_code(trigger: Trigger) -> u32 {
-    match trigger {
-        Trigger::PostLogin => 0,
-        Trigger::CredentialsExchange => 1,
-    }
-}
-
-/// The handler (`Trigger::handler_name`) as the prelude's index into its `HANDLERS`.
-fn handler_code(trigger: Trigger, phase: Phase) -> u32 {
-    match (trigger, phase) {
-        (Trigger::PostLogin, Phase::Execute) => 0,
-        (Trigger::PostLogin, Phase::Continue) => 1,
-        (Trigger::CredentialsExchange, _) => 2,
     }
 }
 

@@ -10,7 +10,10 @@
 //! This crate is the only one that knows rquickjs; it performs no I/O and reads no clock except
 //! to stop runaway code at its CPU budget.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod atoms;
+mod boundary;
 mod bytecode;
 mod clock;
 mod errors;
@@ -27,6 +30,7 @@ mod report;
 mod rng;
 mod source;
 mod state;
+mod trigger;
 mod utc_dates;
 
 pub use clock::Clock;
@@ -40,20 +44,47 @@ pub use report::{
 pub use rng::SeededRng;
 pub use source::{ActionSource, ActionsModule, ModuleForm};
 pub use state::SharedCache;
+pub use trigger::{TriggerInfo, TRIGGERS};
 
 /// Failures of the host itself (not of the action's code, which end up in reports).
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     /// QuickJS could not create a runtime or context (out of memory).
     #[error("the JavaScript engine could not start: {0}")]
-    Engine(String),
+    Engine(#[source] EngineError),
     /// actsim's own prelude failed to load: a bug in actsim.
-    #[error("actsim's prelude failed to load (a bug in actsim): {0}")]
-    Prelude(String),
+    #[error("actsim's prelude failed to load (a bug in actsim): {message}")]
+    Prelude {
+        /// What failed, with the prelude script's own message when it threw.
+        message: String,
+        /// The engine's error.
+        #[source]
+        source: EngineError,
+    },
     /// The trigger has no handler for that phase.
     #[error("the {} trigger has no continue phase", .0.as_str())]
     NoSuchPhase(Trigger),
     /// The event or secrets could not be serialised.
     #[error("the event could not be passed to JavaScript: {0}")]
-    Event(String),
+    Event(#[source] serde_json::Error),
+}
+
+/// An error of the JavaScript engine (opaque: only this crate knows the engine).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct EngineError(#[from] rquickjs::Error);
+
+impl HostError {
+    /// A prelude failure described by the engine's error alone.
+    pub(crate) fn prelude(e: rquickjs::Error) -> Self {
+        HostError::Prelude {
+            message: e.to_string(),
+            source: EngineError(e),
+        }
+    }
+
+    /// The engine failed to start.
+    pub(crate) fn engine(e: rquickjs::Error) -> Self {
+        HostError::Engine(EngineError(e))
+    }
 }

@@ -19,6 +19,8 @@ use serde_json::Value as Json;
 use crate::source::ActionSource;
 use crate::state::HostStateRef;
 
+use crate::boundary::set_native;
+
 type JsResult<T> = rquickjs::Result<T>;
 
 /// Node built-ins actsim emulates (deterministically).
@@ -804,24 +806,23 @@ fn throw_resolve_error(ctx: &Ctx<'_>, e: &ResolveError) -> rquickjs::Error {
 /// Register `resolveModule` on `host` (for prelude/modules.js).
 pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
     let s = state.clone();
-    host.set(
+    set_native(
+        ctx,
+        host,
         "resolveModule",
-        Function::new(
-            ctx.clone(),
-            move |ctx: Ctx<'js>, request: String, parent: String| -> JsResult<Object<'js>> {
-                let r = s.borrow_mut().modules.resolve(&request, &parent, false);
-                let out = Object::new(ctx.clone())?;
-                match r {
-                    Ok(res) => {
-                        let (kind, id) = describe(&res);
-                        out.set("kind", kind)?;
-                        out.set("id", id)?;
-                        Ok(out)
-                    }
-                    Err(e) => Err(throw_resolve_error(&ctx, &e)),
+        move |ctx: Ctx<'js>, request: String, parent: String| -> JsResult<Object<'js>> {
+            let r = s.borrow_mut().modules.resolve(&request, &parent, false);
+            let out = Object::new(ctx.clone())?;
+            match r {
+                Ok(res) => {
+                    let (kind, id) = describe(&res);
+                    out.set("kind", kind)?;
+                    out.set("id", id)?;
+                    Ok(out)
                 }
-            },
-        )?,
+                Err(e) => Err(throw_resolve_error(&ctx, &e)),
+            }
+        },
     )?;
     Ok(())
 }
@@ -833,38 +834,36 @@ pub(crate) fn build_loading<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    host.set(
+    set_native(
+        ctx,
+        host,
         "readModule",
-        Function::new(
-            ctx.clone(),
-            move |ctx: Ctx<'js>, path: String| -> JsResult<String> {
-                s.borrow()
-                    .modules
-                    .read(Path::new(&path))
-                    .map_err(|m| Exception::throw_message(&ctx, &m))
-            },
-        )?,
+        move |ctx: Ctx<'js>, path: String| -> JsResult<String> {
+            s.borrow()
+                .modules
+                .read(Path::new(&path))
+                .map_err(|m| Exception::throw_message(&ctx, &m))
+        },
     )?;
     let s = state.clone();
-    host.set(
+    set_native(
+        ctx,
+        host,
         "actionsModule",
-        Function::new(
-            ctx.clone(),
-            move |ctx: Ctx<'js>, name: String| -> JsResult<Object<'js>> {
-                let st = s.borrow();
-                let m = st.modules.actions_module(&name).ok_or_else(|| {
-                    Exception::throw_message(&ctx, &format!("no Actions Module '{name}'"))
-                })?;
-                let out = Object::new(ctx.clone())?;
-                out.set("filename", m.filename.as_str())?;
-                out.set("code", m.code.as_str())?;
-                out.set(
-                    "secrets",
-                    serde_json::to_string(&m.secrets).unwrap_or_default(),
-                )?;
-                Ok(out)
-            },
-        )?,
+        move |ctx: Ctx<'js>, name: String| -> JsResult<Object<'js>> {
+            let st = s.borrow();
+            let m = st.modules.actions_module(&name).ok_or_else(|| {
+                Exception::throw_message(&ctx, &format!("no Actions Module '{name}'"))
+            })?;
+            let out = Object::new(ctx.clone())?;
+            out.set("filename", m.filename.as_str())?;
+            out.set("code", m.code.as_str())?;
+            out.set(
+                "secrets",
+                serde_json::to_string(&m.secrets).unwrap_or_default(),
+            )?;
+            Ok(out)
+        },
     )?;
     Ok(())
 }

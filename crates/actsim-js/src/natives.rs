@@ -9,7 +9,7 @@
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use rquickjs::{Ctx, Exception, Function, Object, TypedArray};
+use rquickjs::{Ctx, Exception, Object, TypedArray};
 use rsa::pkcs1::der::{Decode, Encode};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
@@ -19,14 +19,9 @@ use sha2::Digest;
 
 use crate::state::HostStateRef;
 
-type JsResult<T> = rquickjs::Result<T>;
+use crate::boundary::set_native;
 
-fn set_fn<'js, P, F>(ctx: &Ctx<'js>, host: &Object<'js>, name: &str, f: F) -> JsResult<()>
-where
-    F: rquickjs::function::IntoJsFunc<'js, P> + 'js,
-{
-    host.set(name, Function::new(ctx.clone(), f)?.with_name(name)?)
-}
+type JsResult<T> = rquickjs::Result<T>;
 
 /// A copy of a typed array's bytes (copied at once: no JavaScript runs while the slice lives).
 fn bytes_of(array: &TypedArray<'_, u8>) -> Vec<u8> {
@@ -48,7 +43,7 @@ fn type_error<T>(ctx: &Ctx<'_>, message: &str) -> JsResult<T> {
 pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
     encodings(ctx, host)?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "randomBytes",
@@ -74,7 +69,7 @@ fn fill_random(rng: &mut crate::rng::SeededRng, out: &mut [u8]) {
 }
 
 fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
-    set_fn(
+    set_native(
         ctx,
         host,
         "utf8Encode",
@@ -82,7 +77,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             new_bytes(&ctx, s.into_bytes())
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "utf8Decode",
@@ -103,7 +98,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             }
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "base64Encode",
@@ -117,7 +112,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             }
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "base64Decode",
@@ -125,7 +120,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             new_bytes(&ctx, lenient_base64(&s))
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "hexEncode",
@@ -138,7 +133,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             out
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "hexDecode",
@@ -246,10 +241,10 @@ fn hash_alg(ctx: &Ctx<'_>, name: &str) -> JsResult<HashAlg> {
 }
 
 fn hashes<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
-    set_fn(ctx, host, "hashSupported", |name: String| {
+    set_native(ctx, host, "hashSupported", |name: String| {
         HashAlg::parse(&name).is_some()
     })?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "digest",
@@ -258,7 +253,7 @@ fn hashes<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             new_bytes(&ctx, alg.digest(&bytes_of(&data)))
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "hmac",
@@ -447,7 +442,7 @@ fn pkcs1v15_verify(key: &RsaPublicKey, alg: HashAlg, data: &[u8], sig: &[u8]) ->
 }
 
 fn rsa_keys<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
-    set_fn(
+    set_native(
         ctx,
         host,
         "rsaImportDer",
@@ -456,7 +451,7 @@ fn rsa_keys<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> Js
             Ok(serde_json::to_string(&jwk).unwrap_or_default())
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "rsaCheckJwk",
@@ -472,7 +467,7 @@ fn rsa_keys<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> Js
             }
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "rsaExportDer",
@@ -501,7 +496,7 @@ fn rsa_keys<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> Js
         },
     )?;
     let s = state.clone();
-    set_fn(
+    set_native(
         ctx,
         host,
         "rsaSign",
@@ -519,7 +514,7 @@ fn rsa_keys<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> Js
             new_bytes(&ctx, sig)
         },
     )?;
-    set_fn(
+    set_native(
         ctx,
         host,
         "rsaVerify",

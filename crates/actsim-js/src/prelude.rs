@@ -7,6 +7,7 @@ use std::cell::RefCell;
 
 use rquickjs::{Ctx, Function, Object, Value};
 
+use crate::boundary::{set_native, LazyScript, NativeGroup, NativeGroups, LAZY_PRELUDE};
 use crate::host;
 use crate::instance::{describe_value, NODE_VERSION};
 use crate::state::HostStateRef;
@@ -35,7 +36,10 @@ pub(crate) fn install<'js>(
     let globals = ctx.globals();
     globals.set("__host", host_obj.clone())?;
     globals.set("__actsim_internal", internal.clone())?;
-    run_prelude_script(ctx, PRELUDE).map_err(|e| report(PRELUDE.0, e))?;
+    crate::bytecode::run_static_script(ctx, PRELUDE.0, true, || {
+        crate::boundary::prelude_source(PRELUDE.1)
+    })
+    .map_err(|e| report(PRELUDE.0, e))?;
     globals.remove("__host")?;
     globals.remove("__actsim_internal")?;
     run_prelude_script(ctx, LOCKDOWN)
@@ -52,7 +56,8 @@ pub(crate) fn install<'js>(
 
 /// The first prelude script, run when an instance is created: it reads the host's natives and
 /// the shared `internal` object from the globals `__host` and `__actsim_internal`, which are
-/// removed right after it.
+/// removed right after it. Its constants (trigger and handler codes, context fields) are
+/// filled in from the boundary table (`boundary::prelude_source`).
 const PRELUDE: (&str, &str) = ("actsim:prelude.js", include_str!("js/prelude.js"));
 /// The last prelude script, run when an instance is created, after [`PRELUDE`]: it evaluates to
 /// a function of `(host, internal)`, which installs the lazily loaded globals ([`LAZY_PRELUDE`])
@@ -62,155 +67,18 @@ const LOCKDOWN: (&str, &str) = (
     include_str!("js/prelude/lockdown.js"),
 );
 
-/// A prelude script run on first use (`prelude/NAME.js`): it evaluates to a function of
-/// `(host, internal, globals)` that puts the globals it provides in `globals` and its helpers
-/// on `internal`. Both lists are exact: loading the script checks them.
-struct LazyScript {
-    name: &'static str,
-    source: &'static str,
-    /// The globals it provides, defined in this order (the order they have always had).
-    globals: &'static [&'static str],
-    /// The helpers it adds to `internal`, which the other scripts share.
-    helpers: &'static [&'static str],
-}
-
 /// Most of the prelude runs only when an action first uses what it provides: a trivial action
-/// never pays for URL, fetch or Web Crypto. Each global such a script provides starts as a
-/// configurable accessor on globalThis ([`define_lazy_globals`]), in the place and with the
-/// enumerability the global has always had, so `typeof URL`, `'URL' in globalThis` and
-/// `Object.getOwnPropertyNames(globalThis)` are unchanged. Reading one runs its script (from
-/// bytecode compiled once per process) and turns every accessor of that script into a data
-/// property (writable, configurable) holding the value ([`load_lazy_script`]). Assigning a global
-/// before it was read replaces the accessor with the assigned value; deleting or redefining it
-/// is kept too. A helper missing from `internal` is looked for by a proxy on `internal`'s
-/// prototype ([`lazy_helper`]): a helper that is not there yet loads its script.
-const LAZY_PRELUDE: [LazyScript; 11] = [
-    LazyScript {
-        name: "api-rare",
-        source: include_str!("js/prelude/api-rare.js"),
-        globals: &[],
-        helpers: &["rareApiParts"],
-    },
-    LazyScript {
-        name: "date",
-        source: include_str!("js/prelude/date.js"),
-        globals: &["Date"],
-        helpers: &[],
-    },
-    LazyScript {
-        name: "encoding",
-        source: include_str!("js/prelude/encoding.js"),
-        globals: &[
-            "TextEncoder",
-            "TextDecoder",
-            "Buffer",
-            "Blob",
-            "structuredClone",
-        ],
-        helpers: &[
-            "utf8Encode",
-            "utf8Decode",
-            "bytesView",
-            "plainBytes",
-            "encodeString",
-            "decodeBytes",
-            "normalizeEncoding",
-            "base64url",
-            "Buffer",
-            "kMaxLength",
-        ],
-    },
-    LazyScript {
-        name: "url",
-        source: include_str!("js/prelude/url.js"),
-        globals: &["URL", "URLSearchParams"],
-        helpers: &[
-            "percentDecode",
-            "encodeURIComponentSet",
-            "domainToASCII",
-            "URL",
-            "URLSearchParams",
-            "serializeUrlWithoutFragment",
-        ],
-    },
-    LazyScript {
-        name: "fetch",
-        source: include_str!("js/prelude/fetch.js"),
-        globals: &[
-            "DOMException",
-            "Event",
-            "EventTarget",
-            "AbortSignal",
-            "AbortController",
-            "Headers",
-            "FormData",
-            "Request",
-            "Response",
-            "fetch",
-        ],
-        helpers: &["DOMException", "Event", "EventTarget", "base64"],
-    },
-    LazyScript {
-        name: "crypto",
-        source: include_str!("js/prelude/crypto.js"),
-        globals: &["crypto", "Crypto", "CryptoKey", "SubtleCrypto"],
-        helpers: &[
-            "randomUUID",
-            "getRandomValues",
-            "rsa",
-            "hashSupported",
-            "digest",
-            "hmac",
-            "CryptoKey",
-            "makeCryptoKey",
-            "webcrypto",
-        ],
-    },
-    LazyScript {
-        name: "process",
-        source: include_str!("js/prelude/process.js"),
-        globals: &["process"],
-        helpers: &["process"],
-    },
-    LazyScript {
-        name: "modules",
-        source: include_str!("js/prelude/modules.js"),
-        globals: &["require"],
-        helpers: &[
-            "actionModule",
-            "loadStandIn",
-            "Module",
-            "moduleFiles",
-            "moduleDirname",
-        ],
-    },
-    LazyScript {
-        name: "module-loaders",
-        source: include_str!("js/prelude/module-loaders.js"),
-        globals: &[],
-        helpers: &[
-            "loadModule",
-            "requireBuiltin",
-            "importModule",
-            "moduleCacheTraps",
-            "requireArgError",
-        ],
-    },
-    LazyScript {
-        name: "node-globals",
-        source: include_str!("js/prelude/node-globals.js"),
-        // prelude.js makes `performance` (internal.performance); node-globals.js completes it.
-        globals: &["performance", "navigator"],
-        helpers: &[],
-    },
-    LazyScript {
-        name: "console",
-        source: include_str!("js/prelude/console.js"),
-        globals: &[],
-        helpers: &["inspect", "format"],
-    },
-];
-
+/// never pays for URL, fetch or Web Crypto. The scripts, with their globals, helpers and the
+/// natives they need, are declared in [`LAZY_PRELUDE`] (boundary.rs). Each global such a script
+/// provides starts as a configurable accessor on globalThis ([`define_lazy_globals`]), in the
+/// place and with the enumerability the global has always had, so `typeof URL`,
+/// `'URL' in globalThis` and `Object.getOwnPropertyNames(globalThis)` are unchanged. Reading one
+/// runs its script (from bytecode compiled once per process) and turns every accessor of that
+/// script into a data property (writable, configurable) holding the value
+/// ([`load_lazy_script`]). Assigning a global before it was read replaces the accessor with the
+/// assigned value; deleting or redefining it is kept too. A helper missing from `internal` is
+/// looked for by a proxy on `internal`'s prototype ([`lazy_helper`]): a helper that is not there
+/// yet loads its script.
 /// The first lazy global defined after `global` (lockdown.js), with those after it.
 const FIRST_LATE_GLOBAL: &str = "navigator";
 
@@ -294,7 +162,7 @@ struct LazyInner<'js> {
     /// The helpers on `internal` that loaded scripts provided (see [`load_lazy_script`]).
     helpers_added: usize,
     /// Which groups of natives [`add_script_natives`] has added to `host`.
-    natives: u8,
+    natives: NativeGroups,
     /// [`lazy_global`] as a JS function, called by every lazy global's accessor.
     accessor: Option<Function<'js>>,
 }
@@ -318,7 +186,7 @@ fn init_lazy_prelude<'js>(
             accessors: vec![None; count],
             values: vec![None; count],
             helpers_added: 0,
-            natives: 0,
+            natives: NativeGroups::of(&[NativeGroup::Core]),
             accessor: None,
         }),
     };
@@ -328,14 +196,13 @@ fn init_lazy_prelude<'js>(
             "actsim bug: the lazy prelude state is in use",
         ));
     }
-    host.set(
-        "defineLazyGlobals",
-        Function::new(ctx.clone(), define_lazy_globals)?.with_name("defineLazyGlobals")?,
-    )?;
-    host.set(
-        "lazyHelper",
-        Function::new(ctx.clone(), lazy_helper)?.with_name("get")?,
-    )
+    let core = NativeGroups::of(&[NativeGroup::Core]);
+    set_native(ctx, host, "defineLazyGlobals", define_lazy_globals)?;
+    // The proxy's trap (lockdown.js): named `get`, as a trap is.
+    set_native(ctx, host, "lazyHelper", lazy_helper)?;
+    let trap: Function = host.get("lazyHelper")?;
+    trap.set_name("get")?;
+    crate::boundary::check_groups_registered(ctx, host, core)
 }
 
 /// The state of lazy loading of `ctx` ([`init_lazy_prelude`]).
@@ -380,8 +247,8 @@ fn load_lazy_script<'js>(ctx: &Ctx<'js>, s: usize) -> rquickjs::Result<()> {
             return Ok(());
         }
         inner.started[s] = true;
-        let missing = script_natives(script.name) & !inner.natives;
-        inner.natives |= missing;
+        let missing = NativeGroups::of(script.natives).without(inner.natives);
+        inner.natives = inner.natives.union(missing);
         (
             lazy.host.clone(),
             lazy.internal.clone(),
@@ -695,24 +562,7 @@ fn own_enumerable_keys<'js>(ctx: &Ctx<'js>, obj: &Object<'js>) -> rquickjs::Resu
     Ok(len as usize)
 }
 
-/// The groups of natives lazy script `name` calls (see [`add_script_natives`]).
-fn script_natives(name: &str) -> u8 {
-    match name {
-        "encoding" => NATIVES_CODECS | NATIVES_CHECK,
-        "crypto" | "fetch" => NATIVES_CODECS,
-        "modules" => NATIVES_RESOLUTION,
-        "date" => NATIVES_DATES,
-        "module-loaders" => NATIVES_RESOLUTION | NATIVES_LOADERS,
-        _ => 0,
-    }
-}
-const NATIVES_CODECS: u8 = 1;
-const NATIVES_CHECK: u8 = 2;
-const NATIVES_RESOLUTION: u8 = 4;
-const NATIVES_LOADERS: u8 = 8;
-const NATIVES_DATES: u8 = 16;
-
-/// Add to `host` the groups of natives in `groups` (bits of [`script_natives`]), which only
+/// Add to `host` the groups of natives in `groups` (boundary.rs: each lazy script's), which only
 /// lazily loaded prelude scripts call: most instances never need them. The encoders, hashes and
 /// RSA keys (natives.rs) for `encoding`, `crypto` and `fetch`; [`is_native_function`] for
 /// `encoding`; `utcDatePrototype` (utc_dates.rs) for `date`; module resolution (modules.rs) and
@@ -724,33 +574,27 @@ fn add_script_natives<'js>(
     ctx: &Ctx<'js>,
     host: &Object<'js>,
     state: &HostStateRef,
-    groups: u8,
+    groups: NativeGroups,
 ) -> rquickjs::Result<()> {
-    if groups & NATIVES_CODECS != 0 {
+    if groups.contains(NativeGroup::Codecs) {
         crate::natives::build(ctx, host, state)?;
     }
-    if groups & NATIVES_CHECK != 0 {
-        host.set(
-            "isNativeFunction",
-            Function::new(ctx.clone(), is_native_function)?.with_name("isNativeFunction")?,
-        )?;
+    if groups.contains(NativeGroup::Check) {
+        set_native(ctx, host, "isNativeFunction", is_native_function)?;
     }
-    if groups & NATIVES_RESOLUTION != 0 {
+    if groups.contains(NativeGroup::Resolution) {
         crate::modules::build(ctx, host, state)?;
         add_stand_in_sources(ctx, host)?;
     }
-    if groups & NATIVES_DATES != 0 {
-        host.set(
-            "utcDatePrototype",
-            Function::new(ctx.clone(), crate::utc_dates::install)?.with_name("utcDatePrototype")?,
-        )?;
+    if groups.contains(NativeGroup::Dates) {
+        set_native(ctx, host, "utcDatePrototype", crate::utc_dates::install)?;
     }
-    if groups & NATIVES_LOADERS != 0 {
+    if groups.contains(NativeGroup::Loaders) {
         crate::modules::build_loading(ctx, host, state)?;
         host::add_module_compiler(ctx, host)?;
         add_node_module_sources(ctx, host)?;
     }
-    Ok(())
+    crate::boundary::check_groups_registered(ctx, host, groups)
 }
 
 /// `host.nodeModule(name)` (see [`add_script_natives`]).
@@ -764,10 +608,7 @@ fn add_node_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs:
             format!("(function (exports, require, module, internal) {{ {source}\n}})")
         })
     };
-    host.set(
-        "nodeModule",
-        Function::new(ctx.clone(), node)?.with_name("nodeModule")?,
-    )
+    set_native(ctx, host, "nodeModule", node)
 }
 
 /// `host.standInModule(name)` (see [`add_script_natives`]).
@@ -785,10 +626,7 @@ fn add_stand_in_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Re
             format!("(function (exports, require, module, __filename, __dirname, actsim) {{ {source}\n}})")
         })
     };
-    host.set(
-        "standInModule",
-        Function::new(ctx.clone(), stand_in)?.with_name("standInModule")?,
-    )
+    set_native(ctx, host, "standInModule", stand_in)
 }
 
 /// `host.isNativeFunction(f)`: whether `f` is a function the engine implements (a built-in, a
@@ -918,4 +756,38 @@ unsafe extern "C" fn lazy_global_accessor(
             qjs::JS_Call(ctx, *func_data, qjs::JS_UNDEFINED, 1, args.as_mut_ptr())
         }
     }
+}
+
+/// The Node built-ins' sources, by module name (for the boundary's tests).
+#[cfg(test)]
+pub(crate) fn node_module_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    NODE_MODULES.iter().copied()
+}
+
+/// The stand-ins' sources, by package name (for the boundary's tests).
+#[cfg(test)]
+pub(crate) fn stand_in_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    BUILTINS.iter().copied()
+}
+
+/// The names of every native an instance registers on `host` once all groups are loaded (for
+/// the boundary's tests).
+#[cfg(test)]
+pub(crate) fn registered_natives_for_test() -> Vec<String> {
+    let instance = crate::Instance::new(
+        crate::ActionSource::new("a.js", "exports.onExecutePostLogin = async () => {};"),
+        crate::Clock::new(0),
+        crate::InstanceConfig::default(),
+    )
+    .expect("an instance");
+    instance.with_context_for_test(|ctx| {
+        let (host, state) = {
+            let lazy = lazy_prelude(ctx).expect("lazy state");
+            (lazy.host.clone(), lazy.state.clone())
+        };
+        let all =
+            NativeGroups::of(&NativeGroup::ALL).without(NativeGroups::of(&[NativeGroup::Core]));
+        add_script_natives(ctx, &host, &state, all).expect("natives");
+        host.keys::<String>().map(|k| k.expect("a name")).collect()
+    })
 }

@@ -4,50 +4,7 @@
 use serde::Serialize;
 
 use crate::ops::ExecId;
-
-/// The triggers whose `api` objects actsim provides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Trigger {
-    /// `post-login`: `onExecutePostLogin` and, after a redirect, `onContinuePostLogin`.
-    PostLogin,
-    /// `credentials-exchange`: `onExecuteCredentialsExchange`.
-    CredentialsExchange,
-}
-
-impl Trigger {
-    /// The trigger id as Auth0 writes it (`post-login`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::PostLogin => "post-login",
-            Trigger::CredentialsExchange => "credentials-exchange",
-        }
-    }
-
-    /// The handler that runs for `phase` on this trigger, or `None` if the trigger has no such
-    /// phase (only post-login can continue after a redirect).
-    pub fn handler_name(self, phase: Phase) -> Option<&'static str> {
-        match (self, phase) {
-            (Trigger::PostLogin, Phase::Execute) => Some("onExecutePostLogin"),
-            (Trigger::PostLogin, Phase::Continue) => Some("onContinuePostLogin"),
-            (Trigger::CredentialsExchange, Phase::Execute) => Some("onExecuteCredentialsExchange"),
-            (Trigger::CredentialsExchange, Phase::Continue) => None,
-        }
-    }
-}
-
-impl std::str::FromStr for Trigger {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "post-login" => Ok(Trigger::PostLogin),
-            "credentials-exchange" => Ok(Trigger::CredentialsExchange),
-            other => Err(format!(
-                "unknown trigger '{other}': actsim supports post-login and credentials-exchange"
-            )),
-        }
-    }
-}
+pub use crate::trigger::Trigger;
 
 /// Which handler of the action runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -105,9 +105,10 @@ unsafe extern "C" fn call_date_method(
     magic: std::ffi::c_int,
     func_data: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let mut args = [qjs::JS_MKVAL(qjs::JS_TAG_INT, magic), this, unsafe {
-        *func_data.add(1)
-    }];
+    // SAFETY: the engine passes the two data values given to JS_NewCFunctionData, so
+    // `func_data.add(1)` is the second; it is borrowed, not taken.
+    let get_time = unsafe { *func_data.add(1) };
+    let mut args = [qjs::JS_MKVAL(qjs::JS_TAG_INT, magic), this, get_time];
     // SAFETY: the engine passes the two data values given to JS_NewCFunctionData; JS_Call
     // borrows its arguments and returns an owned value.
     unsafe { qjs::JS_Call(ctx, *func_data, qjs::JS_UNDEFINED, 3, args.as_mut_ptr()) }

@@ -7,6 +7,8 @@
 //! time from a seed and returns metrics, checked expectations and a trace. Same scenario and
 //! seed ⇒ byte-identical trace.
 
+#![forbid(unsafe_code)]
+
 pub mod engine;
 pub mod expect;
 pub mod http_transport;

@@ -207,11 +207,7 @@ impl Metrics {
                 .unwrap_or(0);
             m.insert(format!("cache.errors.{}", code.as_str()), v as f64);
         }
-        for handler in [
-            "onExecutePostLogin",
-            "onContinuePostLogin",
-            "onExecuteCredentialsExchange",
-        ] {
+        for handler in actsim_js::TRIGGERS.iter().flat_map(|t| t.handlers()) {
             let (hits, misses) = self
                 .cache_by_handler
                 .get(handler)

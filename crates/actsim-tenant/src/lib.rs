@@ -42,6 +42,7 @@
 //! **Security:** tokens are signed with a development RSA key committed to the repository
 //! ([`jwt::DEV_SIGNING_KEY_PEM`]). It is public and insecure, for local emulation only.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod clock;

@@ -3,6 +3,8 @@
 //! (`actsim_tenant::time_fmt`) and the JavaScript host prints `Date`s in UTC with it
 //! (`actsim-js`'s `utc_dates`): both must give the same answer on every machine.
 
+#![forbid(unsafe_code)]
+
 /// Milliseconds in a day.
 pub const MS_PER_DAY: i64 = 86_400_000;
 

@@ -10,6 +10,11 @@
 (function (host, internal) {
   'use strict';
   const g = globalThis;
+  // The boundary's constants, generated from the host's tables when this script is compiled
+  // (boundary.rs: js_constants): `triggers` (trigger ids by the trigger code the host passes),
+  // `handlers` (handler names by handler code), `contextFields` (the fields of an execution
+  // context the host reads and writes, checked against `contextMethods` below).
+  const BOUNDARY = __ACTSIM_BOUNDARY__;
 
   // ---------------------------------------------------------------- object shapes
   // QuickJS gives each object a shape (its property names and flags, in order), shared by the
@@ -227,6 +232,11 @@
       return parts[index] || (parts[index] = new Make(this));
     },
   };
+  for (const field of BOUNDARY.contextFields) {
+    if (!Object.prototype.hasOwnProperty.call(contextMethods, field)) {
+      throw new Error(`actsim bug: the execution context has no field ${field} (boundary.rs: CONTEXT_FIELDS)`);
+    }
+  }
   function cloneArg(v) {
     if (v === undefined) return null;
     try { return JSON.parse(JSON.stringify(v)); } catch (e) { return String(v); }
@@ -322,10 +332,22 @@
     get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
   }
 
-  // The api parts few actions use, and the credentials-exchange api, are in prelude/api-rare.js,
-  // read on first use: every instance would otherwise pay for reading and creating them.
+  // The api parts few actions use, and the other triggers' api classes, are in
+  // prelude/api-rare.js, read on first use: every instance would otherwise pay for reading and
+  // creating them.
   internal.CacheApi = CacheApi;
   const rare = () => internal.rareApiParts;
+  // The api class of each trigger, by trigger code (BOUNDARY.triggers), found on first use:
+  // post-login's is here, the others' are `triggerApis` of prelude/api-rare.js, by trigger id.
+  // (Held without a prototype: a setter an action puts on Array.prototype never sees them.)
+  const apiClasses = objectCreate(null);
+  function apiClass(trigger) {
+    const id = BOUNDARY.triggers[trigger];
+    const Api = id === 'post-login' ? PostLoginApi : rare().triggerApis[id];
+    if (typeof Api !== 'function') throw new Error(`actsim bug: no api class for the ${id} trigger`);
+    apiClasses[trigger] = Api;
+    return Api;
+  }
 
   // ---------------------------------------------------------------- the event (lazy fields)
   // The host makes `event` as a native object (with Object.prototype as its prototype) that
@@ -419,7 +441,7 @@
       release(c);
       reportUnread(c);
     }
-    host.finish(execId, false, JSON.stringify(e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler')));
+    host.finishFailed(execId, e instanceof ModuleFailure ? describe(e.error, e.phase) : describe(e, 'handler'));
   }
   // Drop the context's links to `api` and its parts, which point back to the context: without
   // the cycles, reference counting frees the execution's objects at once.
@@ -439,7 +461,7 @@
       keepShapes(contextMethods, objectKeys(c));
       const dummy = objectCreate(contextMethods);
       // Pairs of (the part, its class), as a flat list read by index (no iterator).
-      const parts = trigger === 0
+      const parts = BOUNDARY.triggers[trigger] === 'post-login'
         ? [c.api, PostLoginApi, c.accessPart, PostLoginAccess, c.accessTokenPart, PostLoginAccessToken,
           c.idTokenPart, PostLoginIdToken, c.cachePart, CacheApi]
         : [c.cachePart, CacheApi];
@@ -464,7 +486,7 @@
     release(c);
     reportUnread(c);
     if (c.redirect === null) host.finishCompleted(c.execId, c.denied);
-    else host.finish(c.execId, true, JSON.stringify({ denied: c.denied, redirect: c.redirect }));
+    else host.finishRedirected(c.execId, c.denied, c.redirect.url, JSON.stringify(c.redirect.query));
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);
@@ -478,7 +500,7 @@
   let checkedHandler = null;
   // Run the handler of a loaded action module. Returns its execution context, whose `promise`
   // is the handler's; or nothing when the execution already failed.
-  // `trigger`: 0 post-login, 1 credentials-exchange.
+  // `trigger`: the trigger code (an index into BOUNDARY.triggers).
   function runHandler(mod, execId, trigger, name, event) {
     let context = null;
     try {
@@ -502,7 +524,8 @@
       context.execId = execId;
       context.event = event;
       context.api = null;
-      context.promise = handler(event, trigger === 0 ? new PostLoginApi(context) : new (rare().CredentialsExchangeApi)(context));
+      const Api = apiClasses[trigger] || apiClass(trigger);
+      context.promise = handler(event, new Api(context));
       if (handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context, trigger);
     } catch (e) {
       failed(execId, e, context);
@@ -512,9 +535,9 @@
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;
-  // The host passes the handler as an index into these (instance.rs: handler_code), and the
-  // trigger as 0 (post-login) or 1 (credentials-exchange) (trigger_code).
-  const HANDLERS = ['onExecutePostLogin', 'onContinuePostLogin', 'onExecuteCredentialsExchange'];
+  // The host passes the handler as an index into these (trigger.rs: handler_code), and the
+  // trigger as an index into BOUNDARY.triggers (trigger_code).
+  const HANDLERS = BOUNDARY.handlers;
   // Start an execution. Returns its context when the handler was called at once (the host then
   // settles it, see `watch`); otherwise the execution settles itself.
   g.__actsim_start = function start(nowMs, execId, trigger, handlerCode, event) {

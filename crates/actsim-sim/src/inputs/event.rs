@@ -6,17 +6,10 @@ use serde_json::Value;
 
 use super::{json_error, InputError};
 
-const POST_LOGIN: &str = include_str!("../../../../fixtures/events/post-login.json");
-const CREDENTIALS_EXCHANGE: &str =
-    include_str!("../../../../fixtures/events/credentials-exchange.json");
-
-/// The default event for `trigger`.
+/// The default event for `trigger` (its entry in the trigger table, from `fixtures/events/`).
 pub fn default_event(trigger: Trigger) -> Value {
-    let text = match trigger {
-        Trigger::PostLogin => POST_LOGIN,
-        Trigger::CredentialsExchange => CREDENTIALS_EXCHANGE,
-    };
-    serde_json::from_str(text).expect("bundled event fixtures are valid JSON")
+    serde_json::from_str(trigger.info().default_event)
+        .expect("bundled event fixtures are valid JSON")
 }
 
 /// Parse a user's event file and merge it over the default event. `secrets` in the file are

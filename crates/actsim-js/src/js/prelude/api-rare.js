@@ -3,7 +3,7 @@
 // (api.cache, api.idToken, api.accessToken, api.access) and the execution context are in
 // prelude.js.
 //
-// Loaded lazily (see instance.rs, LAZY_PRELUDE), when an execution first uses one of them: the
+// Loaded lazily (see boundary.rs, LAZY_PRELUDE), when an execution first uses one of them: the
 // file evaluates to a function of (host, internal, globals) that puts `rareApiParts` on
 // `internal`.
 (function (host, internal, globals) {
@@ -126,5 +126,7 @@
   internal.rareApiParts = {
     PostLoginUser, PostLoginMultifactor, PostLoginTransaction, PostLoginValidation, PostLoginRedirect,
     CredentialsExchangeApi,
+    // The api class of each trigger but post-login (prelude.js), by trigger id (trigger.rs).
+    triggerApis: { 'credentials-exchange': CredentialsExchangeApi },
   };
 })

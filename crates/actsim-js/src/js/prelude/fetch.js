@@ -474,7 +474,6 @@
     const headers = [...request.headers.entries()];
     const body = requestBodyText(request._bytes, headers);
     headers.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const wire = { url: request.url, method: request.method, headers, body };
     return new Promise((resolve, reject) => {
       let opId;
       let onAbort = null;
@@ -485,7 +484,7 @@
         reject(signal.reason);
       };
       try {
-        opId = host.fetchStart(JSON.stringify(wire));
+        opId = host.fetchStart(request.url, request.method, headers, body);
       } catch (e) {
         reject(e);
         return;

@@ -2,7 +2,7 @@
 // `global`, the bridge ES modules import CommonJS through, and V8-only APIs that packages call
 // (`Error.captureStackTrace`). (The host then checks that no QuickJS-only global remains.)
 //
-// Lazy loading: most of the prelude (the scripts of LAZY_PRELUDE in instance.rs, which lists the
+// Lazy loading: most of the prelude (the scripts of LAZY_PRELUDE in boundary.rs, which lists the
 // globals and `internal` helpers of each) runs only when an action first uses what it provides.
 // Each global such a script provides starts as an accessor on globalThis (host.defineLazyGlobals)
 // in the place and with the enumerability the global has always had; reading it runs its script

@@ -1,0 +1,205 @@
+//! Triggers are data: [`TRIGGERS`] lists each trigger actsim runs, with its handler names,
+//! whether it blocks, its `api` parts, its default event and whether it can redirect. The
+//! prelude's trigger and handler codes ([`trigger_code`], [`handler_code`]) and the CLI's and
+//! simulator's trigger lists are read from it.
+//!
+//! Adding a trigger: a [`Trigger`] variant, its entry here (in the variant's position), and its
+//! `api` class in JavaScript (`triggerApis` in `js/prelude/api-rare.js`, keyed by the id). The
+//! tests check each part against the others.
+
+use serde::Serialize;
+
+use crate::report::Phase;
+
+/// The triggers whose `api` objects actsim provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// `post-login`: `onExecutePostLogin` and, after a redirect, `onContinuePostLogin`.
+    PostLogin,
+    /// `credentials-exchange`: `onExecuteCredentialsExchange`.
+    CredentialsExchange,
+}
+
+/// What actsim knows of a trigger: one entry of [`TRIGGERS`].
+#[derive(Debug)]
+pub struct TriggerInfo {
+    /// The trigger.
+    pub trigger: Trigger,
+    /// Its id as Auth0 writes it (`post-login`).
+    pub id: &'static str,
+    /// The handler the trigger runs (`onExecutePostLogin`).
+    pub execute: &'static str,
+    /// The handler run when the user comes back from a redirect, if the trigger has one.
+    pub continue_handler: Option<&'static str>,
+    /// Whether the flow waits for the actions (a blocking trigger) rather than running them
+    /// after the fact.
+    pub blocks: bool,
+    /// The members of its `api` object, in the order the prelude defines them.
+    pub api_parts: &'static [&'static str],
+    /// Its default `event` (JSON), from `fixtures/events/`.
+    pub default_event: &'static str,
+    /// Whether `api.redirect` can suspend the flow.
+    pub can_redirect: bool,
+    /// Whether each execution's `event.transaction.metadata` is present (an empty object when
+    /// the event has none).
+    pub transaction_metadata: bool,
+}
+
+/// Every trigger, in the order of [`Trigger`]'s variants.
+pub const TRIGGERS: &[TriggerInfo] = &[
+    TriggerInfo {
+        trigger: Trigger::PostLogin,
+        id: "post-login",
+        execute: "onExecutePostLogin",
+        continue_handler: Some("onContinuePostLogin"),
+        blocks: true,
+        api_parts: &[
+            "access",
+            "accessToken",
+            "idToken",
+            "user",
+            "multifactor",
+            "transaction",
+            "validation",
+            "redirect",
+            "cache",
+        ],
+        default_event: include_str!("../../../fixtures/events/post-login.json"),
+        can_redirect: true,
+        transaction_metadata: true,
+    },
+    TriggerInfo {
+        trigger: Trigger::CredentialsExchange,
+        id: "credentials-exchange",
+        execute: "onExecuteCredentialsExchange",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["access", "accessToken", "cache"],
+        default_event: include_str!("../../../fixtures/events/credentials-exchange.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+];
+
+impl TriggerInfo {
+    /// Its handler names: the execute handler, then the continue handler if it has one.
+    pub fn handlers(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.execute).chain(self.continue_handler)
+    }
+}
+
+impl Trigger {
+    /// Every trigger, in table order.
+    pub fn all() -> impl Iterator<Item = Trigger> {
+        TRIGGERS.iter().map(|t| t.trigger)
+    }
+
+    /// The trigger's entry in [`TRIGGERS`].
+    pub fn info(self) -> &'static TriggerInfo {
+        &TRIGGERS[self as usize]
+    }
+
+    /// The trigger id as Auth0 writes it (`post-login`).
+    pub fn as_str(self) -> &'static str {
+        self.info().id
+    }
+
+    /// The handler that runs for `phase` on this trigger, or `None` if the trigger has no such
+    /// phase (only post-login can continue after a redirect).
+    pub fn handler_name(self, phase: Phase) -> Option<&'static str> {
+        let info = self.info();
+        match phase {
+            Phase::Execute => Some(info.execute),
+            Phase::Continue => info.continue_handler,
+        }
+    }
+}
+
+impl std::str::FromStr for Trigger {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(info) = TRIGGERS.iter().find(|t| t.id == s) {
+            return Ok(info.trigger);
+        }
+        let ids: Vec<&str> = TRIGGERS.iter().map(|t| t.id).collect();
+        let list = match ids.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Err(format!("unknown trigger '{s}': actsim supports {list}"))
+    }
+}
+
+/// The trigger as the prelude's `__actsim_start` takes it: its position in [`TRIGGERS`]
+/// (prelude.js reads `BOUNDARY.triggers`, generated from the table).
+pub(crate) fn trigger_code(trigger: Trigger) -> u32 {
+    trigger as u32
+}
+
+/// The handler as the prelude's index into `BOUNDARY.handlers` (each trigger's execute handler
+/// then its continue handler, in table order: see `boundary::js_constants`), or `None` if the
+/// trigger has no handler for `phase`.
+pub(crate) fn handler_code(trigger: Trigger, phase: Phase) -> Option<u32> {
+    let mut code = 0;
+    for info in TRIGGERS {
+        if info.trigger == trigger {
+            return match phase {
+                Phase::Execute => Some(code),
+                Phase::Continue => info.continue_handler.map(|_| code + 1),
+            };
+        }
+        code += 1 + u32::from(info.continue_handler.is_some());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_in_variant_order_with_unique_ids() {
+        for (i, info) in TRIGGERS.iter().enumerate() {
+            assert_eq!(info.trigger as usize, i, "{} is out of place", info.id);
+            assert!(!TRIGGERS[..i].iter().any(|t| t.id == info.id));
+            assert_eq!(info.id.parse::<Trigger>(), Ok(info.trigger));
+            // The serde name is the id.
+            assert_eq!(
+                serde_json::to_value(info.trigger).unwrap(),
+                serde_json::Value::String(info.id.to_string())
+            );
+            assert_eq!(info.can_redirect, info.continue_handler.is_some());
+            let event: serde_json::Value = serde_json::from_str(info.default_event).unwrap();
+            assert!(event.is_object());
+        }
+    }
+
+    #[test]
+    fn handler_codes_index_the_generated_handler_list() {
+        let constants: serde_json::Value =
+            serde_json::from_str(&crate::boundary::js_constants()).unwrap();
+        let handlers = constants["handlers"].as_array().unwrap();
+        let triggers = constants["triggers"].as_array().unwrap();
+        for trigger in Trigger::all() {
+            assert_eq!(triggers[trigger_code(trigger) as usize], trigger.as_str());
+            for phase in [Phase::Execute, Phase::Continue] {
+                match (handler_code(trigger, phase), trigger.handler_name(phase)) {
+                    (Some(code), Some(name)) => assert_eq!(handlers[code as usize], name),
+                    (None, None) => {}
+                    other => panic!("{trigger:?} {phase:?}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_triggers_are_refused_with_the_list() {
+        let err = "pre-login".parse::<Trigger>().unwrap_err();
+        assert_eq!(
+            err,
+            "unknown trigger 'pre-login': actsim supports post-login and credentials-exchange"
+        );
+    }
+}
