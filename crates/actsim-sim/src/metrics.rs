@@ -49,6 +49,11 @@ pub struct Metrics {
     /// Cache hits and misses by handler (`onExecutePostLogin`, `onContinuePostLogin`, …).
     pub cache_by_handler: BTreeMap<String, (u64, u64)>,
     pub http: BTreeMap<String, u64>,
+    /// Responses by declared route (`<route>.<status>`, `<route>.2xx`, `<route>.requests`,
+    /// `<route>.errors`).
+    pub routes: BTreeMap<String, u64>,
+    /// Tokens handed out by mocks declared token endpoints, by route name.
+    pub mock_tokens: BTreeMap<String, u64>,
     pub http_errors: u64,
     pub instances_created: u64,
     pub instances_recycled: u64,
@@ -67,6 +72,39 @@ pub fn error_kind_name(kind: ErrorKind) -> String {
 }
 
 impl Metrics {
+    /// Count one request answered by a declared route: `status`, or a network error.
+    pub fn count_route(&mut self, route: &str, status: Option<u16>) {
+        *self.routes.entry(format!("{route}.requests")).or_default() += 1;
+        match status {
+            Some(s) => {
+                *self.routes.entry(format!("{route}.{s}")).or_default() += 1;
+                *self
+                    .routes
+                    .entry(format!("{route}.{}xx", s / 100))
+                    .or_default() += 1;
+            }
+            None => *self.routes.entry(format!("{route}.errors")).or_default() += 1,
+        }
+    }
+
+    /// Make every declared route's metrics exist (0 until counted), so `== 0` can be written:
+    /// `requests`, `errors`, the classes `2xx`–`5xx`, each status it can answer, and for token
+    /// endpoints `tokens_issued.<route>`.
+    pub fn declare_routes(&mut self, routes: &[(String, Vec<u16>, bool)]) {
+        for (route, statuses, token_endpoint) in routes {
+            let names = ["requests", "errors", "2xx", "3xx", "4xx", "5xx"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(statuses.iter().map(u16::to_string));
+            for name in names {
+                self.routes.entry(format!("{route}.{name}")).or_default();
+            }
+            if *token_endpoint {
+                self.mock_tokens.entry(route.clone()).or_default();
+            }
+        }
+    }
+
     /// Count an ended execution's cache operations and error.
     pub fn count_execution(&mut self, instance: u32, report: &ExecutionReport) {
         let inst = self.per_instance.entry(instance).or_default();
@@ -153,7 +191,8 @@ impl Metrics {
         put("token_requests", token_requests as f64);
         put(
             "tokens_issued",
-            tokens_by_client.values().sum::<u64>() as f64,
+            (tokens_by_client.values().sum::<u64>() + self.mock_tokens.values().sum::<u64>())
+                as f64,
         );
         put("cache.gets", self.cache_gets as f64);
         put("cache.hits", self.cache_hits as f64);
@@ -228,6 +267,12 @@ impl Metrics {
         }
         for (key, n) in &self.http {
             m.insert(format!("http.{key}"), *n as f64);
+        }
+        for (key, n) in &self.routes {
+            m.insert(format!("http.route.{key}"), *n as f64);
+        }
+        for (name, n) in &self.mock_tokens {
+            m.insert(format!("tokens_issued.{name}"), *n as f64);
         }
         for (number, c) in &self.per_instance {
             let p = format!("instance.{number}");

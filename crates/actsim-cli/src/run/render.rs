@@ -12,7 +12,7 @@ use crate::input::instant::format_instant_ms;
 use crate::style::Style;
 
 /// Render the report as text (secrets are redacted by the caller).
-pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
+pub fn render(report: &RunReport, sources: &[actsim_js::ActionSource], style: Style) -> String {
     let mut out = String::new();
     let form = match report.module_form {
         actsim_js::ModuleForm::CommonJs => "CommonJS",
@@ -22,13 +22,18 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
         out,
         "{} {} ({form}) · {} · tenant {}",
         style.bold("actsim run"),
-        style.cyan(&report.action),
+        style.cyan(&report.actions.join(" → ")),
         report.trigger.as_str(),
         report.tenant_domain
     );
+    let several = report.actions.len() > 1;
     for entry in &report.executions {
         out.push('\n');
-        render_entry(&mut out, entry, action_code, style);
+        let code = sources
+            .iter()
+            .find(|s| s.filename == entry.action)
+            .map_or("", |s| s.code.as_str());
+        render_entry(&mut out, entry, code, several, style);
     }
     out.push('\n');
     let s = &report.summary;
@@ -51,6 +56,24 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
         s.cache_errors,
         s.warnings
     );
+    for e in &report.expectations {
+        let mark = if e.passed {
+            style.green("✓")
+        } else {
+            style.red("✗")
+        };
+        let actual = match (&e.problem, e.actual) {
+            (Some(p), _) => p.clone(),
+            (None, Some(a)) => format!("actual {a}"),
+            (None, None) => "no value".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{}   {mark} {}  ({actual})",
+            style.bold("expect"),
+            e.expectation.text
+        );
+    }
     for note in &report.notes {
         let _ = writeln!(out, "{}     {note}", style.yellow("note"));
     }
@@ -61,17 +84,28 @@ fn clock(ms: i64) -> String {
     format_instant_ms(ms)[11..23].to_string()
 }
 
-fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: Style) {
+fn render_entry(
+    out: &mut String,
+    e: &ExecutionEntry,
+    action_code: &str,
+    several: bool,
+    style: Style,
+) {
     let r = &e.report;
     let phase = match e.phase {
         Phase::Execute => "",
         Phase::Continue => " (after redirect)",
     };
+    let handler = if several {
+        format!("{} {}", e.action, r.handler)
+    } else {
+        r.handler.clone()
+    };
     let _ = writeln!(
         out,
         "{} · {}{phase} · instance {}{} · {}",
-        style.bold(&format!("▸ login {}", e.login)),
-        style.cyan(&r.handler),
+        style.bold(&format!("▸ {}", e.label)),
+        style.cyan(&handler),
         e.instance,
         if e.cold {
             " (cold: module code ran)"
