@@ -1166,6 +1166,14 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 ));
             }
         }
+        if report.failed() {
+            // Undo the failed execution's writes (keep_failed_writes = false) before anyone
+            // looks at the cache.
+            let snapshot = self.flows.get_mut(&login).and_then(|f| f.snapshot.take());
+            if let Some(snapshot) = snapshot {
+                self.rollback(inst, &report, snapshot);
+            }
+        }
         if let (Some(d), Some(observer)) = (detail, self.observer.as_deref_mut()) {
             let phase = self.flows.get(&login).map_or(Phase::Execute, |f| f.phase);
             let cache_after = match &self.shared_cache {
@@ -1199,13 +1207,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let Some(flow) = self.flows.get_mut(&login) else {
             return;
         };
-        let snapshot = flow.snapshot.take();
+        flow.snapshot = None;
         driver::apply_transaction_metadata(&mut flow.event, &report);
         match report.outcome {
             Outcome::Failed { .. } => {
-                if let Some(snapshot) = snapshot {
-                    self.rollback(inst, &report, snapshot);
-                }
                 self.end_flow(login, FlowResult::Failed);
             }
             Outcome::Completed { denied: true, .. } => {
