@@ -170,6 +170,8 @@ struct Flow {
     active_ms: i64,
     yielded_on: Option<usize>,
     resume_number: u32,
+    /// The user logging in (post-login flows).
+    user_id: Option<String>,
     /// Cache records as they were before the running execution wrote them (for rollback).
     snapshot: Option<BTreeMap<String, Option<CacheRecord>>>,
 }
@@ -721,6 +723,17 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
         let event = self.event_for(user as usize);
+        let user_id = (self.sc.trigger == Trigger::PostLogin)
+            .then(|| {
+                self.users[user as usize]
+                    .get("user_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .flatten();
+        if let Some(id) = &user_id {
+            self.metrics.count_user_login(id);
+        }
         self.flows.insert(
             login,
             Flow {
@@ -735,6 +748,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 active_ms: 0,
                 yielded_on: None,
                 resume_number: 0,
+                user_id,
                 snapshot: None,
             },
         );
@@ -1094,6 +1108,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
             self.schedule(now + idle, Event::IdleCheck { inst, token });
         }
         self.metrics.count_execution(number, &report);
+        let user_id = self.flows.get(&login).and_then(|f| f.user_id.clone());
+        self.metrics
+            .count_commands(&self.sc.actions[action].name, user_id.as_deref(), &report);
         let total = self.cache_for(inst).borrow().total_bytes(now);
         let mut detail = running.detail;
         for w in self.detector.execution(number, Some(login), &report, total) {
@@ -1116,6 +1133,16 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     op: kind.into(),
                     key: op.key.clone(),
                     result: op.result.clone(),
+                });
+            }
+            for c in &report.commands {
+                self.sink.emit(&TraceEvent::Command {
+                    t: c.at_ms,
+                    login,
+                    instance: number,
+                    action: self.sc.actions[action].name.clone(),
+                    name: c.name.clone(),
+                    args: c.args.clone(),
                 });
             }
             for line in &report.console {

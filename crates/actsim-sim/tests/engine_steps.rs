@@ -182,11 +182,7 @@ impl Runtime for Fake {
                 report: ExecutionReport {
                     exec_id: id,
                     trigger: spec.trigger,
-                    handler: spec
-                        .trigger
-                        .handler_name(spec.phase)
-                        .unwrap_or("?")
-                        .into(),
+                    handler: spec.trigger.handler_name(spec.phase).unwrap_or("?").into(),
                     started_at_ms: now,
                     finished_at_ms: now,
                     outcome: Outcome::Completed {
@@ -353,8 +349,10 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
             body: BTreeMap::new(),
             script: None,
         },
-        mocks: vec![actsim_sim::scenario::parse_mock_line("GET https://crm.example.com/x 200")
-            .expect("a mock")],
+        mocks: vec![
+            actsim_sim::scenario::parse_mock_line("GET https://crm.example.com/x 200")
+                .expect("a mock"),
+        ],
         tenant_latency: Dist::Fixed(50),
         mock_latency: Dist::Fixed(50),
         transport: actsim_sim::Transport::InProcess,
@@ -363,7 +361,10 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
 
 /// Step `sc` to its end with runtimes playing `plan`; the executions seen, the trace, the
 /// metrics, the number of runtimes made and of steps taken.
-fn play(sc: &Scenario, plan: Plan) -> (Vec<Seen>, Vec<TraceEvent>, BTreeMap<String, f64>, u32, u32) {
+fn play(
+    sc: &Scenario,
+    plan: Plan,
+) -> (Vec<Seen>, Vec<TraceEvent>, BTreeMap<String, f64>, u32, u32) {
     let made = Rc::new(RefCell::new(0));
     let mut log = Log::default();
     let mut sink = CollectingSink::default();
@@ -492,7 +493,11 @@ fn fetches_go_through_the_network_and_are_counted_by_route() {
             ("https://unknown.example.com/y".to_string(), None),
         ]
     );
-    assert_eq!(seen[0].ended, seen[0].started + 50, "mock latency, then an immediate error");
+    assert_eq!(
+        seen[0].ended,
+        seen[0].started + 50,
+        "mock latency, then an immediate error"
+    );
     assert_eq!(metrics["http.route.GET:crm.example.com/x.200"], 2.0);
     assert_eq!(metrics["http.route.GET:crm.example.com/x.2xx"], 2.0);
     assert_eq!(metrics["http.route.GET:crm.example.com/x.5xx"], 0.0);
@@ -506,6 +511,9 @@ fn scripted_arrivals_start_each_login_after_the_previous_one_ended() {
     sc.duration_ms = i64::MAX / 4;
     let (seen, _, metrics, _, _) = play(&sc, plan(vec![Step::Sleep(300)], vec![]));
     let starts: Vec<i64> = seen.iter().map(|s| s.started).collect();
-    assert_eq!(starts, vec![T0, T0 + 300 + 1_000, T0 + 300 + 1_000 + 300 + 60_000]);
+    assert_eq!(
+        starts,
+        vec![T0, T0 + 300 + 1_000, T0 + 300 + 1_000 + 300 + 60_000]
+    );
     assert_eq!(metrics["logins"], 3.0);
 }

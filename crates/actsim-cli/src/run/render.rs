@@ -142,12 +142,25 @@ fn render_entry(
                 "✗ failed ({kind}) after {took}: {}: {}",
                 error.name, error.message
             ));
-            if let Some(loc) = &error.location {
-                line.push_str(&format!("\nat {}:{}:{}", loc.file, loc.line, loc.column));
-                if let Some(text) = action_code.lines().nth(loc.line.saturating_sub(1) as usize) {
-                    let gutter = format!("{} | ", loc.line);
+            let named = unknown_host_location(e, action_code);
+            let location = error
+                .location
+                .as_ref()
+                .map(|l| (l.line, l.column))
+                .or(named);
+            if let (None, Some(_)) = (&error.location, named) {
+                line.push_str("\nthe unknown host is named in the action");
+            }
+            if let Some((l, c)) = location {
+                let file = error
+                    .location
+                    .as_ref()
+                    .map_or(e.action.as_str(), |l| &l.file);
+                line.push_str(&format!("\nat {file}:{l}:{c}"));
+                if let Some(text) = action_code.lines().nth(l.saturating_sub(1) as usize) {
+                    let gutter = format!("{} | ", l);
                     line.push_str(&format!("\n{}{}", style.dim(&gutter), text));
-                    let pad = " ".repeat(gutter.len() + loc.column.saturating_sub(1) as usize);
+                    let pad = " ".repeat(gutter.len() + c.saturating_sub(1) as usize);
                     line.push_str(&format!("\n{pad}{}", style.red("^")));
                 }
             }
@@ -281,6 +294,21 @@ fn render_entry(
             field(out, "stack", &style.dim(error.stack.trim_end()));
         }
     }
+}
+
+/// Where the action names the host of its first request that found no route (a network
+/// error rejects a `fetch` without the action's line in its stack): 1-based line and column
+/// of the first mention of the host in the code.
+fn unknown_host_location(e: &ExecutionEntry, code: &str) -> Option<(u32, u32)> {
+    let host = e.http.iter().find_map(|h| {
+        let err = h.error.as_deref()?;
+        let rest = err.strip_prefix("getaddrinfo ENOTFOUND ")?;
+        rest.split(':').next()
+    })?;
+    code.lines().enumerate().find_map(|(i, line)| {
+        let col = line.find(host)?;
+        Some((i as u32 + 1, line[..col].chars().count() as u32 + 1))
+    })
 }
 
 /// Keys longer than 40 characters are shortened for display, with their size in bytes.
