@@ -148,6 +148,18 @@ pub fn drive(
     }
 }
 
+/// Whether flows of `trigger` can suspend for a redirect and resume (it has a continue
+/// handler). Flows are keyed by [`actsim_js::Trigger`]: a new trigger needs no edit here.
+pub fn can_resume(trigger: actsim_js::Trigger) -> bool {
+    trigger.handler_name(actsim_js::Phase::Continue).is_some()
+}
+
+/// Whether the trigger's events carry a user (`event.user` is an object): then each simulated
+/// user gets their own, and metrics count per user.
+pub fn has_user(event: &Value) -> bool {
+    event.get("user").is_some_and(Value::is_object)
+}
+
 /// The `state` a user brings back to `/continue` on the `n`-th resume of `login`.
 pub fn resume_state(login: u64, n: u32) -> String {
     format!("actsim-state-{login}-{n}")

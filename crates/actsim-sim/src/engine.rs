@@ -10,7 +10,7 @@ use std::time::Duration;
 use actsim_cache::{CacheRecord, CacheStore, SetOptions};
 use actsim_js::{
     ActionSource, Clock, ExecId, ExecutionReport, ExecutionSpec, InstanceConfig, OpId, OpResult,
-    Outcome, Phase, PreparedEvent, SeededRng, SharedCache, Trigger,
+    Outcome, Phase, PreparedEvent, SeededRng, SharedCache,
 };
 use actsim_tenant::Tenant;
 use serde_json::Value;
@@ -320,11 +320,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
             end_ms: sc.start_ms + sc.duration_ms,
             user_events: vec![None; users.len()],
             users,
-            template_event: match sc.trigger {
-                Trigger::PostLogin => {
-                    PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
-                }
-                Trigger::CredentialsExchange => PreparedEvent::new(&sc.traffic.event),
+            template_event: if driver::can_resume(sc.trigger) {
+                PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
+            } else {
+                PreparedEvent::new(&sc.traffic.event)
             },
         })
     }
@@ -723,7 +722,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
         let event = self.event_for(user as usize);
-        let user_id = (self.sc.trigger == Trigger::PostLogin)
+        let user_id = driver::has_user(&self.sc.traffic.event)
             .then(|| {
                 self.users[user as usize]
                     .get("user_id")
@@ -755,9 +754,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.start_segment(login);
     }
 
-    /// The event of `user`'s logins (post-login events carry the user; other triggers' do not).
+    /// The event of `user`'s logins (events with a `user` carry each user's; others do not).
     fn event_for(&mut self, user: usize) -> PreparedEvent {
-        if self.sc.trigger != Trigger::PostLogin {
+        if !driver::has_user(&self.sc.traffic.event) {
             return self.template_event.clone();
         }
         if let Some(event) = &self.user_events[user] {
@@ -1247,7 +1246,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             Outcome::Completed {
                 redirect: Some(redirect),
                 ..
-            } if self.sc.trigger == Trigger::PostLogin => {
+            } if driver::can_resume(self.sc.trigger) => {
                 self.metrics.redirects += 1;
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;

@@ -75,8 +75,7 @@ pub struct RunOptions {
 
 /// The one-instance scenario that `options` describe.
 pub fn scenario(options: &RunOptions) -> Scenario {
-    let post_login = options.trigger == Trigger::PostLogin;
-    let continues = options.continue_flow && post_login;
+    let continues = options.continue_flow && actsim_sim::driver::can_resume(options.trigger);
     let actions = options
         .actions
         .iter()
@@ -277,13 +276,14 @@ fn check_cache_entries(options: &RunOptions) -> Result<(), CliError> {
 /// Notes about the flows: an ignored `--continue`, a flow that did not redirect, secrets the
 /// actions read but nobody set.
 fn flow_notes(options: &RunOptions, report: &mut RunReport) {
-    if options.continue_flow && options.trigger != Trigger::PostLogin {
+    let can_resume = actsim_sim::driver::can_resume(options.trigger);
+    if options.continue_flow && !can_resume {
         report.notes.push(format!(
             "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
             options.trigger.as_str()
         ));
     }
-    if options.continue_flow && options.trigger == Trigger::PostLogin {
+    if options.continue_flow && can_resume {
         for login in 1..=u64::from(options.times.max(1)) {
             let of_login = |e: &&ExecutionEntry| u64::from(e.login) == login;
             let redirected = report.executions.iter().filter(of_login).any(|e| {
