@@ -2,6 +2,9 @@
 //! placement, resumes on another instance, the 20 s budget, rollbacks of failed writes and the
 //! one-login-after-another script of `actsim run`, each asserted on the engine's own output.
 
+mod common;
+use common::empty_report;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -179,23 +182,12 @@ impl Runtime for Fake {
         self.running.insert(
             id,
             Exec {
-                report: ExecutionReport {
-                    exec_id: id,
-                    trigger: spec.trigger,
-                    handler: spec.trigger.handler_name(spec.phase).unwrap_or("?").into(),
-                    started_at_ms: now,
-                    finished_at_ms: now,
-                    outcome: Outcome::Completed {
-                        denied: false,
-                        redirect: None,
-                    },
-                    commands: Vec::new(),
-                    console: Vec::new(),
-                    console_truncated: false,
-                    cache_ops: Vec::new(),
-                    missing_secrets: Vec::new(),
-                    unread_failed_sets: Vec::new(),
-                },
+                report: empty_report(
+                    id,
+                    spec.trigger,
+                    spec.trigger.handler_name(spec.phase).unwrap_or("?"),
+                    now,
+                ),
                 steps: steps.into(),
                 cache: spec.cache,
                 waiting: None,
@@ -319,16 +311,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
             secrets: BTreeMap::new(),
         }],
         trigger: Trigger::PostLogin,
-        instances: InstancesSpec {
-            min: instances,
-            max: instances,
-            scale_out_at: u32::MAX,
-            cold_start: Dist::Fixed(0),
-            max_age_ms: None,
-            idle_timeout_ms: None,
-            recycle_jitter_ms: 0,
-            kills: Vec::new(),
-        },
+        instances: InstancesSpec::fixed(instances),
         placement_new: Policy::RoundRobin,
         placement_resume: resume,
         cache_mode: CacheMode::PerInstance,

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 use actsim_cache::CacheLimits;
-use actsim_js::{CacheOp, CacheOpKind, ExecutionReport, Outcome, Trigger};
+use actsim_js::{CacheOp, CacheOpKind, ExecutionReport, Trigger};
 use actsim_sim::warnings::{repeated_token_slack_ms, Detector};
 
 const T0: i64 = 1_767_225_600_000;
@@ -70,33 +70,19 @@ fn refreshing_with_most_of_the_life_left_warns_for_any_lifetime() {
 
 /// An execution that called `api.cache.set(key, …, { ttl })` with `result`.
 fn set_report(ttl: f64, result: &str) -> ExecutionReport {
-    ExecutionReport {
-        exec_id: 1,
-        trigger: Trigger::PostLogin,
-        handler: "onExecutePostLogin".into(),
-        started_at_ms: T0,
-        finished_at_ms: T0,
-        outcome: Outcome::Completed {
-            denied: false,
-            redirect: None,
-        },
-        commands: Vec::new(),
-        console: Vec::new(),
-        console_truncated: false,
-        cache_ops: vec![CacheOp {
-            at_ms: T0,
-            op: CacheOpKind::Set,
-            key: "token".into(),
-            result: result.into(),
-            expires_at: (result == "success").then_some(T0 + ttl as i64),
-            value_bytes: Some(10),
-            ttl: Some(ttl),
-            expires_at_option: None,
-            jwt_exp: None,
-        }],
-        missing_secrets: Vec::new(),
-        unread_failed_sets: Vec::new(),
-    }
+    let mut report = empty_report(1, Trigger::PostLogin, "onExecutePostLogin", T0);
+    report.cache_ops = vec![CacheOp {
+        at_ms: T0,
+        op: CacheOpKind::Set,
+        key: "token".into(),
+        result: result.into(),
+        expires_at: (result == "success").then_some(T0 + ttl as i64),
+        value_bytes: Some(10),
+        ttl: Some(ttl),
+        expires_at_option: None,
+        jwt_exp: None,
+    }];
+    report
 }
 
 #[test]

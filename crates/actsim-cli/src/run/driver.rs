@@ -98,16 +98,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
         tenant: options.tenant.clone(),
         actions,
         trigger: options.trigger,
-        instances: InstancesSpec {
-            min: 1,
-            max: 1,
-            scale_out_at: u32::MAX,
-            cold_start: Dist::Fixed(0),
-            max_age_ms: None,
-            idle_timeout_ms: None,
-            recycle_jitter_ms: 0,
-            kills: Vec::new(),
-        },
+        instances: InstancesSpec::fixed(1),
         placement_new: Policy::Sticky,
         placement_resume: match options.resume_on {
             ResumeOn::Same => Policy::Sticky,

@@ -103,6 +103,23 @@ pub struct InstancesSpec {
     pub kills: Vec<(i64, u32)>,
 }
 
+impl InstancesSpec {
+    /// A pool of exactly `count` instances that start at once (no cold start) and are never
+    /// recycled or killed (`actsim run`, engine tests).
+    pub fn fixed(count: u32) -> Self {
+        InstancesSpec {
+            min: count,
+            max: count,
+            scale_out_at: u32::MAX,
+            cold_start: Dist::Fixed(0),
+            max_age_ms: None,
+            idle_timeout_ms: None,
+            recycle_jitter_ms: 0,
+            kills: Vec::new(),
+        }
+    }
+}
+
 /// Login traffic.
 #[derive(Clone, Debug)]
 pub struct TrafficSpec {
@@ -275,15 +292,7 @@ impl Compiler<'_> {
         if duration_ms <= 0 {
             return Err(self.err(raw.duration.span(), "duration: must be longer than 0"));
         }
-        let expectations = raw
-            .expect
-            .iter()
-            .map(|line| {
-                Expectation::parse(line.get_ref())
-                    .map(|e| (e, line.span()))
-                    .map_err(|e| self.err(line.span(), format!("expect: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let expectations = compile_expectations(self.path, self.text, &raw.expect)?;
         let tenant = match &raw.tenant.file {
             Some(f) => {
                 let (path, text) = self.read("tenant.file", f)?;
@@ -540,6 +549,24 @@ impl Compiler<'_> {
             script: None,
         })
     }
+}
+
+/// Parse `expect` lines of `text` (read from `path`), each with its span.
+pub(crate) fn compile_expectations(
+    path: &Path,
+    text: &str,
+    lines: &[Spanned<String>],
+) -> Result<Vec<(Expectation, Range<usize>)>, ScenarioError> {
+    lines
+        .iter()
+        .map(|line| {
+            Expectation::parse(line.get_ref())
+                .map(|e| (e, line.span()))
+                .map_err(|e| {
+                    ScenarioError::new(path, text, format!("expect: {e}"), Some(line.span()))
+                })
+        })
+        .collect()
 }
 
 /// Validate one `[[mocks]]` table of `text` (read from `path`).

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::compile::{compile_mock, MockResponse, MockSpec};
+use super::compile::{compile_expectations, compile_mock, MockResponse, MockSpec};
 use super::error::ScenarioError;
 use super::raw::RawMock;
 use crate::expect::Expectation;
@@ -47,17 +47,7 @@ pub fn parse_mocks(path: &Path, text: &str) -> Result<MocksFile, ScenarioError> 
         .iter()
         .map(|m| compile_mock(path, text, m))
         .collect::<Result<Vec<_>, _>>()?;
-    let expectations = raw
-        .expect
-        .iter()
-        .map(|line| {
-            Expectation::parse(line.get_ref())
-                .map(|e| (e, line.span()))
-                .map_err(|e| {
-                    ScenarioError::new(path, text, format!("expect: {e}"), Some(line.span()))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let expectations = compile_expectations(path, text, &raw.expect)?;
     Ok(MocksFile {
         mocks,
         expectations,
