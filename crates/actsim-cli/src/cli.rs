@@ -50,11 +50,18 @@ Examples (from the repository root):
   # Machine-readable output (schema: docs/run-json.md):
   actsim run actions/article-cjs.js --json
 
+  # An action calling a third-party API, answered by a mock, with an expectation:
+  actsim run my-action.js --mock 'GET https://crm.example.com/v1/users/* 403' --expect 'denies == 1'
+
+  # Several actions in one flow, mocks from a file (or a scenario's):
+  actsim run first.js second.js --mocks mocks.toml
+
 The action's HTTP calls go to an in-process mock tenant (fixtures/tenants/local.toml):
-point the action's domain secret at tenant.actsim.test. Without --secrets, the secrets of
+point the action's domain secret at tenant.actsim.test. Other hosts are answered by the
+mocks you declare (--mocks, --mock); any other host is a network error naming it. Without --secrets, the secrets of
 fixtures/secrets/local-tenant.env are used (domain, clientID, clientSecret).
-Exit status: 0 when every execution completed (a deny counts as completed), 1 when one failed,
-2 when the inputs are wrong.";
+Exit status: 0 when every execution completed (a deny counts as completed) and every --expect
+held, 1 when one failed, 2 when the inputs are wrong.";
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples (from the repository root):
@@ -201,8 +208,11 @@ pub struct TestArgs {
 /// Arguments of `actsim run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The action's JavaScript file (CommonJS `exports.onExecutePostLogin = …` or ESM `export const …`).
-    pub action: String,
+    /// The actions' JavaScript files (CommonJS `exports.onExecutePostLogin = …` or ESM
+    /// `export const …`). Several run as one flow, in order, as production runs the actions
+    /// bound to a trigger.
+    #[arg(required = true, value_name = "ACTION")]
+    pub actions: Vec<String>,
 
     /// Event fixture (JSON); fields you leave out are filled from fixtures/events/<trigger>.json.
     #[arg(long, value_name = "FILE")]
@@ -221,7 +231,8 @@ pub struct RunArgs {
     )]
     pub trigger: String,
 
-    /// Number of logins to run, one after the other, on the same warm instance.
+    /// Number of flows (logins, exchanges) to run, one after the other, on the same warm
+    /// instance.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub times: u32,
 
@@ -264,6 +275,25 @@ pub struct RunArgs {
     /// Mock tenant configuration (TOML). Default: fixtures/tenants/local.toml's tenant.
     #[arg(long, value_name = "FILE")]
     pub tenant: Option<String>,
+
+    /// HTTP mocks for the hosts your actions call: a TOML file of `[[mocks]]` tables (the
+    /// format of scenarios, docs/scenario.md) or a scenario file (its mocks and `expect` lines
+    /// are used).
+    #[arg(long, value_name = "FILE")]
+    pub mocks: Option<String>,
+
+    /// One HTTP mock on the command line (repeatable): `[METHOD] URL [STATUS] [JSON body]`,
+    /// e.g. --mock 'GET https://crm.example.com/v1/users/* 200 {"tier":"gold"}'. A path ending
+    /// in `*` matches a prefix; the status defaults to 200 and the body to {}. Checked before
+    /// the --mocks file's mocks.
+    #[arg(long = "mock", value_name = "SPEC")]
+    pub mock_lines: Vec<String>,
+
+    /// An expectation over the run's metrics (repeatable), as a scenario's `expect` lines:
+    /// e.g. --expect 'denies == 1' --expect 'http.route.GET:crm.example.com/v1/users/*.403 == 1'.
+    /// A failed one exits 1.
+    #[arg(long = "expect", value_name = "EXPR")]
+    pub expects: Vec<String>,
 
     /// Cache limits and faults, NAME=VALUE (repeatable): max_key_bytes, max_value_bytes,
     /// max_total_bytes, max_entries, default_ttl (e.g. 15m), max_lifetime (e.g. 24h),

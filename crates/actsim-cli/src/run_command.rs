@@ -15,17 +15,22 @@ use crate::run::render::render;
 use crate::style::Style;
 use actsim_sim::inputs::event::{default_event, load_event};
 use actsim_sim::inputs::secrets::parse_secrets;
-use actsim_sim::Redactor;
+use actsim_sim::scenario::{parse_mock_line, parse_mocks, MockSpec};
+use actsim_sim::{Expectation, Redactor};
 
 const LOCAL_SECRETS: &str = include_str!("../../../fixtures/secrets/local-tenant.env");
 
 /// Run `actsim run` and return the exit status.
 pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
-    let options = build_options(&args)?;
+    let (options, expectations) = build_options(&args)?;
     let redactor = Redactor::new(&options.secrets);
-    let action_code = options.action.code.clone();
-    let report = run(options)?;
-    let failed = report.summary.failed > 0;
+    let sources = options.actions.clone();
+    let mut report = run(options)?;
+    report.expectations = expectations
+        .iter()
+        .map(|e| e.check(&report.metrics))
+        .collect();
+    let failed = report.summary.failed > 0 || report.expectations.iter().any(|e| !e.passed);
     if args.json {
         let value =
             serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;
@@ -34,7 +39,7 @@ pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
     } else {
         print!(
             "{}",
-            redactor.text(&render(&report, &action_code, Style::detect()))
+            redactor.text(&render(&report, &sources, Style::detect()))
         );
     }
     Ok(if failed { 1 } else { 0 })
@@ -44,13 +49,50 @@ fn flag_duration(flag: &str, value: &str) -> Result<i64, CliError> {
     parse_duration_ms(value).map_err(|e| CliError::usage(format!("--{flag}: {e}"), None))
 }
 
-fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
+/// The mocks and expectations of `--mock`, `--mocks` and `--expect`, in that order.
+fn mocks_and_expectations(args: &RunArgs) -> Result<(Vec<MockSpec>, Vec<Expectation>), CliError> {
+    let mut mocks = args
+        .mock_lines
+        .iter()
+        .map(|line| {
+            parse_mock_line(line).map_err(|e| {
+                CliError::usage(
+                    format!("--mock: {e}"),
+                    Some(
+                        "docs/scenario.md, \"HTTP mocks\", lists what a mock can match and answer",
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut expectations = Vec::new();
+    if let Some(path) = &args.mocks {
+        let file = parse_mocks(std::path::Path::new(path), &read_file(path)?)?;
+        mocks.extend(file.mocks);
+        expectations.extend(file.expectations.into_iter().map(|(e, _)| e));
+    }
+    for text in &args.expects {
+        expectations.push(Expectation::parse(text).map_err(|e| {
+            CliError::usage(
+                format!("--expect: {e}"),
+                Some("docs/scenario.md lists the metrics"),
+            )
+        })?);
+    }
+    Ok((mocks, expectations))
+}
+
+fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliError> {
     let trigger: Trigger = args
         .trigger
         .parse()
         .map_err(|e: String| CliError::usage(e, None))?;
-    let code = read_file(&args.action)?;
-    let action = ActionSource::new(args.action.clone(), code);
+    let actions = args
+        .actions
+        .iter()
+        .map(|path| Ok(ActionSource::new(path.clone(), read_file(path)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let (mocks, expectations) = mocks_and_expectations(args)?;
     let mut notes = Vec::new();
     let event = match &args.event {
         Some(path) => {
@@ -87,8 +129,8 @@ fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
         max_cache_writes_per_execution: max_writes,
         ..InstanceConfig::default()
     };
-    Ok(RunOptions {
-        action,
+    let options = RunOptions {
+        actions,
         trigger,
         event,
         secrets,
@@ -119,10 +161,11 @@ fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
             .collect::<Result<_, _>>()?,
         instance,
         latency_ms: flag_duration("latency", &args.latency)?,
-        execution_timeout_ms: 20_000,
         tenant,
+        mocks,
         notes,
-    })
+    };
+    Ok((options, expectations))
 }
 
 /// Parse `--cache-option NAME=VALUE` flags into limits, injected write failures and a

@@ -38,6 +38,7 @@ pub fn run_options(
         seed,
         cpu_budget: Some(std::time::Duration::from_millis(cpu.max(1) as u64)),
         transport,
+        ..RunOptions::default()
     })
 }
 

@@ -7,16 +7,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use actsim_cache::{CacheRecord, CacheStore};
+use actsim_cache::{CacheRecord, CacheStore, SetOptions};
 use actsim_js::{
-    ActionSource, Clock, ExecId, ExecutionReport, ExecutionSpec, HostOpKind, Instance,
-    InstanceConfig, OpId, OpResult, Outcome, Phase, PreparedEvent, SeededRng, SharedCache, Trigger,
+    ActionSource, Clock, ExecId, ExecutionReport, ExecutionSpec, InstanceConfig, OpId, OpResult,
+    Outcome, Phase, PreparedEvent, SeededRng, SharedCache,
 };
 use actsim_tenant::Tenant;
 use serde_json::Value;
 
+use crate::driver::{self, QuickJs, Runtime, RuntimeFactory};
 use crate::metrics::{error_kind_name, Metrics};
 use crate::network::{Network, Transport};
+use crate::observer::{
+    flow_label, CacheEntry, EndedExecution, ExecutionObserver, HttpExchange, IssuedToken,
+};
 use crate::pool::{Placer, SimInstance};
 use crate::report::{build_report, Highlight, RunResults, SimReport};
 use crate::scenario::{Arrivals, CacheMode, Scenario};
@@ -40,6 +44,20 @@ pub struct RunOptions {
     pub cpu_budget: Option<Duration>,
     /// Overrides the scenario's transport to the tenant.
     pub transport: Option<Transport>,
+    /// Limits of every runtime (memory, cache writes per execution, …); the seed is derived
+    /// per instance and `cpu_budget` above wins when given. Default: production's.
+    pub instance: Option<InstanceConfig>,
+    /// What the first instance's cache holds and does before it runs.
+    pub preload: Preload,
+}
+
+/// The first instance's cache before the run (`actsim run --cache-entry`, `fail_next_writes`).
+#[derive(Clone, Debug, Default)]
+pub struct Preload {
+    /// Records stored (default options) at the start.
+    pub entries: Vec<(String, String)>,
+    /// Its next writes fail with an injected error.
+    pub fail_next_writes: u32,
 }
 
 /// Run `scenario`, sending trace events to `sink`, and report metrics and expectations.
@@ -49,7 +67,7 @@ pub fn simulate(
     options: &RunOptions,
     sink: &mut dyn TraceSink,
 ) -> std::io::Result<SimReport> {
-    let mut sim = Sim::new(scenario, options, sink)?;
+    let mut sim = Simulation::new(scenario, options, sink)?;
     sim.run();
     Ok(sim.finish())
 }
@@ -92,6 +110,48 @@ enum Event {
     },
 }
 
+/// How a flow ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowResult {
+    /// Every action completed.
+    Completed,
+    /// An action denied access.
+    Denied,
+    /// An execution failed (or could not start).
+    Failed,
+    /// The user never came back from a redirect.
+    Abandoned,
+    /// The user came back after the transaction's lifetime.
+    Expired,
+}
+
+impl FlowResult {
+    /// The name in traces (`ok`, `denied`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowResult::Completed => "ok",
+            FlowResult::Denied => "denied",
+            FlowResult::Failed => "failed",
+            FlowResult::Abandoned => "abandoned",
+            FlowResult::Expired => "expired",
+        }
+    }
+}
+
+/// A running execution: its flow, whether it was cold, and (for an observer) its details.
+struct Running {
+    login: u64,
+    cold: bool,
+    detail: Option<Detail>,
+}
+
+/// What an observer gets when the execution ends, gathered while it runs.
+struct Detail {
+    http: Vec<HttpExchange>,
+    cache_before: Vec<CacheEntry>,
+    warnings: Vec<crate::warnings::Warning>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FlowState {
     Running,
@@ -110,12 +170,27 @@ struct Flow {
     active_ms: i64,
     yielded_on: Option<usize>,
     resume_number: u32,
+    /// The user logging in (post-login flows).
+    user_id: Option<String>,
     /// Cache records as they were before the running execution wrote them (for rollback).
     snapshot: Option<BTreeMap<String, Option<CacheRecord>>>,
 }
 
-struct Sim<'a, 'b> {
+/// One simulation: the world (instances, flows, caches, clock, queue, network) and its
+/// observers (metrics, warning detector, highlights, trace sink, execution observer). Build it
+/// with [`Simulation::new`], advance it one event at a time with [`Simulation::step`] (or to
+/// the end with [`Simulation::run`]) and read the result with [`Simulation::finish`].
+pub struct Simulation<'a, 'b> {
     sc: &'a Scenario,
+    /// Makes a runtime per (instance, action).
+    factory: Box<dyn RuntimeFactory>,
+    /// Receives every ended execution with its details, if set.
+    observer: Option<&'b mut dyn ExecutionObserver>,
+    /// The base configuration of runtimes.
+    instance_base: InstanceConfig,
+    preload: Preload,
+    started: bool,
+    closed: bool,
     /// Each action's secrets, shared by all its executions.
     secrets: Vec<actsim_js::Secrets>,
     seed: u64,
@@ -132,7 +207,7 @@ struct Sim<'a, 'b> {
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
     flows: BTreeMap<u64, Flow>,
-    running: BTreeMap<(usize, usize, ExecId), u64>,
+    running: BTreeMap<(usize, usize, ExecId), Running>,
     network: Network,
     metrics: Metrics,
     highlights: Vec<Highlight>,
@@ -153,16 +228,27 @@ struct Sim<'a, 'b> {
     user_events: Vec<Option<PreparedEvent>>,
 }
 
-impl<'a, 'b> Sim<'a, 'b> {
-    fn new(
+impl<'a, 'b> Simulation<'a, 'b> {
+    /// A simulation of `scenario` with real (QuickJS) runtimes, sending trace events to `sink`.
+    /// Fails only when the HTTP transport cannot start its local server.
+    pub fn new(
         sc: &'a Scenario,
         options: &RunOptions,
         sink: &'b mut dyn TraceSink,
     ) -> std::io::Result<Self> {
         let seed = options.seed.unwrap_or(sc.seed);
-        let users: Vec<Value> = (0..sc.traffic.users)
-            .map(|i| user_for(&sc.traffic.event, i))
-            .collect();
+        let users: Vec<Value> = if sc.traffic.script.is_some() {
+            vec![sc
+                .traffic
+                .event
+                .get("user")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Default::default()))]
+        } else {
+            (0..sc.traffic.users)
+                .map(|i| user_for(&sc.traffic.event, i))
+                .collect()
+        };
         let mut tenant_config = sc.tenant.clone();
         let mut known: std::collections::BTreeSet<String> = tenant_config
             .users
@@ -193,11 +279,21 @@ impl<'a, 'b> Sim<'a, 'b> {
                 sc.cache_limits.clone(),
             )))
         });
-        Ok(Sim {
+        let instance_base = options.instance.clone().unwrap_or_default();
+        Ok(Simulation {
+            factory: Box::new(QuickJs),
+            observer: None,
+            cpu_budget: options
+                .cpu_budget
+                .or(options.instance.as_ref().map(|i| i.cpu_budget))
+                .unwrap_or(Duration::from_secs(20)),
+            instance_base,
+            preload: options.preload.clone(),
+            started: false,
+            closed: false,
             secrets: scenario_secrets(sc),
             sc,
             seed,
-            cpu_budget: options.cpu_budget.unwrap_or(Duration::from_secs(20)),
             clock: Clock::new(sc.start_ms),
             queue: BTreeMap::new(),
             seq: 0,
@@ -224,16 +320,34 @@ impl<'a, 'b> Sim<'a, 'b> {
             end_ms: sc.start_ms + sc.duration_ms,
             user_events: vec![None; users.len()],
             users,
-            template_event: match sc.trigger {
-                Trigger::PostLogin => {
-                    PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
-                }
-                Trigger::CredentialsExchange => PreparedEvent::new(&sc.traffic.event),
+            template_event: if driver::can_resume(sc.trigger) {
+                PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
+            } else {
+                PreparedEvent::new(&sc.traffic.event)
             },
         })
     }
 
-    fn now(&self) -> i64 {
+    /// Use `factory` for runtimes instead of QuickJS (tests script fake runtimes).
+    pub fn with_runtimes(mut self, factory: Box<dyn RuntimeFactory>) -> Self {
+        self.factory = factory;
+        self
+    }
+
+    /// Send every ended execution, with its HTTP exchanges, cache before and after and
+    /// warnings, to `observer`.
+    pub fn with_observer(mut self, observer: &'b mut dyn ExecutionObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The simulated network (tenant ledger, mocks).
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The virtual time now.
+    pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }
 
@@ -267,7 +381,39 @@ impl<'a, 'b> Sim<'a, 'b> {
         }
     }
 
-    fn run(&mut self) {
+    /// Run until nothing is left to happen.
+    pub fn run(&mut self) {
+        while self.step() {}
+    }
+
+    /// Advance by one event (the first call starts the simulation). Returns false once the
+    /// simulation has ended (then the trace's `end` event has been emitted).
+    pub fn step(&mut self) -> bool {
+        if self.closed {
+            return false;
+        }
+        if !self.started {
+            self.started = true;
+            self.begin();
+            return true;
+        }
+        match self.queue.pop_first() {
+            Some(((at, _), event))
+                if !(at > self.end_ms
+                    && (self.flows.is_empty() || at > self.end_ms + DRAIN_LIMIT_MS)) =>
+            {
+                self.clock.set(at.max(self.now()));
+                self.handle(event);
+                true
+            }
+            _ => {
+                self.close();
+                false
+            }
+        }
+    }
+
+    fn begin(&mut self) {
         let t0 = self.now();
         self.emit(TraceEvent::Start {
             t: t0,
@@ -281,25 +427,28 @@ impl<'a, 'b> Sim<'a, 'b> {
             self.schedule(t0 + at, Event::Kill { number });
         }
         let first = match self.sc.traffic.arrivals {
+            _ if self.sc.traffic.script.is_some() => t0,
             Arrivals::Poisson => {
                 t0 + exponential(&mut self.rng_arrivals, 1.0 / self.sc.traffic.rate_per_ms) as i64
             }
             Arrivals::Fixed | Arrivals::Bursts => t0,
         };
         self.schedule(first, Event::Arrival);
-        while let Some(((at, _), event)) = self.queue.pop_first() {
-            if at > self.end_ms && (self.flows.is_empty() || at > self.end_ms + DRAIN_LIMIT_MS) {
-                break;
-            }
-            self.clock.set(at.max(self.now()));
-            self.handle(event);
-        }
+    }
+
+    fn close(&mut self) {
+        self.closed = true;
         self.metrics.logins_unfinished = self.flows.len() as u64;
         let end = self.now().max(self.end_ms);
         self.emit(TraceEvent::End { t: end });
     }
 
-    fn finish(self) -> SimReport {
+    /// The report: metrics, checked expectations, highlights, warnings. Runs the simulation
+    /// to its end first if it has not ended.
+    pub fn finish(mut self) -> SimReport {
+        self.run();
+        let routes = self.network.declared_routes();
+        self.metrics.declare_routes(&routes);
         build_report(
             self.sc,
             self.seed,
@@ -355,6 +504,14 @@ impl<'a, 'b> Sim<'a, 'b> {
             self.sc.actions.len(),
             CacheStore::new(self.sc.cache_limits.clone()),
         );
+        if number == 1 {
+            let mut cache = inst.cache.borrow_mut();
+            for (key, value) in &self.preload.entries {
+                // The caller checked these against the same limits (a refusal is its error).
+                let _ = cache.set(key, value, &SetOptions::default(), now);
+            }
+            cache.fail_next_writes(self.preload.fail_next_writes);
+        }
         self.instances.push(inst);
         let index = self.instances.len() - 1;
         self.metrics.instances_created += 1;
@@ -463,6 +620,9 @@ impl<'a, 'b> Sim<'a, 'b> {
     }
 
     fn place(&mut self, policy: crate::scenario::Policy, preferred: Option<usize>) -> usize {
+        if policy == crate::scenario::Policy::Fresh {
+            return self.create_instance("fresh");
+        }
         let mut candidates = self.placeable();
         let scale_at = self.sc.instances.scale_out_at;
         let all_busy = candidates
@@ -486,17 +646,16 @@ impl<'a, 'b> Sim<'a, 'b> {
         )
     }
 
-    fn runtime(&mut self, inst: usize, action: usize) -> Result<&mut Instance, String> {
+    fn runtime(&mut self, inst: usize, action: usize) -> Result<&mut Box<dyn Runtime>, String> {
         if self.instances[inst].runtimes[action].is_none() {
             let number = self.instances[inst].number;
             let config = InstanceConfig {
                 seed: derive_seed(self.seed, 1_000 + u64::from(number) * 64 + action as u64),
                 cpu_budget: self.cpu_budget,
-                ..InstanceConfig::default()
+                ..self.instance_base.clone()
             };
-            let source: ActionSource = self.sc.actions[action].source.clone();
-            let rt =
-                Instance::new(source, self.clock.clone(), config).map_err(|e| e.to_string())?;
+            let source: &ActionSource = &self.sc.actions[action].source;
+            let rt = self.factory.create(source, &self.clock, config)?;
             self.instances[inst].runtimes[action] = Some(rt);
         }
         Ok(self.instances[inst].runtimes[action]
@@ -531,6 +690,9 @@ impl<'a, 'b> Sim<'a, 'b> {
             }
             self.new_login();
         }
+        if t.script.is_some() {
+            return; // the next one arrives when this flow has ended (see end_flow)
+        }
         let next = match t.arrivals {
             Arrivals::Fixed => now + ((1.0 / t.rate_per_ms).round() as i64).max(1),
             Arrivals::Poisson => {
@@ -560,6 +722,17 @@ impl<'a, 'b> Sim<'a, 'b> {
         let inst = self.place(self.sc.placement_new, preferred);
         self.user_last_instance.insert(user, inst);
         let event = self.event_for(user as usize);
+        let user_id = driver::has_user(&self.sc.traffic.event)
+            .then(|| {
+                self.users[user as usize]
+                    .get("user_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .flatten();
+        if let Some(id) = &user_id {
+            self.metrics.count_user_login(id);
+        }
         self.flows.insert(
             login,
             Flow {
@@ -574,15 +747,16 @@ impl<'a, 'b> Sim<'a, 'b> {
                 active_ms: 0,
                 yielded_on: None,
                 resume_number: 0,
+                user_id,
                 snapshot: None,
             },
         );
         self.start_segment(login);
     }
 
-    /// The event of `user`'s logins (post-login events carry the user; other triggers' do not).
+    /// The event of `user`'s logins (events with a `user` carry each user's; others do not).
     fn event_for(&mut self, user: usize) -> PreparedEvent {
-        if self.sc.trigger != Trigger::PostLogin {
+        if !driver::has_user(&self.sc.traffic.event) {
             return self.template_event.clone();
         }
         if let Some(event) = &self.user_events[user] {
@@ -643,6 +817,7 @@ impl<'a, 'b> Sim<'a, 'b> {
                 .collect();
             self.flows.get_mut(&login).expect("flow exists").snapshot = Some(snapshot);
         }
+        let cache_before = self.observer.is_some().then(|| cache_entries(&cache, now));
         let spec = ExecutionSpec {
             trigger: self.sc.trigger,
             phase,
@@ -662,12 +837,27 @@ impl<'a, 'b> Sim<'a, 'b> {
         {
             Ok(id) => id,
             Err(e) => {
-                self.highlight(format!("login {login}: could not start: {e}"));
-                self.end_flow(login, "failed");
+                self.highlight(format!(
+                    "{}: could not start: {e}",
+                    flow_label(self.sc.trigger, login)
+                ));
+                self.end_flow(login, FlowResult::Failed);
                 return;
             }
         };
-        self.running.insert((inst, action, exec), login);
+        let detail = cache_before.map(|cache_before| Detail {
+            http: Vec::new(),
+            cache_before,
+            warnings: Vec::new(),
+        });
+        self.running.insert(
+            (inst, action, exec),
+            Running {
+                login,
+                cold,
+                detail,
+            },
+        );
         let number = self.instances[inst].number;
         self.instances[inst].active += 1;
         self.metrics.executions += 1;
@@ -723,103 +913,160 @@ impl<'a, 'b> Sim<'a, 'b> {
             Some(rt) => rt.take_ops(),
             None => return,
         };
-        let number = self.instances[inst].number;
         for op in ops {
-            match op.kind {
-                HostOpKind::Timer { delay_ms } => {
-                    self.schedule(
-                        now + delay_ms,
-                        Event::HostOp {
-                            inst,
-                            action,
-                            op: op.id,
-                            result: OpResult::TimerFired,
-                        },
-                    );
-                }
-                HostOpKind::Fetch(req) => {
-                    let routed = self.network.route(&req, now, &mut self.rng_net);
-                    let login = op
-                        .exec_id
-                        .and_then(|e| self.running.get(&(inst, action, e)).copied());
-                    let (status, error) = match &routed.result {
-                        OpResult::Fetch(r) => (Some(r.status), None),
-                        OpResult::NetworkError(m) => (None, Some(m.clone())),
-                        OpResult::TimerFired => (None, None),
-                    };
-                    match status {
-                        Some(s) => {
-                            *self
-                                .metrics
-                                .http
-                                .entry(format!("{}.{s}", routed.upstream))
-                                .or_default() += 1
-                        }
-                        None => self.metrics.http_errors += 1,
-                    }
-                    if let OpResult::Fetch(r) = &routed.result {
-                        if routed.upstream == "tenant"
-                            && r.status == 200
-                            && req.url.contains("/oauth/token")
-                        {
-                            self.detector.token_response(number, &r.body);
-                        }
-                    }
-                    if let Some((client, audience, exp)) = routed
-                        .token_issued
-                        .and_then(|n| self.network.issued_token(n))
-                    {
-                        if let Some(w) = self
-                            .detector
-                            .token_issued(now, number, login, &client, &audience, exp)
-                        {
-                            self.emit_warning(w);
-                        }
-                    }
-                    if let Some(n) = routed.token_issued {
-                        self.metrics
-                            .per_instance
-                            .entry(number)
-                            .or_default()
-                            .tokens_issued += 1;
-                        if n == 1 {
-                            self.highlight(format!("first token issued (instance {number})"));
-                        }
-                    }
-                    if status == Some(401)
-                        && routed.upstream == "tenant"
-                        && !req.url.contains("/oauth/token")
-                    {
-                        let first = self.metrics.http.get("tenant.401").copied() == Some(1);
-                        if first {
-                            self.highlight(format!("first 401 from the Management API (instance {number}): a cached token outlived its exp?"));
-                        }
-                    }
-                    self.emit(TraceEvent::Http {
-                        t: now,
-                        login,
-                        instance: number,
-                        method: req.method.clone(),
-                        url: req.url.clone(),
-                        upstream: routed.upstream.clone(),
-                        status,
-                        error,
-                        latency_ms: routed.latency_ms,
-                        token_issued: routed.token_issued,
-                    });
-                    self.schedule(
-                        now + routed.latency_ms,
-                        Event::HostOp {
-                            inst,
-                            action,
-                            op: op.id,
-                            result: routed.result,
-                        },
-                    );
-                }
+            let exec = op.exec_id;
+            let id = op.id;
+            let mut routed = None;
+            let completion = driver::resolve(op, now, |req| {
+                let r = self.network.route(req, now, &mut self.rng_net);
+                let answer = (r.result.clone(), r.latency_ms);
+                routed = Some((req.clone(), r));
+                answer
+            });
+            if let Some((req, routed)) = routed {
+                self.observe_http(inst, action, exec, &req, routed);
             }
+            debug_assert_eq!(completion.op, id);
+            self.schedule(
+                completion.at_ms,
+                Event::HostOp {
+                    inst,
+                    action,
+                    op: completion.op,
+                    result: completion.result,
+                },
+            );
         }
         self.collect(inst, action);
+    }
+
+    /// Count, trace and watch one routed HTTP request.
+    fn observe_http(
+        &mut self,
+        inst: usize,
+        action: usize,
+        exec: Option<ExecId>,
+        req: &actsim_js::FetchRequest,
+        routed: crate::network::Routed,
+    ) {
+        let now = self.now();
+        let number = self.instances[inst].number;
+        let login = exec.and_then(|e| self.running.get(&(inst, action, e)).map(|r| r.login));
+        let (status, error) = match &routed.result {
+            OpResult::Fetch(r) => (Some(r.status), None),
+            OpResult::NetworkError(m) => (None, Some(m.clone())),
+            OpResult::TimerFired => (None, None),
+        };
+        match status {
+            Some(s) => {
+                *self
+                    .metrics
+                    .http
+                    .entry(format!("{}.{s}", routed.upstream))
+                    .or_default() += 1
+            }
+            None => self.metrics.http_errors += 1,
+        }
+        if let Some(route) = &routed.route {
+            self.metrics.count_route(route, status);
+        }
+        if let OpResult::Fetch(r) = &routed.result {
+            if routed.upstream == "tenant" && r.status == 200 && req.url.contains("/oauth/token") {
+                self.detector.token_response(number, &r.body);
+            }
+            if routed.mock_token.is_some() {
+                self.detector.token_response(number, &r.body);
+            }
+        }
+        let mut warnings = Vec::new();
+        let mut token = None;
+        if let Some(n) = routed.token_issued {
+            if let Some((client, audience, exp)) = self.network.issued_token(n) {
+                if let Some(w) = self
+                    .detector
+                    .token_issued(now, number, login, &client, &audience, exp)
+                {
+                    warnings.push(w.clone());
+                    self.emit_warning(w);
+                }
+                token = Some(IssuedToken {
+                    number: n,
+                    iat: self.network.issued_token_iat(n).unwrap_or(now / 1000),
+                    client,
+                    audience,
+                    exp,
+                });
+            }
+            self.metrics
+                .per_instance
+                .entry(number)
+                .or_default()
+                .tokens_issued += 1;
+            if n == 1 {
+                self.highlight(format!("first token issued (instance {number})"));
+            }
+        }
+        if let Some(t) = &routed.mock_token {
+            let exp = now / 1000 + t.expires_in;
+            if let Some(w) =
+                self.detector
+                    .token_issued(now, number, login, &t.name, &t.audience, exp)
+            {
+                warnings.push(w.clone());
+                self.emit_warning(w);
+            }
+            *self.metrics.mock_tokens.entry(t.name.clone()).or_default() += 1;
+            self.metrics
+                .per_instance
+                .entry(number)
+                .or_default()
+                .tokens_issued += 1;
+            token = Some(IssuedToken {
+                number: t.number,
+                client: t.name.clone(),
+                audience: t.audience.clone(),
+                iat: now / 1000,
+                exp,
+            });
+        }
+        if status == Some(401) && routed.upstream == "tenant" && !req.url.contains("/oauth/token") {
+            let first = self.metrics.http.get("tenant.401").copied() == Some(1);
+            if first {
+                self.highlight(format!("first 401 from the Management API (instance {number}): a cached token outlived its exp?"));
+            }
+        }
+        self.emit(TraceEvent::Http {
+            t: now,
+            login,
+            instance: number,
+            method: req.method.clone(),
+            url: req.url.clone(),
+            upstream: routed.upstream.clone(),
+            status,
+            error: error.clone(),
+            latency_ms: routed.latency_ms,
+            token_issued: routed.token_issued,
+        });
+        let detail = exec
+            .and_then(|e| self.running.get_mut(&(inst, action, e)))
+            .and_then(|r| r.detail.as_mut());
+        if let Some(d) = detail {
+            d.http.push(HttpExchange {
+                at_ms: now,
+                method: req.method.clone(),
+                url: req.url.clone(),
+                upstream: routed.upstream.clone(),
+                route: routed
+                    .route
+                    .clone()
+                    .unwrap_or_else(|| routed.upstream.clone()),
+                status,
+                error,
+                latency_ms: routed.latency_ms,
+                token,
+            });
+            d.warnings.extend(warnings);
+        }
     }
 
     fn collect(&mut self, inst: usize, action: usize) {
@@ -844,9 +1091,10 @@ impl<'a, 'b> Sim<'a, 'b> {
 
     fn exec_ended(&mut self, inst: usize, action: usize, report: ExecutionReport) {
         let now = self.now();
-        let Some(login) = self.running.remove(&(inst, action, report.exec_id)) else {
+        let Some(running) = self.running.remove(&(inst, action, report.exec_id)) else {
             return;
         };
+        let login = running.login;
         let number = self.instances[inst].number;
         {
             let i = &mut self.instances[inst];
@@ -859,8 +1107,15 @@ impl<'a, 'b> Sim<'a, 'b> {
             self.schedule(now + idle, Event::IdleCheck { inst, token });
         }
         self.metrics.count_execution(number, &report);
+        let user_id = self.flows.get(&login).and_then(|f| f.user_id.clone());
+        self.metrics
+            .count_commands(&self.sc.actions[action].name, user_id.as_deref(), &report);
         let total = self.cache_for(inst).borrow().total_bytes(now);
+        let mut detail = running.detail;
         for w in self.detector.execution(number, Some(login), &report, total) {
+            if let Some(d) = detail.as_mut() {
+                d.warnings.push(w.clone());
+            }
             self.emit_warning(w);
         }
         if self.tracing {
@@ -877,6 +1132,16 @@ impl<'a, 'b> Sim<'a, 'b> {
                     op: kind.into(),
                     key: op.key.clone(),
                     result: op.result.clone(),
+                });
+            }
+            for c in &report.commands {
+                self.sink.emit(&TraceEvent::Command {
+                    t: c.at_ms,
+                    login,
+                    instance: number,
+                    action: self.sc.actions[action].name.clone(),
+                    name: c.name.clone(),
+                    args: c.args.clone(),
                 });
             }
             for line in &report.console {
@@ -927,6 +1192,34 @@ impl<'a, 'b> Sim<'a, 'b> {
                 ));
             }
         }
+        if report.failed() {
+            // Undo the failed execution's writes (keep_failed_writes = false) before anyone
+            // looks at the cache.
+            let snapshot = self.flows.get_mut(&login).and_then(|f| f.snapshot.take());
+            if let Some(snapshot) = snapshot {
+                self.rollback(inst, &report, snapshot);
+            }
+        }
+        if let (Some(d), Some(observer)) = (detail, self.observer.as_deref_mut()) {
+            let phase = self.flows.get(&login).map_or(Phase::Execute, |f| f.phase);
+            let cache_after = match &self.shared_cache {
+                Some(c) => cache_entries(c, now),
+                None => cache_entries(&self.instances[inst].cache, now),
+            };
+            observer.execution_ended(EndedExecution {
+                login,
+                trigger: self.sc.trigger,
+                phase,
+                instance: number,
+                action: &self.sc.actions[action].name,
+                cold: running.cold,
+                report: &report,
+                http: d.http,
+                cache_before: d.cache_before,
+                cache_after,
+                warnings: d.warnings,
+            });
+        }
         if self.instances[inst].retiring && self.instances[inst].active == 0 {
             let reason = self.instances[inst].retire_reason;
             self.take_down(inst, reason);
@@ -940,23 +1233,20 @@ impl<'a, 'b> Sim<'a, 'b> {
         let Some(flow) = self.flows.get_mut(&login) else {
             return;
         };
-        let snapshot = flow.snapshot.take();
-        apply_transaction_metadata(&mut flow.event, &report);
+        flow.snapshot = None;
+        driver::apply_transaction_metadata(&mut flow.event, &report);
         match report.outcome {
             Outcome::Failed { .. } => {
-                if let Some(snapshot) = snapshot {
-                    self.rollback(inst, &report, snapshot);
-                }
-                self.end_flow(login, "failed");
+                self.end_flow(login, FlowResult::Failed);
             }
             Outcome::Completed { denied: true, .. } => {
                 self.metrics.denies += 1;
-                self.end_flow(login, "denied");
+                self.end_flow(login, FlowResult::Denied);
             }
             Outcome::Completed {
                 redirect: Some(redirect),
                 ..
-            } if self.sc.trigger == Trigger::PostLogin => {
+            } if driver::can_resume(self.sc.trigger) => {
                 self.metrics.redirects += 1;
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;
@@ -969,7 +1259,7 @@ impl<'a, 'b> Sim<'a, 'b> {
                 });
                 if self.rng_users.next_f64() < self.sc.traffic.abandon {
                     self.emit(TraceEvent::Abandon { t: now, login });
-                    self.end_flow(login, "abandoned");
+                    self.end_flow(login, FlowResult::Abandoned);
                 } else {
                     let delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
                     self.schedule(now + delay, Event::UserReturns { login });
@@ -981,7 +1271,7 @@ impl<'a, 'b> Sim<'a, 'b> {
                 if flow.action < self.sc.actions.len() {
                     self.start_current(login);
                 } else {
-                    self.end_flow(login, "ok");
+                    self.end_flow(login, FlowResult::Completed);
                 }
             }
         }
@@ -1015,7 +1305,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         }
         if now - flow.arrived_at > TRANSACTION_LIFETIME_MS {
             self.highlight(format!("login {login}: the user came back after the 1-hour transaction limit (invalid_request)"));
-            self.end_flow(login, "expired");
+            self.end_flow(login, FlowResult::Expired);
             return;
         }
         let from = flow.yielded_on.unwrap_or(flow.instance);
@@ -1037,35 +1327,15 @@ impl<'a, 'b> Sim<'a, 'b> {
             to: to_n,
             elsewhere,
         });
-        let params = self.sc.traffic.params.clone();
-        let form: serde_json::Map<String, Value> = self
-            .sc
-            .traffic
-            .body
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let traffic = &self.sc.traffic;
         let flow = self.flows.get_mut(&login).expect("flow exists");
         flow.resume_number += 1;
-        let mut query = serde_json::Map::new();
-        query.insert(
-            "state".into(),
-            Value::String(format!("actsim-state-{login}-{}", flow.resume_number)),
+        flow.event = driver::continue_event(
+            &flow.event,
+            driver::resume_state(login, flow.resume_number),
+            &traffic.params,
+            &traffic.body,
         );
-        for (k, v) in params {
-            query.insert(k, Value::String(v));
-        }
-        let request = flow
-            .event
-            .field_json("request")
-            .and_then(|r| serde_json::from_str::<Value>(r).ok());
-        if let Some(Value::Object(mut request)) = request {
-            let method = if form.is_empty() { "GET" } else { "POST" };
-            request.insert("method".into(), Value::String(method.into()));
-            request.insert("query".into(), Value::Object(query));
-            request.insert("body".into(), Value::Object(form));
-            flow.event = flow.event.with_field("request", &Value::Object(request));
-        }
         flow.instance = to;
         flow.phase = Phase::Continue;
         self.start_segment(login);
@@ -1081,7 +1351,7 @@ impl<'a, 'b> Sim<'a, 'b> {
         let key = self
             .running
             .iter()
-            .find(|(_, l)| **l == login)
+            .find(|(_, r)| r.login == login)
             .map(|(k, _)| *k);
         match key {
             Some((inst, action, exec)) => {
@@ -1093,11 +1363,11 @@ impl<'a, 'b> Sim<'a, 'b> {
                 }
                 self.collect(inst, action);
             }
-            None => self.end_flow(login, "failed"),
+            None => self.end_flow(login, FlowResult::Failed),
         }
     }
 
-    fn end_flow(&mut self, login: u64, result: &'static str) {
+    fn end_flow(&mut self, login: u64, result: FlowResult) {
         let now = self.now();
         let Some(flow) = self.flows.remove(&login) else {
             return;
@@ -1108,22 +1378,31 @@ impl<'a, 'b> Sim<'a, 'b> {
             FlowState::AtRedirect => flow.active_ms,
         };
         match result {
-            "ok" => {
+            FlowResult::Completed => {
                 self.metrics.logins_completed += 1;
                 self.metrics.latencies_ms.push(latency);
             }
-            "denied" => self.metrics.logins_denied += 1,
-            "abandoned" => self.metrics.logins_abandoned += 1,
-            "expired" => self.metrics.logins_expired += 1,
-            _ => self.metrics.logins_failed += 1,
+            FlowResult::Denied => self.metrics.logins_denied += 1,
+            FlowResult::Abandoned => self.metrics.logins_abandoned += 1,
+            FlowResult::Expired => self.metrics.logins_expired += 1,
+            FlowResult::Failed => self.metrics.logins_failed += 1,
         }
         if self.tracing {
             self.emit(TraceEvent::LoginEnd {
                 t: now,
                 login,
-                result,
+                result: result.as_str(),
                 latency_ms: latency,
             });
+        }
+        if let Some(gaps) = &self.sc.traffic.script {
+            let done = self.next_login;
+            let more = self.sc.traffic.max_logins.is_none_or(|m| done < m);
+            if more && self.flows.is_empty() {
+                let gap = usize::try_from(done.saturating_sub(1)).unwrap_or(usize::MAX);
+                let gap = gaps.get(gap).or(gaps.last()).copied().unwrap_or(0);
+                self.schedule(now + gap.max(0), Event::Arrival);
+            }
         }
     }
 }
@@ -1137,41 +1416,6 @@ fn scenario_secrets(sc: &Scenario) -> Vec<actsim_js::Secrets> {
 }
 
 /// The user with index `i`: the template's user with per-user fields.
-/// Apply the execution's `api.transaction.setMetadata` calls to the flow's event, so that later
-/// actions and the continue see them (as production carries transaction metadata along).
-fn apply_transaction_metadata(event: &mut PreparedEvent, report: &ExecutionReport) {
-    let mut calls = report
-        .commands
-        .iter()
-        .filter(|c| c.name == "transaction.setMetadata")
-        .peekable();
-    if calls.peek().is_none() {
-        return;
-    }
-    let Some(mut transaction) = event
-        .field_json("transaction")
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    else {
-        return;
-    };
-    let Some(metadata) = transaction
-        .get_mut("metadata")
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    for c in calls {
-        if let (Some(key), Some(value)) = (c.args.get(0).and_then(Value::as_str), c.args.get(1)) {
-            if value.is_null() {
-                metadata.remove(key);
-            } else {
-                metadata.insert(key.to_string(), value.clone());
-            }
-        }
-    }
-    *event = event.with_field("transaction", &transaction);
-}
-
 fn user_for(template: &Value, i: u32) -> Value {
     let mut user = template
         .get("user")
@@ -1195,4 +1439,18 @@ fn user_for(template: &Value, i: u32) -> Value {
             .or_insert_with(|| Value::Object(Default::default()));
     }
     user
+}
+
+/// The live records of `cache` at `now`, for an observer.
+fn cache_entries(cache: &SharedCache, now: i64) -> Vec<CacheEntry> {
+    cache
+        .borrow()
+        .live_entries(now)
+        .into_iter()
+        .map(|(key, r)| CacheEntry {
+            key,
+            value: r.value,
+            expires_at: r.expires_at,
+        })
+        .collect()
 }

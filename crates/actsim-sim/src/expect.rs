@@ -122,11 +122,17 @@ impl Expectation {
 
     /// Check against `metrics`.
     pub fn check(&self, metrics: &BTreeMap<String, f64>) -> ExpectationResult {
+        let value = |name: &str| {
+            metrics
+                .get(name)
+                .copied()
+                .or_else(|| counts_what_actions_did(name).then_some(0.0))
+        };
         let expected = match &self.value_metric {
             None => Some(self.value),
-            Some(name) => metrics.get(name).copied(),
+            Some(name) => value(name),
         };
-        match (metrics.get(&self.metric), expected) {
+        match (value(&self.metric).as_ref(), expected) {
             (Some(&actual), Some(expected)) => ExpectationResult {
                 expectation: self.clone(),
                 actual: Some(actual),
@@ -166,6 +172,15 @@ impl Expectation {
             }
         }
     }
+}
+
+/// Whether `name` counts something actions did with values only known when they do it
+/// (`claims.…`, `denies.…`, `user.…`, `action.…`): such a metric is 0 until it happens, so that
+/// `denies.crm_forbidden == 0` can be written (docs/scenario.md, "What actions did").
+fn counts_what_actions_did(name: &str) -> bool {
+    ["claims.", "denies.", "user.", "action."]
+        .iter()
+        .any(|p| name.starts_with(p) && name.len() > p.len())
 }
 
 /// The outcome of checking one expectation.
@@ -233,6 +248,25 @@ mod tests {
             .problem
             .unwrap()
             .contains("'nope'"));
+        let never_denied = Expectation::parse("denies.crm_forbidden == 0").unwrap();
+        assert!(
+            never_denied.check(&m).passed,
+            "a deny reason never seen counts 0"
+        );
+        assert!(
+            !Expectation::parse("denies.crm_forbidden >= 1")
+                .unwrap()
+                .check(&m)
+                .passed
+        );
+        assert!(
+            Expectation::parse("denies. == 0")
+                .unwrap()
+                .check(&m)
+                .problem
+                .is_some(),
+            "a family name alone is no metric"
+        );
         assert!(Expectation::parse("tokens_issued four!").is_err());
         assert!(Expectation::parse("a b <= 4").is_err());
         assert!(Expectation::parse("x <= 12abc").is_err());

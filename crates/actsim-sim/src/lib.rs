@@ -9,12 +9,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod driver;
 pub mod engine;
 pub mod expect;
 pub mod http_transport;
 pub mod inputs;
 pub mod metrics;
 pub mod network;
+pub mod observer;
 pub mod pool;
 pub mod redact;
 pub mod report;
@@ -23,7 +25,7 @@ pub mod trace;
 pub mod values;
 pub mod warnings;
 
-pub use engine::{simulate, RunOptions};
+pub use engine::{simulate, FlowResult, Preload, RunOptions, Simulation};
 pub use expect::{Expectation, ExpectationResult};
 pub use network::Transport;
 pub use redact::Redactor;

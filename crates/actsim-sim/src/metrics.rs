@@ -49,13 +49,58 @@ pub struct Metrics {
     /// Cache hits and misses by handler (`onExecutePostLogin`, `onContinuePostLogin`, …).
     pub cache_by_handler: BTreeMap<String, (u64, u64)>,
     pub http: BTreeMap<String, u64>,
+    /// Responses by declared route (`<route>.<status>`, `<route>.2xx`, `<route>.requests`,
+    /// `<route>.errors`).
+    pub routes: BTreeMap<String, u64>,
+    /// Tokens handed out by mocks declared token endpoints, by route name.
+    pub mock_tokens: BTreeMap<String, u64>,
     pub http_errors: u64,
+    /// What actions did, by metric name: `commands.<command>`,
+    /// `action.<action>.commands.<command>`, `denies.<reason>`, `claims.<token>.<claim>`.
+    pub commands: BTreeMap<String, u64>,
     pub instances_created: u64,
     pub instances_recycled: u64,
     pub instances_killed: u64,
     pub cold_starts: u64,
     pub latencies_ms: Vec<i64>,
     pub per_instance: BTreeMap<u32, InstanceCounters>,
+}
+
+/// The commands whose `commands.<name>` metric always exists (0 when never called).
+const COMMANDS: [&str; 9] = [
+    "access.deny",
+    "idToken.setCustomClaim",
+    "accessToken.setCustomClaim",
+    "user.setAppMetadata",
+    "user.setUserMetadata",
+    "transaction.setMetadata",
+    "redirect.sendUserTo",
+    "multifactor.enable",
+    "accessToken.addScope",
+];
+
+/// At most this many distinct command metrics per run (claim values and users can be many).
+const MAX_COMMAND_METRICS: usize = 20_000;
+
+/// A claim value inside a metric name: a string as is, anything else as JSON; whitespace
+/// becomes `_`, and values longer than 64 characters are `…` (not told apart).
+fn value_word(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 64 {
+        "…".into()
+    } else {
+        metric_word(&text)
+    }
+}
+
+/// A text usable inside a metric name: whitespace becomes `_`.
+pub fn metric_word(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .collect()
 }
 
 /// The metric name of an error kind (`cpu_budget_exceeded`, …).
@@ -67,6 +112,102 @@ pub fn error_kind_name(kind: ErrorKind) -> String {
 }
 
 impl Metrics {
+    /// Count one request answered by a declared route: `status`, or a network error.
+    pub fn count_route(&mut self, route: &str, status: Option<u16>) {
+        *self.routes.entry(format!("{route}.requests")).or_default() += 1;
+        match status {
+            Some(s) => {
+                *self.routes.entry(format!("{route}.{s}")).or_default() += 1;
+                *self
+                    .routes
+                    .entry(format!("{route}.{}xx", s / 100))
+                    .or_default() += 1;
+            }
+            None => *self.routes.entry(format!("{route}.errors")).or_default() += 1,
+        }
+    }
+
+    /// Count a login of the user `user_id` (`user.<id>.logins`).
+    pub fn count_user_login(&mut self, user_id: &str) {
+        self.bump_command(format!("user.{}.logins", metric_word(user_id)));
+    }
+
+    fn bump_command(&mut self, key: String) {
+        let room = self.commands.len() < MAX_COMMAND_METRICS;
+        match self.commands.get_mut(&key) {
+            Some(n) => *n += 1,
+            None if room => {
+                self.commands.insert(key, 1);
+            }
+            None => {}
+        }
+    }
+
+    /// Count what an execution of `action` (for the user `user_id`, in a post-login flow) did
+    /// through its `api` commands: see docs/scenario.md, "What actions did".
+    pub fn count_commands(
+        &mut self,
+        action: &str,
+        user_id: Option<&str>,
+        report: &ExecutionReport,
+    ) {
+        for c in &report.commands {
+            let arg = |i: usize| c.args.get(i);
+            let mut keys = vec![
+                format!("commands.{}", c.name),
+                format!("action.{}.commands.{}", metric_word(action), c.name),
+            ];
+            match c.name.as_str() {
+                "access.deny" => {
+                    if let Some(reason) = arg(0).and_then(serde_json::Value::as_str) {
+                        keys.push(format!("denies.{}", metric_word(reason)));
+                    }
+                }
+                "idToken.setCustomClaim" | "accessToken.setCustomClaim" => {
+                    let token = c.name.split('.').next().unwrap_or_default();
+                    if let Some(claim) = arg(0).and_then(serde_json::Value::as_str) {
+                        let claim = metric_word(claim);
+                        keys.push(format!("claims.{token}.{claim}"));
+                        if let Some(value) = arg(1).map(value_word) {
+                            keys.push(format!("claims.{token}.{claim}={value}"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if let Some(user) = user_id {
+                let user = metric_word(user);
+                let per_user: Vec<String> = keys
+                    .iter()
+                    .filter(|k| !k.starts_with("action."))
+                    .map(|k| format!("user.{user}.{k}"))
+                    .collect();
+                keys.extend(per_user);
+            }
+            for key in keys {
+                self.bump_command(key);
+            }
+        }
+    }
+
+    /// Make every declared route's metrics exist (0 until counted), so `== 0` can be written:
+    /// `requests`, `errors`, the classes `2xx`–`5xx`, each status it can answer, and for token
+    /// endpoints `tokens_issued.<route>`.
+    pub fn declare_routes(&mut self, routes: &[(String, Vec<u16>, bool)]) {
+        for (route, statuses, token_endpoint) in routes {
+            let names = ["requests", "errors", "2xx", "3xx", "4xx", "5xx"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(statuses.iter().map(u16::to_string));
+            for name in names {
+                self.routes.entry(format!("{route}.{name}")).or_default();
+            }
+            if *token_endpoint {
+                self.mock_tokens.entry(route.clone()).or_default();
+            }
+        }
+    }
+
     /// Count an ended execution's cache operations and error.
     pub fn count_execution(&mut self, instance: u32, report: &ExecutionReport) {
         let inst = self.per_instance.entry(instance).or_default();
@@ -150,10 +291,19 @@ impl Metrics {
         put("continues", self.continues as f64);
         put("resumed_elsewhere", self.resumed_elsewhere as f64);
         put("denies", self.denies as f64);
-        put("token_requests", token_requests as f64);
+        let mock_token_requests: u64 = self
+            .mock_tokens
+            .keys()
+            .filter_map(|name| self.routes.get(&format!("{name}.requests")))
+            .sum();
+        put(
+            "token_requests",
+            (token_requests + mock_token_requests) as f64,
+        );
         put(
             "tokens_issued",
-            tokens_by_client.values().sum::<u64>() as f64,
+            (tokens_by_client.values().sum::<u64>() + self.mock_tokens.values().sum::<u64>())
+                as f64,
         );
         put("cache.gets", self.cache_gets as f64);
         put("cache.hits", self.cache_hits as f64);
@@ -224,6 +374,18 @@ impl Metrics {
         }
         for (key, n) in &self.http {
             m.insert(format!("http.{key}"), *n as f64);
+        }
+        for (key, n) in &self.routes {
+            m.insert(format!("http.route.{key}"), *n as f64);
+        }
+        for command in COMMANDS {
+            m.insert(format!("commands.{command}"), 0.0);
+        }
+        for (key, n) in &self.commands {
+            m.insert(key.clone(), *n as f64);
+        }
+        for (name, n) in &self.mock_tokens {
+            m.insert(format!("tokens_issued.{name}"), *n as f64);
         }
         for (number, c) in &self.per_instance {
             let p = format!("instance.{number}");

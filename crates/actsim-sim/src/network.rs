@@ -22,6 +22,37 @@ pub struct Routed {
     pub upstream: String,
     /// For a token request that issued a token: its number in the ledger (1-based).
     pub token_issued: Option<usize>,
+    /// The declared mock's route name (`http.route.<route>.…`), for a request a mock answered.
+    pub route: Option<String>,
+    /// A token a mock declared a token endpoint handed out.
+    pub mock_token: Option<MockToken>,
+}
+
+/// A token from a mock declared `token_endpoint = true`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MockToken {
+    /// The mock's route name (its `name`, or method, host and path).
+    pub name: String,
+    /// Host and path of the endpoint (the token's "audience" for the detectors).
+    pub audience: String,
+    /// The response's `expires_in` (seconds).
+    pub expires_in: i64,
+    /// 1-based number among this mock's tokens.
+    pub number: usize,
+}
+
+/// The route name of a declared mock in metrics: its `name`, else `METHOD:host/path` (`ANY`
+/// when it matches every method; the path as declared, `*` included).
+pub fn mock_route(mock: &MockSpec) -> String {
+    if let Some(name) = &mock.name {
+        return name.clone();
+    }
+    format!(
+        "{}:{}{}",
+        mock.method.as_deref().unwrap_or("ANY"),
+        mock.host,
+        mock.path.as_deref().unwrap_or("/*")
+    )
 }
 
 /// How requests reach the tenant.
@@ -64,6 +95,7 @@ pub struct Network {
     tenant_latency: Dist,
     mocks: Vec<MockSpec>,
     mock_hits: Vec<u64>,
+    mock_tokens: Vec<usize>,
     mock_latency: Dist,
 }
 
@@ -102,6 +134,7 @@ impl Network {
     ) -> std::io::Result<Network> {
         let tenant_domain = tenant.config().domain.to_ascii_lowercase();
         let mock_hits = vec![0; mocks.len()];
+        let mock_tokens = vec![0; mocks.len()];
         if tenant.start_ms().is_none() {
             tenant.set_start_ms(start_ms);
         }
@@ -115,6 +148,7 @@ impl Network {
             tenant_latency,
             mocks,
             mock_hits,
+            mock_tokens,
             mock_latency,
         })
     }
@@ -144,6 +178,25 @@ impl Network {
         })
     }
 
+    /// The `n`-th issued token's `iat` (seconds).
+    pub fn issued_token_iat(&self, n: usize) -> Option<i64> {
+        self.tenant
+            .with_tenant(|t| t.issued_tokens().get(n.checked_sub(1)?).map(|x| x.iat))
+    }
+
+    /// Every declared mock's route name with the statuses it can answer (for zero-valued
+    /// metrics), and whether it is a token endpoint.
+    pub fn declared_routes(&self) -> Vec<(String, Vec<u16>, bool)> {
+        self.mocks
+            .iter()
+            .map(|m| {
+                let mut statuses: Vec<u16> = m.responses.iter().map(|r| r.status).collect();
+                statuses.extend(m.fail_status);
+                (mock_route(m), statuses, m.token_endpoint)
+            })
+            .collect()
+    }
+
     fn issued_count(&self) -> usize {
         self.tenant.with_tenant(|t| t.issued_tokens().len())
     }
@@ -159,6 +212,8 @@ impl Network {
                 latency_ms: 0,
                 upstream: "invalid-url".into(),
                 token_issued: None,
+                route: None,
+                mock_token: None,
             };
         };
         if host == self.tenant_domain {
@@ -171,13 +226,17 @@ impl Network {
         {
             return self.answer_from_mock(index, rng);
         }
+        let method = &req.method;
+        let bare = path.split('?').next().unwrap_or("/");
         Routed {
             result: OpResult::NetworkError(format!(
-                "getaddrinfo ENOTFOUND {host}: no route to {host} in this simulation; declare it in the scenario: [[mocks]] host = \"{host}\" (see docs/scenario.md)"
+                "getaddrinfo ENOTFOUND {host}: nothing answers {method} https://{host}{bare} in this simulation; declare a mock for it: in a scenario or a --mocks file `[[mocks]] host = \"{host}\" method = \"{method}\" path = \"{bare}\" json = {{ … }}`, or on the command line `actsim run … --mock '{method} https://{host}{bare} 200 {{\"ok\":true}}'` (see docs/scenario.md, \"HTTP mocks\")"
             )),
             latency_ms: 0,
             upstream: host,
             token_issued: None,
+            route: None,
+            mock_token: None,
         }
     }
 
@@ -215,6 +274,8 @@ impl Network {
             latency_ms,
             upstream: "tenant".into(),
             token_issued,
+            route: None,
+            mock_token: None,
         }
     }
 
@@ -228,6 +289,7 @@ impl Network {
             .unwrap_or(&self.mock_latency)
             .sample(rng);
         let upstream = format!("mock:{}", mock.host);
+        let route = Some(mock_route(mock));
         if hit < u64::from(mock.fail_first) {
             let result = match mock.fail_status {
                 Some(status) => OpResult::Fetch(FetchResponse {
@@ -251,6 +313,8 @@ impl Network {
                 latency_ms,
                 upstream,
                 token_issued: None,
+                route,
+                mock_token: None,
             };
         }
         let answered = (hit - u64::from(mock.fail_first)) as usize;
@@ -259,6 +323,19 @@ impl Network {
         if !headers.iter().any(|(k, _)| k == "content-type") {
             headers.push(("content-type".into(), "application/json".into()));
         }
+        let expires_in = (mock.token_endpoint && (200..300).contains(&response.status))
+            .then(|| serde_json::from_str::<serde_json::Value>(&response.body).ok())
+            .flatten()
+            .and_then(|v| v.get("expires_in").and_then(serde_json::Value::as_i64));
+        let mock_token = expires_in.map(|expires_in| {
+            self.mock_tokens[index] += 1;
+            MockToken {
+                name: mock_route(mock),
+                audience: format!("{}{}", mock.host, mock.path.as_deref().unwrap_or("/")),
+                expires_in,
+                number: self.mock_tokens[index],
+            }
+        });
         Routed {
             result: OpResult::Fetch(FetchResponse {
                 status: response.status,
@@ -268,6 +345,8 @@ impl Network {
             latency_ms,
             upstream,
             token_issued: None,
+            route,
+            mock_token,
         }
     }
 }

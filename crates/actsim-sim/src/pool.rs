@@ -6,7 +6,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use actsim_cache::CacheStore;
-use actsim_js::{Instance, SeededRng, SharedCache};
+use actsim_js::{SeededRng, SharedCache};
+
+use crate::driver::Runtime;
 
 use crate::scenario::Policy;
 
@@ -23,7 +25,7 @@ pub struct SimInstance {
     /// Why it is retiring (`max_age`, `idle`).
     pub retire_reason: &'static str,
     /// One runtime per bound action, created on first use.
-    pub runtimes: Vec<Option<Instance>>,
+    pub runtimes: Vec<Option<Box<dyn Runtime>>>,
     /// Its cache store for the trigger.
     pub cache: SharedCache,
     /// Executions running on it now.
@@ -100,6 +102,9 @@ impl Placer {
                 Some(p) => p,
                 None => self.round_robin(candidates),
             },
+            // The engine creates a new instance for `Fresh` before asking; among existing ones
+            // the newest is the freshest.
+            Policy::Fresh => *candidates.last().expect("candidates are not empty"),
             Policy::Adversarial => {
                 let others: Vec<usize> = candidates
                     .iter()

@@ -64,6 +64,16 @@ pub enum TraceEvent {
     },
     /// A record dropped early by eviction pressure.
     Evicted { t: i64, instance: u32, key: String },
+    /// An `api` command (`access.deny`, `idToken.setCustomClaim`, …) with its arguments
+    /// (secret values are redacted by sinks that write).
+    Command {
+        t: i64,
+        login: u64,
+        instance: u32,
+        action: String,
+        name: String,
+        args: serde_json::Value,
+    },
     /// A console line.
     Console {
         t: i64,

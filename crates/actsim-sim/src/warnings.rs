@@ -84,8 +84,9 @@ pub struct Detector {
     limits: actsim_cache::CacheLimits,
     /// `expires_in` values (seconds) of token responses seen by each instance.
     expires_in_seen: BTreeMap<u32, BTreeSet<i64>>,
-    /// The latest token's `exp` (seconds) per instance, client and audience.
-    tokens: BTreeMap<(u32, String, String), i64>,
+    /// The latest token per instance, client and audience: when it was issued (ms) and its
+    /// `exp` (seconds).
+    tokens: BTreeMap<(u32, String, String), (i64, i64)>,
     /// Keys each login cached or read successfully before it yielded.
     before_yield: BTreeMap<u64, BTreeSet<String>>,
     /// Every warning, in order.
@@ -98,6 +99,14 @@ use actsim_js::{CacheOpKind, ExecutionReport};
 
 /// How close to a limit counts as "near": three quarters of it.
 const NEAR: f64 = 0.75;
+
+/// How much of a token's life may be left when the same instance asks for a new one without a
+/// `repeated_token_request` warning: refreshing early by a safety margin is correct code. The
+/// slack is 5 minutes or a quarter of the token's lifetime, whichever is larger, so the fix the
+/// warning suggests (`ttl: (expires_in - 60) * 1000`) never triggers it, for any lifetime.
+pub fn repeated_token_slack_ms(lifetime_ms: i64) -> i64 {
+    (5 * 60_000).max(lifetime_ms / 4)
+}
 
 impl Detector {
     /// A detector for caches with `limits`.
@@ -137,9 +146,11 @@ impl Detector {
         exp: i64,
     ) -> Option<Warning> {
         let key = (instance, client.to_string(), audience.to_string());
-        let previous = self.tokens.insert(key, exp);
-        let previous = previous.filter(|p| p * 1000 > now_ms)?;
+        let (issued_ms, previous) = self.tokens.insert(key, (now_ms, exp))?;
         let left_ms = previous * 1000 - now_ms;
+        if left_ms <= repeated_token_slack_ms(previous * 1000 - issued_ms) {
+            return None;
+        }
         Some(self.raise(Warning {
             kind: WarningKind::RepeatedTokenRequest,
             t: now_ms,
@@ -171,7 +182,8 @@ impl Detector {
         for op in &report.cache_ops {
             let at = op.at_ms;
             if op.op == CacheOpKind::Set {
-                if let Some(ttl) = op.ttl.filter(|t| t.is_finite() && *t > 0.0) {
+                let stored = op.result == "success";
+                if let Some(ttl) = op.ttl.filter(|t| stored && t.is_finite() && *t > 0.0) {
                     let ttl = ttl as i64;
                     if let Some(e) = seen.iter().find(|e| **e >= ttl && **e - ttl <= 600) {
                         out.push(self.raise(Warning {

@@ -69,3 +69,30 @@ pub fn metric(report: &SimReport, name: &str) -> f64 {
         .get(name)
         .unwrap_or_else(|| panic!("no metric {name}"))
 }
+
+/// The report of an execution of `handler` that started and ended at `at_ms` having done
+/// nothing: tests add cache operations or commands, or change the outcome.
+pub fn empty_report(
+    exec_id: actsim_js::ExecId,
+    trigger: actsim_js::Trigger,
+    handler: &str,
+    at_ms: i64,
+) -> actsim_js::ExecutionReport {
+    actsim_js::ExecutionReport {
+        exec_id,
+        trigger,
+        handler: handler.into(),
+        started_at_ms: at_ms,
+        finished_at_ms: at_ms,
+        outcome: actsim_js::Outcome::Completed {
+            denied: false,
+            redirect: None,
+        },
+        commands: Vec::new(),
+        console: Vec::new(),
+        console_truncated: false,
+        cache_ops: Vec::new(),
+        missing_secrets: Vec::new(),
+        unread_failed_sets: Vec::new(),
+    }
+}

@@ -432,6 +432,7 @@ fn event_time(e: &TraceEvent) -> i64 {
         | TraceEvent::Http { t, .. }
         | TraceEvent::Cache { t, .. }
         | TraceEvent::Evicted { t, .. }
+        | TraceEvent::Command { t, .. }
         | TraceEvent::Console { t, .. }
         | TraceEvent::ExecEnd { t, .. }
         | TraceEvent::Redirect { t, .. }

@@ -82,6 +82,13 @@ fn redact_event(event: &TraceEvent, redactor: &Redactor) -> TraceEvent {
             *message = message.as_deref().map(r);
         }
         TraceEvent::Redirect { url, .. } => *url = r(url),
+        TraceEvent::Command {
+            action, name, args, ..
+        } => {
+            *action = r(action);
+            *name = r(name);
+            *args = redactor.json(args.take());
+        }
         TraceEvent::Warning { message, fix, .. } => {
             *message = r(message);
             *fix = r(fix);

@@ -1,23 +1,26 @@
-//! The driver behind `actsim run`: one warm instance (and, for a resume elsewhere, a second
-//! one), a virtual clock, the in-process tenant, and a small event queue that completes timers
-//! and HTTP requests in virtual-time order until each execution ends.
+//! The driver behind `actsim run`: a one-instance simulation with scripted arrivals. The run's
+//! options become a [`Scenario`] (one instance, logins one after the other `--advance` apart,
+//! the user back from a redirect after `--return-after`, on the same instance or a fresh one),
+//! and the simulator's engine runs it: the same execution protocol, network (tenant and
+//! `[[mocks]]`), cache model and warnings as `actsim simulate`. An observer turns each ended
+//! execution into the run's report.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
+use std::path::PathBuf;
 
-use actsim_cache::{CacheLimits, CacheStore};
-use actsim_js::{
-    ActionSource, Clock, ExecId, ExecutionReport, ExecutionSpec, HostOpKind, Instance,
-    InstanceConfig, OpId, OpResult, Outcome, Phase, SharedCache, Trigger,
+use actsim_cache::{CacheLimits, CacheStore, SetOptions};
+use actsim_js::{ActionSource, InstanceConfig, Outcome, Phase, Trigger};
+use actsim_sim::observer::{EndedExecution, ExecutionObserver};
+use actsim_sim::scenario::{
+    ActionSpec, CacheMode, InstancesSpec, MockSpec, Policy, Scenario, TrafficSpec,
 };
+use actsim_sim::values::Dist;
+use actsim_sim::{NullSink, Preload, Simulation};
 use actsim_tenant::{Tenant, TenantConfig};
 use serde_json::Value;
 
 use super::report::{CacheEntryOut, ExecutionEntry, HttpCall, RunReport, Summary, TokenOut};
-use super::router::route;
 use crate::diagnostics::CliError;
-use actsim_sim::warnings::Detector;
 
 /// Where `onContinuePostLogin` runs after a redirect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,17 +33,17 @@ pub enum ResumeOn {
 
 /// Everything `actsim run` needs.
 pub struct RunOptions {
-    /// The action.
-    pub action: ActionSource,
+    /// The actions of the flow, in order (at least one).
+    pub actions: Vec<ActionSource>,
     /// The trigger.
     pub trigger: Trigger,
     /// The event (without secrets).
     pub event: Value,
-    /// The action's secrets.
+    /// The actions' secrets.
     pub secrets: BTreeMap<String, String>,
-    /// Logins to run on the warm instance.
+    /// Flows to run, one after the other.
     pub times: u32,
-    /// Virtual time between logins: gap i uses entry i, the last entry repeating.
+    /// Virtual time between flows: gap i uses entry i, the last entry repeating.
     pub advance_ms: Vec<i64>,
     /// Virtual start time.
     pub now_ms: i64,
@@ -58,65 +61,199 @@ pub struct RunOptions {
     pub fail_cache_writes: u32,
     /// Records put in the first instance's cache before it runs.
     pub cache_entries: Vec<(String, String)>,
-    /// Instance limits.
+    /// Instance limits (the seed is Math.random's).
     pub instance: InstanceConfig,
     /// Modelled latency of each HTTP request.
     pub latency_ms: i64,
-    /// Virtual-time budget of one execution (production: 20 s).
-    pub execution_timeout_ms: i64,
     /// The mock tenant.
     pub tenant: TenantConfig,
+    /// Declared HTTP mocks (`--mocks`, `--mock`).
+    pub mocks: Vec<MockSpec>,
     /// Notes gathered while reading inputs.
     pub notes: Vec<String>,
 }
 
-/// A simulated instance with its cache and whether it has run anything yet.
-struct Slot {
-    instance: Instance,
-    cache: SharedCache,
-    used: bool,
+/// The one-instance scenario that `options` describe.
+pub fn scenario(options: &RunOptions) -> Scenario {
+    let continues = options.continue_flow && actsim_sim::driver::can_resume(options.trigger);
+    let actions = options
+        .actions
+        .iter()
+        .map(|a| ActionSpec {
+            name: a.filename.clone(),
+            source: a.clone(),
+            secrets: options.secrets.clone(),
+        })
+        .collect();
+    Scenario {
+        path: PathBuf::from(&options.actions[0].filename),
+        source_text: String::new(),
+        name: "actsim run".into(),
+        description: None,
+        seed: options.instance.seed,
+        start_ms: options.now_ms,
+        // Flows arrive by script; the run ends when the last one has.
+        duration_ms: i64::MAX / 4,
+        expectations: Vec::new(),
+        tenant: options.tenant.clone(),
+        actions,
+        trigger: options.trigger,
+        instances: InstancesSpec::fixed(1),
+        placement_new: Policy::Sticky,
+        placement_resume: match options.resume_on {
+            ResumeOn::Same => Policy::Sticky,
+            ResumeOn::Fresh => Policy::Fresh,
+        },
+        cache_mode: CacheMode::PerInstance,
+        eviction: 0.0,
+        keep_failed_writes: true,
+        cache_limits: options.cache_limits.clone(),
+        traffic: TrafficSpec {
+            arrivals: actsim_sim::scenario::Arrivals::Fixed,
+            rate_per_ms: 1.0,
+            burst_size: 1,
+            burst_every_ms: 0,
+            users: 1,
+            event: options.event.clone(),
+            max_logins: Some(u64::from(options.times.max(1))),
+            return_after: Dist::Fixed(options.return_after_ms),
+            abandon: if continues { 0.0 } else { 1.0 },
+            params: options.return_params.clone(),
+            body: BTreeMap::new(),
+            script: Some(options.advance_ms.clone()),
+        },
+        mocks: options.mocks.clone(),
+        tenant_latency: Dist::Fixed(options.latency_ms),
+        mock_latency: Dist::Fixed(options.latency_ms),
+        transport: actsim_sim::Transport::InProcess,
+    }
 }
 
-/// An operation waiting in virtual time.
-enum Pending {
-    Timer,
-    Fetch(OpResult),
+/// Collects ended executions as report entries.
+#[derive(Default)]
+struct Entries {
+    entries: Vec<ExecutionEntry>,
 }
 
-/// Run the action as the options say and report everything.
+impl ExecutionObserver for Entries {
+    fn execution_ended(&mut self, e: EndedExecution<'_>) {
+        let http = e
+            .http
+            .into_iter()
+            .map(|h| HttpCall {
+                at_ms: h.at_ms,
+                method: h.method,
+                url: h.url,
+                status: h.status,
+                error: h.error,
+                latency_ms: h.latency_ms,
+                note: h.token.as_ref().map(|t| {
+                    if h.upstream == "tenant" {
+                        format!(
+                            "token #{} issued to {} for {} (expires in {} s)",
+                            t.number,
+                            t.client,
+                            t.audience,
+                            t.exp - t.iat
+                        )
+                    } else {
+                        format!(
+                            "token #{} from {} (expires in {} s)",
+                            t.number,
+                            t.client,
+                            t.exp - t.iat
+                        )
+                    }
+                }),
+                token: h.token.map(|t| TokenOut {
+                    client_id: t.client,
+                    audience: t.audience,
+                    iat: t.iat,
+                    exp: t.exp,
+                }),
+            })
+            .collect();
+        let entries = |v: Vec<actsim_sim::observer::CacheEntry>| {
+            v.into_iter()
+                .map(|c| CacheEntryOut {
+                    key: c.key,
+                    value: c.value,
+                    expires_at: c.expires_at,
+                })
+                .collect()
+        };
+        self.entries.push(ExecutionEntry {
+            login: u32::try_from(e.login).unwrap_or(u32::MAX),
+            label: actsim_sim::observer::flow_label(e.trigger, e.login),
+            action: e.action.to_string(),
+            phase: e.phase,
+            instance: e.instance,
+            cold: e.cold,
+            report: e.report.clone(),
+            http,
+            cache_before: entries(e.cache_before),
+            cache_after: entries(e.cache_after),
+            warnings: e.warnings,
+        });
+    }
+}
+
+/// Run the actions as the options say and report everything.
 pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
-    let clock = Clock::new(options.now_ms);
-    let mut tenant = Tenant::new(options.tenant.clone())
+    Tenant::new(options.tenant.clone())
         .map_err(|e| CliError::usage(format!("the tenant configuration is invalid: {e}"), None))?;
-    let mut slots: Vec<Slot> = Vec::new();
+    check_cache_entries(&options)?;
+    let sc = scenario(&options);
+    let sim_options = actsim_sim::RunOptions {
+        seed: Some(options.instance.seed),
+        cpu_budget: Some(options.instance.cpu_budget),
+        transport: None,
+        instance: Some(options.instance.clone()),
+        preload: Preload {
+            entries: options.cache_entries.clone(),
+            fail_next_writes: options.fail_cache_writes,
+        },
+    };
+    let mut sink = NullSink;
+    let mut observed = Entries::default();
+    let sim = Simulation::new(&sc, &sim_options, &mut sink)
+        .map_err(|e| CliError::usage(format!("cannot start the simulation: {e}"), None))?
+        .with_observer(&mut observed);
+    let sim_report = sim.finish();
     let mut report = RunReport {
         schema: 1,
-        action: options.action.filename.clone(),
-        module_form: options.action.form,
+        action: options.actions[0].filename.clone(),
+        actions: options.actions.iter().map(|a| a.filename.clone()).collect(),
+        module_form: options.actions[0].form,
         trigger: options.trigger,
         tenant_domain: options.tenant.domain.clone(),
-        executions: Vec::new(),
+        executions: observed.entries,
         tokens_issued: Vec::new(),
         summary: Summary::default(),
         notes: options.notes.clone(),
+        metrics: sim_report.metrics,
+        expectations: Vec::new(),
     };
-    let mut ctx = Ctx {
-        detector: Detector::new(options.cache_limits.clone()),
-        options: &options,
-        clock: &clock,
-        tenant: &mut tenant,
-    };
-    let first = ctx.new_slot(1)?;
+    for e in &report.executions {
+        report.summary.add(&e.report);
+        report.summary.warnings += e.warnings.len() as u32;
+        report
+            .tokens_issued
+            .extend(e.http.iter().filter_map(|h| h.token.clone()));
+    }
+    report.summary.token_requests =
+        report.metrics.get("token_requests").copied().unwrap_or(0.0) as u64;
+    report.summary.tokens_issued = report.tokens_issued.len() as u64;
+    flow_notes(&options, &mut report);
+    Ok(report)
+}
+
+/// Refuse `--cache-entry` records the cache would refuse (with its reason).
+fn check_cache_entries(options: &RunOptions) -> Result<(), CliError> {
+    let mut scratch = CacheStore::new(options.cache_limits.clone());
     for (key, value) in &options.cache_entries {
-        first
-            .cache
-            .borrow_mut()
-            .set(
-                key,
-                value,
-                &actsim_cache::SetOptions::default(),
-                options.now_ms,
-            )
+        scratch
+            .set(key, value, &SetOptions::default(), options.now_ms)
             .map_err(|code| {
                 CliError::usage(
                     format!("--cache-entry {key}=…: the cache refused it with {code}"),
@@ -124,314 +261,53 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
                 )
             })?;
     }
-    first
-        .cache
-        .borrow_mut()
-        .fail_next_writes(options.fail_cache_writes);
-    slots.push(first);
-    for login in 1..=options.times.max(1) {
-        if login > 1 {
-            let gap = (login - 2) as usize;
-            let advance = options
-                .advance_ms
-                .get(gap)
-                .or(options.advance_ms.last())
-                .copied()
-                .unwrap_or(0);
-            clock.advance(advance);
-        }
-        let entry = ctx.execute(
-            &mut slots[0],
-            1,
-            login,
-            Phase::Execute,
-            options.event.clone(),
-        )?;
-        let redirect = match &entry.report.outcome {
-            Outcome::Completed {
-                redirect: Some(r),
-                denied: false,
-            } => Some(r.clone()),
-            _ => None,
-        };
-        let continue_event = redirect
-            .as_ref()
-            .map(|_| continue_event(&options, &entry, login));
-        report.executions.push(entry);
-        if !options.continue_flow {
-            continue;
-        }
-        if options.trigger != Trigger::PostLogin {
-            if login == 1 {
+    Ok(())
+}
+
+/// Notes about the flows: an ignored `--continue`, a flow that did not redirect, secrets the
+/// actions read but nobody set.
+fn flow_notes(options: &RunOptions, report: &mut RunReport) {
+    let can_resume = actsim_sim::driver::can_resume(options.trigger);
+    if options.continue_flow && !can_resume {
+        report.notes.push(format!(
+            "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
+            options.trigger.as_str()
+        ));
+    }
+    if options.continue_flow && can_resume {
+        for login in 1..=u64::from(options.times.max(1)) {
+            let of_login = |e: &&ExecutionEntry| u64::from(e.login) == login;
+            let redirected = report.executions.iter().filter(of_login).any(|e| {
+                matches!(
+                    e.report.outcome,
+                    Outcome::Completed {
+                        redirect: Some(_),
+                        denied: false
+                    }
+                )
+            });
+            let continued = report
+                .executions
+                .iter()
+                .filter(of_login)
+                .any(|e| e.phase == Phase::Continue);
+            if !redirected && !continued {
                 report.notes.push(format!(
-                    "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
-                    options.trigger.as_str()
+                    "{}: no action redirected (or one denied/failed first), so onContinuePostLogin did not run",
+                    actsim_sim::observer::flow_label(options.trigger, login)
                 ));
             }
-            continue;
         }
-        let Some(event) = continue_event else {
-            report.notes.push(format!(
-                "login {login}: onExecutePostLogin did not redirect (or denied/failed), so onContinuePostLogin did not run"
-            ));
-            continue;
-        };
-        clock.advance(options.return_after_ms);
-        let index = match options.resume_on {
-            ResumeOn::Same => 0,
-            ResumeOn::Fresh => {
-                let n = slots.len() as u32 + 1;
-                slots.push(ctx.new_slot(n)?);
-                slots.len() - 1
-            }
-        };
-        let entry = ctx.execute(
-            &mut slots[index],
-            index as u32 + 1,
-            login,
-            Phase::Continue,
-            event,
-        )?;
-        report.executions.push(entry);
     }
-    for e in &report.executions {
-        report.summary.add(&e.report);
-        report.summary.warnings += e.warnings.len() as u32;
-    }
-    let tokens = tenant.issued_tokens();
-    report.summary.token_requests = tenant.token_requests();
-    report.summary.tokens_issued = tokens.len() as u64;
-    report.tokens_issued = tokens
-        .iter()
-        .map(|t| TokenOut {
-            client_id: t.client_id.clone(),
-            audience: t.audience.clone(),
-            iat: t.iat,
-            exp: t.exp,
-        })
-        .collect();
     let missing: BTreeSet<&String> = report
         .executions
         .iter()
         .flat_map(|e| &e.report.missing_secrets)
         .collect();
+    let missing: Vec<String> = missing.into_iter().cloned().collect();
     for name in missing {
         report.notes.push(format!(
             "the action read event.secrets.{name}, which is not set; add it to the --secrets file"
         ));
     }
-    Ok(report)
-}
-
-/// The event for onContinuePostLogin: a new `event.request` for the /continue call, with the
-/// transaction metadata the execute phase set.
-fn continue_event(options: &RunOptions, entry: &ExecutionEntry, login: u32) -> Value {
-    let mut event = options.event.clone();
-    let mut query = serde_json::Map::new();
-    query.insert(
-        "state".into(),
-        Value::String(format!("actsim-state-{login}")),
-    );
-    for (k, v) in &options.return_params {
-        query.insert(k.clone(), Value::String(v.clone()));
-    }
-    if let Some(request) = event.get_mut("request").and_then(Value::as_object_mut) {
-        request.insert("method".into(), Value::String("GET".into()));
-        request.insert("query".into(), Value::Object(query));
-        request.insert("body".into(), Value::Object(Default::default()));
-    }
-    for c in entry
-        .report
-        .commands
-        .iter()
-        .filter(|c| c.name == "transaction.setMetadata")
-    {
-        if let (Some(key), Some(value)) = (c.args.get(0).and_then(Value::as_str), c.args.get(1)) {
-            if let Some(m) = event
-                .pointer_mut("/transaction/metadata")
-                .and_then(Value::as_object_mut)
-            {
-                if value.is_null() {
-                    m.remove(key);
-                } else {
-                    m.insert(key.to_string(), value.clone());
-                }
-            }
-        }
-    }
-    event
-}
-
-struct Ctx<'a> {
-    options: &'a RunOptions,
-    clock: &'a Clock,
-    tenant: &'a mut Tenant,
-    detector: Detector,
-}
-
-impl Ctx<'_> {
-    fn new_slot(&mut self, number: u32) -> Result<Slot, CliError> {
-        let mut config = self.options.instance.clone();
-        config.seed = config.seed.wrapping_add(u64::from(number));
-        let instance = Instance::new(self.options.action.clone(), self.clock.clone(), config)
-            .map_err(|e| CliError::usage(e.to_string(), None))?;
-        let store = CacheStore::new(self.options.cache_limits.clone());
-        Ok(Slot {
-            instance,
-            cache: Rc::new(RefCell::new(store)),
-            used: false,
-        })
-    }
-
-    /// Run one execution on `slot` until it ends.
-    fn execute(
-        &mut self,
-        slot: &mut Slot,
-        instance_number: u32,
-        login: u32,
-        phase: Phase,
-        event: Value,
-    ) -> Result<ExecutionEntry, CliError> {
-        let cold = !slot.used;
-        slot.used = true;
-        let cache_before = snapshot(&slot.cache, self.clock.now_ms());
-        let spec = ExecutionSpec {
-            trigger: self.options.trigger,
-            phase,
-            event: event.into(),
-            secrets: self.options.secrets.clone().into(),
-            cache: slot.cache.clone(),
-        };
-        let exec_id = slot
-            .instance
-            .start(spec)
-            .map_err(|e| CliError::usage(e.to_string(), None))?;
-        let started = self.clock.now_ms();
-        let mut http: Vec<HttpCall> = Vec::new();
-        let mut warnings = Vec::new();
-        let mut queue: BTreeMap<(i64, u64), (OpId, Pending)> = BTreeMap::new();
-        let mut seq = 0u64;
-        let report = loop {
-            for op in slot.instance.take_ops() {
-                seq += 1;
-                let now = self.clock.now_ms();
-                match op.kind {
-                    HostOpKind::Timer { delay_ms } => {
-                        queue.insert((now + delay_ms, seq), (op.id, Pending::Timer));
-                    }
-                    HostOpKind::Fetch(req) => {
-                        let routed = route(self.tenant, &req, now);
-                        if let OpResult::Fetch(r) = &routed.result {
-                            if r.status == 200 && req.url.contains("/oauth/token") {
-                                self.detector.token_response(instance_number, &r.body);
-                            }
-                        }
-                        if let Some((client, audience, exp)) = &routed.issued {
-                            if let Some(w) = self.detector.token_issued(
-                                now,
-                                instance_number,
-                                Some(u64::from(login)),
-                                client,
-                                audience,
-                                *exp,
-                            ) {
-                                warnings.push(w);
-                            }
-                        }
-                        let (status, error) = match &routed.result {
-                            OpResult::Fetch(r) => (Some(r.status), None),
-                            OpResult::NetworkError(m) => (None, Some(m.clone())),
-                            OpResult::TimerFired => (None, None),
-                        };
-                        http.push(HttpCall {
-                            at_ms: now,
-                            method: req.method.clone(),
-                            url: req.url.clone(),
-                            status,
-                            error,
-                            latency_ms: self.options.latency_ms + routed.extra_latency_ms,
-                            note: routed.note,
-                        });
-                        queue.insert(
-                            (now + self.options.latency_ms + routed.extra_latency_ms, seq),
-                            (op.id, Pending::Fetch(routed.result)),
-                        );
-                    }
-                }
-            }
-            if let Some(done) = take_report(&mut slot.instance, exec_id) {
-                break done;
-            }
-            let Some(((at, _), (op_id, pending))) = queue.pop_first() else {
-                slot.instance.abort(
-                    exec_id,
-                    "the handler's promise never settled: it awaits something that never happens (a promise that is never resolved?)",
-                );
-                break take_report(&mut slot.instance, exec_id)
-                    .expect("aborted execution has a report");
-            };
-            if at - started > self.options.execution_timeout_ms {
-                self.clock.set(started + self.options.execution_timeout_ms);
-                slot.instance.abort(
-                    exec_id,
-                    &format!(
-                        "the execution exceeded its {} s limit in virtual time (production ends executions after 20 s)",
-                        self.options.execution_timeout_ms / 1000
-                    ),
-                );
-                break take_report(&mut slot.instance, exec_id)
-                    .expect("aborted execution has a report");
-            }
-            self.clock.set(at);
-            let result = match pending {
-                Pending::Timer => OpResult::TimerFired,
-                Pending::Fetch(result) => result,
-            };
-            slot.instance.complete(op_id, result);
-        };
-        let cache_after = snapshot(&slot.cache, self.clock.now_ms());
-        let total = slot.cache.borrow().total_bytes(self.clock.now_ms());
-        warnings.extend(self.detector.execution(
-            instance_number,
-            Some(u64::from(login)),
-            &report,
-            total,
-        ));
-        if slot.instance.is_poisoned() {
-            let fresh = self.new_slot(instance_number)?;
-            slot.instance = fresh.instance;
-            slot.used = false;
-        }
-        Ok(ExecutionEntry {
-            login,
-            phase,
-            instance: instance_number,
-            cold,
-            report,
-            http,
-            cache_before,
-            cache_after,
-            warnings,
-        })
-    }
-}
-
-fn take_report(instance: &mut Instance, exec_id: ExecId) -> Option<ExecutionReport> {
-    instance
-        .take_finished()
-        .into_iter()
-        .find(|r| r.exec_id == exec_id)
-}
-
-fn snapshot(cache: &SharedCache, now_ms: i64) -> Vec<CacheEntryOut> {
-    cache
-        .borrow()
-        .live_entries(now_ms)
-        .into_iter()
-        .map(|(key, r)| CacheEntryOut {
-            key,
-            value: r.value,
-            expires_at: r.expires_at,
-        })
-        .collect()
 }

@@ -3,4 +3,3 @@
 pub mod driver;
 pub mod render;
 pub mod report;
-pub mod router;

@@ -12,7 +12,7 @@ use crate::input::instant::format_instant_ms;
 use crate::style::Style;
 
 /// Render the report as text (secrets are redacted by the caller).
-pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
+pub fn render(report: &RunReport, sources: &[actsim_js::ActionSource], style: Style) -> String {
     let mut out = String::new();
     let form = match report.module_form {
         actsim_js::ModuleForm::CommonJs => "CommonJS",
@@ -22,13 +22,18 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
         out,
         "{} {} ({form}) · {} · tenant {}",
         style.bold("actsim run"),
-        style.cyan(&report.action),
+        style.cyan(&report.actions.join(" → ")),
         report.trigger.as_str(),
         report.tenant_domain
     );
+    let several = report.actions.len() > 1;
     for entry in &report.executions {
         out.push('\n');
-        render_entry(&mut out, entry, action_code, style);
+        let code = sources
+            .iter()
+            .find(|s| s.filename == entry.action)
+            .map_or("", |s| s.code.as_str());
+        render_entry(&mut out, entry, code, several, style);
     }
     out.push('\n');
     let s = &report.summary;
@@ -51,6 +56,24 @@ pub fn render(report: &RunReport, action_code: &str, style: Style) -> String {
         s.cache_errors,
         s.warnings
     );
+    for e in &report.expectations {
+        let mark = if e.passed {
+            style.green("✓")
+        } else {
+            style.red("✗")
+        };
+        let actual = match (&e.problem, e.actual) {
+            (Some(p), _) => p.clone(),
+            (None, Some(a)) => format!("actual {a}"),
+            (None, None) => "no value".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{}   {mark} {}  ({actual})",
+            style.bold("expect"),
+            e.expectation.text
+        );
+    }
     for note in &report.notes {
         let _ = writeln!(out, "{}     {note}", style.yellow("note"));
     }
@@ -61,17 +84,28 @@ fn clock(ms: i64) -> String {
     format_instant_ms(ms)[11..23].to_string()
 }
 
-fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: Style) {
+fn render_entry(
+    out: &mut String,
+    e: &ExecutionEntry,
+    action_code: &str,
+    several: bool,
+    style: Style,
+) {
     let r = &e.report;
     let phase = match e.phase {
         Phase::Execute => "",
         Phase::Continue => " (after redirect)",
     };
+    let handler = if several {
+        format!("{} {}", e.action, r.handler)
+    } else {
+        r.handler.clone()
+    };
     let _ = writeln!(
         out,
         "{} · {}{phase} · instance {}{} · {}",
-        style.bold(&format!("▸ login {}", e.login)),
-        style.cyan(&r.handler),
+        style.bold(&format!("▸ {}", e.label)),
+        style.cyan(&handler),
         e.instance,
         if e.cold {
             " (cold: module code ran)"
@@ -108,12 +142,25 @@ fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: 
                 "✗ failed ({kind}) after {took}: {}: {}",
                 error.name, error.message
             ));
-            if let Some(loc) = &error.location {
-                line.push_str(&format!("\nat {}:{}:{}", loc.file, loc.line, loc.column));
-                if let Some(text) = action_code.lines().nth(loc.line.saturating_sub(1) as usize) {
-                    let gutter = format!("{} | ", loc.line);
+            let named = unknown_host_location(e, action_code);
+            let location = error
+                .location
+                .as_ref()
+                .map(|l| (l.line, l.column))
+                .or(named);
+            if let (None, Some(_)) = (&error.location, named) {
+                line.push_str("\nthe unknown host is named in the action");
+            }
+            if let Some((l, c)) = location {
+                let file = error
+                    .location
+                    .as_ref()
+                    .map_or(e.action.as_str(), |l| &l.file);
+                line.push_str(&format!("\nat {file}:{l}:{c}"));
+                if let Some(text) = action_code.lines().nth(l.saturating_sub(1) as usize) {
+                    let gutter = format!("{} | ", l);
                     line.push_str(&format!("\n{}{}", style.dim(&gutter), text));
-                    let pad = " ".repeat(gutter.len() + loc.column.saturating_sub(1) as usize);
+                    let pad = " ".repeat(gutter.len() + c.saturating_sub(1) as usize);
                     line.push_str(&format!("\n{pad}{}", style.red("^")));
                 }
             }
@@ -247,6 +294,21 @@ fn render_entry(out: &mut String, e: &ExecutionEntry, action_code: &str, style: 
             field(out, "stack", &style.dim(error.stack.trim_end()));
         }
     }
+}
+
+/// Where the action names the host of its first request that found no route (a network
+/// error rejects a `fetch` without the action's line in its stack): 1-based line and column
+/// of the first mention of the host in the code.
+fn unknown_host_location(e: &ExecutionEntry, code: &str) -> Option<(u32, u32)> {
+    let host = e.http.iter().find_map(|h| {
+        let err = h.error.as_deref()?;
+        let rest = err.strip_prefix("getaddrinfo ENOTFOUND ")?;
+        rest.split(':').next()
+    })?;
+    code.lines().enumerate().find_map(|(i, line)| {
+        let col = line.find(host)?;
+        Some((i as u32 + 1, line[..col].chars().count() as u32 + 1))
+    })
 }
 
 /// Keys longer than 40 characters are shortened for display, with their size in bytes.

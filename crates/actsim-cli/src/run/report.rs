@@ -10,8 +10,10 @@ use serde::Serialize;
 pub struct RunReport {
     /// Schema version of this document.
     pub schema: u32,
-    /// The action file.
+    /// The (first) action file.
     pub action: String,
+    /// Every action of the flow, in order.
+    pub actions: Vec<String>,
     /// How the file was loaded.
     pub module_form: ModuleForm,
     /// The trigger.
@@ -26,13 +28,21 @@ pub struct RunReport {
     pub summary: Summary,
     /// Things worth knowing (ignored inputs, missing secrets, …).
     pub notes: Vec<String>,
+    /// Every metric by name, as `actsim simulate` counts them (docs/scenario.md).
+    pub metrics: std::collections::BTreeMap<String, f64>,
+    /// The `--expect` lines (and the `--mocks` file's `expect` lines), checked.
+    pub expectations: Vec<actsim_sim::ExpectationResult>,
 }
 
 /// One execution.
 #[derive(Debug, Serialize)]
 pub struct ExecutionEntry {
-    /// 1-based login number (`--times`).
+    /// 1-based flow number (`--times`).
     pub login: u32,
+    /// The flow's trigger and number: `post-login 2`, `credentials-exchange 1`.
+    pub label: String,
+    /// The action's file.
+    pub action: String,
     /// Execute or continue.
     pub phase: Phase,
     /// 1-based instance number.
@@ -72,6 +82,9 @@ pub struct HttpCall {
     /// e.g. which token was issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The token it obtained (listed in the report's `tokens_issued`).
+    #[serde(skip)]
+    pub token: Option<TokenOut>,
 }
 
 /// A cache record.
@@ -85,8 +98,8 @@ pub struct CacheEntryOut {
     pub expires_at: i64,
 }
 
-/// A token issued by the mock tenant.
-#[derive(Debug, Serialize)]
+/// A token issued by the mock tenant (or a mock declared a token endpoint).
+#[derive(Debug, Serialize, Clone)]
 pub struct TokenOut {
     /// Client it was issued to.
     pub client_id: String,
@@ -107,7 +120,7 @@ pub struct Summary {
     pub failed: u32,
     /// Executions that denied access.
     pub denied: u32,
-    /// Requests to /oauth/token.
+    /// Requests to the mock tenant's /oauth/token.
     pub token_requests: u64,
     /// Tokens issued.
     pub tokens_issued: u64,

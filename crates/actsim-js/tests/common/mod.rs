@@ -5,14 +5,12 @@
 #![allow(dead_code)]
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use actsim_cache::{CacheLimits, CacheStore};
 use actsim_js::{
     ActionError, ActionSource, Clock, ErrorKind, ExecId, ExecutionReport, ExecutionSpec,
-    FetchRequest, FetchResponse, HostOpKind, Instance, InstanceConfig, OpId, OpResult, Phase,
-    SharedCache, Trigger,
+    FetchRequest, FetchResponse, Instance, InstanceConfig, OpResult, Phase, SharedCache, Trigger,
 };
 use serde_json::{json, Value};
 
@@ -127,37 +125,15 @@ pub fn run(inst: &mut Instance, clock: &Clock, spec: ExecutionSpec) -> Execution
 /// Drive an already started execution: fetches are answered immediately (zero latency) by
 /// `responder`, timers fire in virtual-time order (ties in the order they were started) with
 /// the clock moved to their due time. Returns the report once `exec` ends, or `None` if it is
-/// still running with nothing left to wait for.
+/// still running with nothing left to wait for. This is the simulator's one driver
+/// (`actsim_sim::driver`), so the tests exercise the protocol `run` and `simulate` use.
 pub fn drive(
     inst: &mut Instance,
     clock: &Clock,
     exec: ExecId,
     mut responder: impl FnMut(&FetchRequest) -> OpResult,
 ) -> Option<ExecutionReport> {
-    let mut queue: BTreeMap<(i64, u64), (OpId, Option<OpResult>)> = BTreeMap::new();
-    let mut seq = 0u64;
-    loop {
-        for op in inst.take_ops() {
-            seq += 1;
-            let now = clock.now_ms();
-            match op.kind {
-                HostOpKind::Timer { delay_ms } => {
-                    queue.insert((now + delay_ms, seq), (op.id, None));
-                }
-                HostOpKind::Fetch(req) => {
-                    queue.insert((now, seq), (op.id, Some(responder(&req))));
-                }
-            }
-        }
-        if let Some(report) = take_report(inst, exec) {
-            return Some(report);
-        }
-        let ((at, _), (op, result)) = queue.pop_first()?;
-        if at > clock.now_ms() {
-            clock.set(at);
-        }
-        inst.complete(op, result.unwrap_or(OpResult::TimerFired));
-    }
+    actsim_sim::driver::drive(inst, clock, exec, |req| (responder(req), 0))
 }
 
 /// The report of `exec`, if it has ended (other reports are dropped).

@@ -103,6 +103,23 @@ pub struct InstancesSpec {
     pub kills: Vec<(i64, u32)>,
 }
 
+impl InstancesSpec {
+    /// A pool of exactly `count` instances that start at once (no cold start) and are never
+    /// recycled or killed (`actsim run`, engine tests).
+    pub fn fixed(count: u32) -> Self {
+        InstancesSpec {
+            min: count,
+            max: count,
+            scale_out_at: u32::MAX,
+            cold_start: Dist::Fixed(0),
+            max_age_ms: None,
+            idle_timeout_ms: None,
+            recycle_jitter_ms: 0,
+            kills: Vec::new(),
+        }
+    }
+}
+
 /// Login traffic.
 #[derive(Clone, Debug)]
 pub struct TrafficSpec {
@@ -128,11 +145,20 @@ pub struct TrafficSpec {
     pub params: BTreeMap<String, String>,
     /// Form fields users POST back to /continue (the request is a POST when there are any).
     pub body: BTreeMap<String, String>,
+    /// Scripted arrivals (`actsim run`): the first login at the start, each next one this long
+    /// after the previous login's flow ended (entry i for gap i, the last one repeating), up to
+    /// `max_logins`; every login uses the event as given (its user unchanged).
+    pub script: Option<Vec<i64>>,
 }
 
 /// A declared HTTP mock.
 #[derive(Clone, Debug)]
 pub struct MockSpec {
+    /// Its name in metrics (`http.route.<name>.…`, `tokens_issued.<name>`), if it has one.
+    pub name: Option<String>,
+    /// Whether its 2xx answers carrying `expires_in` are tokens (counted in `tokens_issued`
+    /// and watched by the token warnings).
+    pub token_endpoint: bool,
     /// Host to match (lower case).
     pub host: String,
     /// Method to match, upper case.
@@ -266,15 +292,7 @@ impl Compiler<'_> {
         if duration_ms <= 0 {
             return Err(self.err(raw.duration.span(), "duration: must be longer than 0"));
         }
-        let expectations = raw
-            .expect
-            .iter()
-            .map(|line| {
-                Expectation::parse(line.get_ref())
-                    .map(|e| (e, line.span()))
-                    .map_err(|e| self.err(line.span(), format!("expect: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let expectations = compile_expectations(self.path, self.text, &raw.expect)?;
         let tenant = match &raw.tenant.file {
             Some(f) => {
                 let (path, text) = self.read("tenant.file", f)?;
@@ -295,7 +313,7 @@ impl Compiler<'_> {
         let mocks = raw
             .mocks
             .iter()
-            .map(|m| self.mock(m))
+            .map(|m| compile_mock(self.path, self.text, m))
             .collect::<Result<Vec<_>, _>>()?;
         let name = raw.name.clone().unwrap_or_else(|| {
             self.path
@@ -528,60 +546,87 @@ impl Compiler<'_> {
             abandon: self.probability("traffic.redirect.abandon", &t.redirect.abandon)?,
             params: t.redirect.params.clone(),
             body: t.redirect.body.clone(),
+            script: None,
         })
     }
+}
 
-    fn mock(&self, m: &RawMock) -> Result<MockSpec, ScenarioError> {
-        let body_of = |body: &Option<String>, json: &Option<toml::Value>| -> String {
-            match (body, json) {
-                (Some(b), _) => b.clone(),
-                (None, Some(j)) => serde_json::to_string(&toml_to_json(j)).unwrap_or_default(),
-                (None, None) => String::new(),
-            }
-        };
-        let mut responses: Vec<MockResponse> = m
-            .sequence
-            .iter()
-            .map(|r| MockResponse {
-                status: r.status.unwrap_or(200),
-                body: body_of(&r.body, &r.json),
-            })
-            .collect();
-        if responses.is_empty() {
-            responses.push(MockResponse {
-                status: m.status.unwrap_or(200),
-                body: body_of(&m.body, &m.json),
-            });
-        }
-        Ok(MockSpec {
-            host: m.host.to_ascii_lowercase(),
-            method: m.method.as_ref().map(|s| s.to_ascii_uppercase()),
-            path: m.path.clone(),
-            query: m.query.clone(),
-            headers: m
-                .headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            body_contains: m.body_contains.clone(),
-            responses,
-            response_headers: m
-                .response_headers
-                .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            latency: m
-                .latency
-                .as_ref()
-                .map(|l| {
-                    Dist::parse(l.get_ref())
-                        .map_err(|e| self.err(l.span(), format!("mocks.latency: {e}")))
+/// Parse `expect` lines of `text` (read from `path`), each with its span.
+pub(crate) fn compile_expectations(
+    path: &Path,
+    text: &str,
+    lines: &[Spanned<String>],
+) -> Result<Vec<(Expectation, Range<usize>)>, ScenarioError> {
+    lines
+        .iter()
+        .map(|line| {
+            Expectation::parse(line.get_ref())
+                .map(|e| (e, line.span()))
+                .map_err(|e| {
+                    ScenarioError::new(path, text, format!("expect: {e}"), Some(line.span()))
                 })
-                .transpose()?,
-            fail_first: m.fail_first,
-            fail_status: m.fail_status,
         })
+        .collect()
+}
+
+/// Validate one `[[mocks]]` table of `text` (read from `path`).
+pub(crate) fn compile_mock(
+    path: &Path,
+    text: &str,
+    m: &RawMock,
+) -> Result<MockSpec, ScenarioError> {
+    let body_of = |body: &Option<String>, json: &Option<toml::Value>| -> String {
+        match (body, json) {
+            (Some(b), _) => b.clone(),
+            (None, Some(j)) => serde_json::to_string(&toml_to_json(j)).unwrap_or_default(),
+            (None, None) => String::new(),
+        }
+    };
+    let mut responses: Vec<MockResponse> = m
+        .sequence
+        .iter()
+        .map(|r| MockResponse {
+            status: r.status.unwrap_or(200),
+            body: body_of(&r.body, &r.json),
+        })
+        .collect();
+    if responses.is_empty() {
+        responses.push(MockResponse {
+            status: m.status.unwrap_or(200),
+            body: body_of(&m.body, &m.json),
+        });
     }
+    Ok(MockSpec {
+        name: m.name.clone(),
+        token_endpoint: m.token_endpoint,
+        host: m.host.to_ascii_lowercase(),
+        method: m.method.as_ref().map(|s| s.to_ascii_uppercase()),
+        path: m.path.clone(),
+        query: m.query.clone(),
+        headers: m
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        body_contains: m.body_contains.clone(),
+        responses,
+        response_headers: m
+            .response_headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        latency: m
+            .latency
+            .as_ref()
+            .map(|l| {
+                Dist::parse(l.get_ref()).map_err(|e| {
+                    ScenarioError::new(path, text, format!("mocks.latency: {e}"), Some(l.span()))
+                })
+            })
+            .transpose()?,
+        fail_first: m.fail_first,
+        fail_status: m.fail_status,
+    })
 }
 
 /// Convert a TOML value to JSON (for mock bodies written as inline tables).

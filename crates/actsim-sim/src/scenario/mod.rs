@@ -3,6 +3,7 @@
 
 mod compile;
 mod error;
+mod mocks;
 mod raw;
 
 pub use compile::{
@@ -10,4 +11,5 @@ pub use compile::{
     TrafficSpec,
 };
 pub use error::ScenarioError;
+pub use mocks::{parse_mock_line, parse_mocks, MocksFile};
 pub use raw::{Arrivals, CacheMode, Policy};

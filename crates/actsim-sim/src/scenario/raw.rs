@@ -88,6 +88,9 @@ pub enum Policy {
     Sticky,
     /// Anywhere but the instance used last (the flow's start, for a resume).
     Adversarial,
+    /// A new instance every time (cold, empty cache), whatever `instances.max` says: what
+    /// production may do after a yield (`actsim run --resume-on fresh`).
+    Fresh,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +204,9 @@ pub struct RawRedirect {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMock {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub token_endpoint: bool,
     pub host: String,
     pub method: Option<String>,
     pub path: Option<String>,
