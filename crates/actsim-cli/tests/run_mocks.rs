@@ -67,7 +67,7 @@ fn run_and_a_one_instance_scenario_do_the_same_things() {
     let trace_path = dir.path().join("trace.jsonl");
     let out = actsim(&[
         "simulate",
-        "crates/actsim-cli/tests/scenarios/crm-one-instance.toml",
+        "crates/actsim-cli/tests/run-twin/crm-one-instance.toml",
         "--trace",
         trace_path.to_str().unwrap(),
     ]);
@@ -85,7 +85,7 @@ fn run_and_a_one_instance_scenario_do_the_same_things() {
         CRM,
         &[
             "--event",
-            "crates/actsim-cli/tests/scenarios/crm-event.json",
+            "crates/actsim-cli/tests/run-twin/crm-event.json",
             "--now",
             "2026-01-01T09:00:00Z",
             "--times",

@@ -16,17 +16,17 @@ use actsim_tenant::Tenant;
 use serde_json::Value;
 
 use crate::driver::{self, QuickJs, Runtime, RuntimeFactory};
-use crate::metrics::{error_kind_name, Metrics};
 use crate::network::{Network, Transport};
 use crate::observer::{
     flow_label, CacheEntry, EndedExecution, ExecutionObserver, HttpExchange, IssuedToken,
 };
+use crate::observers::{Observers, SimEvent};
 use crate::pool::{Placer, SimInstance};
-use crate::report::{build_report, Highlight, RunResults, SimReport};
+use crate::report::{build_report, RunResults, SimReport};
 use crate::scenario::{Arrivals, CacheMode, Scenario};
-use crate::trace::{TraceEvent, TraceSink};
+use crate::trace::TraceSink;
 use crate::values::exponential;
-use crate::warnings::{Detector, Warning};
+use crate::warnings::Warning;
 
 /// Production's per-execution budget, separately before and after a redirect.
 pub const EXECUTION_BUDGET_MS: i64 = 20_000;
@@ -209,15 +209,9 @@ pub struct Simulation<'a, 'b> {
     flows: BTreeMap<u64, Flow>,
     running: BTreeMap<(usize, usize, ExecId), Running>,
     network: Network,
-    metrics: Metrics,
-    highlights: Vec<Highlight>,
-    sink: &'b mut dyn TraceSink,
-    /// Whether `sink` keeps events (the frequent ones are not built otherwise).
-    tracing: bool,
+    /// Metrics, warnings, highlights and trace: they observe the world's events.
+    obs: Observers<'b>,
     placer: Placer,
-    detector: Detector,
-    /// Kinds of warning already in the highlights.
-    warned_kinds: std::collections::BTreeSet<crate::warnings::WarningKind>,
     user_last_instance: BTreeMap<u32, usize>,
     next_login: u64,
     end_ms: i64,
@@ -308,13 +302,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
             flows: BTreeMap::new(),
             running: BTreeMap::new(),
             network,
-            metrics: Metrics::default(),
-            highlights: Vec::new(),
-            tracing: sink.enabled(),
-            sink,
+            obs: Observers::new(sink, sc.cache_limits.clone()),
             placer: Placer::new(),
-            detector: Detector::new(sc.cache_limits.clone()),
-            warned_kinds: Default::default(),
             user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
@@ -356,29 +345,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.queue.insert((at, self.seq), event);
     }
 
-    fn emit(&mut self, event: TraceEvent) {
-        self.sink.emit(&event);
-    }
-
-    fn emit_warning(&mut self, w: Warning) {
-        if self.warned_kinds.insert(w.kind) {
-            self.highlight(format!("warning ({}): {}", w.kind.as_str(), w.message));
-        }
-        self.emit(TraceEvent::Warning {
-            t: w.t,
-            kind: w.kind,
-            login: w.login,
-            instance: w.instance,
-            message: w.message,
-            fix: w.fix,
-        });
-    }
-
-    fn highlight(&mut self, text: String) {
-        if self.highlights.len() < 40 {
-            let t = self.now();
-            self.highlights.push(Highlight { t, text });
-        }
+    /// Tell the observers what happened now; the warnings it raised.
+    fn observe(&mut self, event: SimEvent<'_>) -> Vec<Warning> {
+        let t = self.now();
+        self.obs.on(t, event)
     }
 
     /// Run until nothing is left to happen.
@@ -415,9 +385,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
 
     fn begin(&mut self) {
         let t0 = self.now();
-        self.emit(TraceEvent::Start {
-            t: t0,
-            scenario: self.sc.name.clone(),
+        let sc = self.sc;
+        self.observe(SimEvent::Started {
+            scenario: &sc.name,
             seed: self.seed,
         });
         for _ in 0..self.sc.instances.min {
@@ -438,9 +408,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
 
     fn close(&mut self) {
         self.closed = true;
-        self.metrics.logins_unfinished = self.flows.len() as u64;
-        let end = self.now().max(self.end_ms);
-        self.emit(TraceEvent::End { t: end });
+        let end_ms = self.now().max(self.end_ms);
+        self.observe(SimEvent::Ended {
+            unfinished: self.flows.len() as u64,
+            end_ms,
+        });
     }
 
     /// The report: metrics, checked expectations, highlights, warnings. Runs the simulation
@@ -448,16 +420,16 @@ impl<'a, 'b> Simulation<'a, 'b> {
     pub fn finish(mut self) -> SimReport {
         self.run();
         let routes = self.network.declared_routes();
-        self.metrics.declare_routes(&routes);
+        self.obs.metrics.declare_routes(&routes);
         build_report(
             self.sc,
             self.seed,
             RunResults {
-                metrics: &self.metrics,
+                metrics: &self.obs.metrics,
                 ledger: self.network.ledger_summary(),
                 instances: &self.instances,
-                highlights: self.highlights,
-                warnings: self.detector.summaries(),
+                warnings: self.obs.detector.summaries(),
+                highlights: self.obs.highlights,
                 end_ms: self.end_ms,
             },
         )
@@ -514,9 +486,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
         self.instances.push(inst);
         let index = self.instances.len() - 1;
-        self.metrics.instances_created += 1;
-        self.emit(TraceEvent::InstanceUp {
-            t: now,
+        self.observe(SimEvent::InstanceUp {
             instance: number,
             reason,
         });
@@ -576,13 +546,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         i.runtimes.iter_mut().for_each(|r| *r = None);
         i.ended = Some((now, reason));
         let number = i.number;
-        if reason == "killed" {
-            self.metrics.instances_killed += 1;
-        } else {
-            self.metrics.instances_recycled += 1;
-        }
-        self.emit(TraceEvent::InstanceDown {
-            t: now,
+        self.observe(SimEvent::InstanceDown {
             instance: number,
             reason,
         });
@@ -595,14 +559,16 @@ impl<'a, 'b> Simulation<'a, 'b> {
             .iter()
             .position(|i| i.number == number && i.alive)
         else {
-            self.highlight(format!(
-                "scripted kill of instance {number} skipped: it is not running"
-            ));
+            self.observe(SimEvent::Kill {
+                instance: number,
+                skipped: true,
+            });
             return;
         };
-        self.highlight(format!(
-            "instance {number} killed (scripted): its cache and module state are gone"
-        ));
+        self.observe(SimEvent::Kill {
+            instance: number,
+            skipped: false,
+        });
         let victims: Vec<(usize, usize, ExecId)> = self
             .running
             .keys()
@@ -709,19 +675,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.next_login += 1;
         let login = self.next_login;
         let now = self.now();
-        let user = (self.rng_users.next_u64() % u64::from(self.sc.traffic.users)) as u32;
-        self.metrics.logins += 1;
-        if self.tracing {
-            self.emit(TraceEvent::Arrival {
-                t: now,
-                login,
-                user: user + 1,
-            });
-        }
-        let preferred = self.user_last_instance.get(&user).copied();
-        let inst = self.place(self.sc.placement_new, preferred);
-        self.user_last_instance.insert(user, inst);
-        let event = self.event_for(user as usize);
+        let user = (self.rng_users.next_u64() % self.users.len().max(1) as u64) as u32;
         let user_id = driver::has_user(&self.sc.traffic.event)
             .then(|| {
                 self.users[user as usize]
@@ -730,9 +684,15 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     .map(str::to_string)
             })
             .flatten();
-        if let Some(id) = &user_id {
-            self.metrics.count_user_login(id);
-        }
+        self.observe(SimEvent::Arrival {
+            login,
+            user,
+            user_id: user_id.as_deref(),
+        });
+        let preferred = self.user_last_instance.get(&user).copied();
+        let inst = self.place(self.sc.placement_new, preferred);
+        self.user_last_instance.insert(user, inst);
+        let event = self.event_for(user as usize);
         self.flows.insert(
             login,
             Flow {
@@ -795,7 +755,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             instance.used = true;
             let delay = self.sc.instances.cold_start.sample(&mut self.rng_life);
             instance.ready_at = now + delay;
-            self.metrics.cold_starts += 1;
+            self.observe(SimEvent::ColdStart);
         }
         if self.instances[inst].ready_at > now {
             let at = self.instances[inst].ready_at;
@@ -837,10 +797,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         {
             Ok(id) => id,
             Err(e) => {
-                self.highlight(format!(
-                    "{}: could not start: {e}",
-                    flow_label(self.sc.trigger, login)
-                ));
+                let label = flow_label(self.sc.trigger, login);
+                self.observe(SimEvent::CouldNotStart {
+                    label: &label,
+                    error: &e,
+                });
                 self.end_flow(login, FlowResult::Failed);
                 return;
             }
@@ -860,23 +821,14 @@ impl<'a, 'b> Simulation<'a, 'b> {
         );
         let number = self.instances[inst].number;
         self.instances[inst].active += 1;
-        self.metrics.executions += 1;
-        self.metrics
-            .per_instance
-            .entry(number)
-            .or_default()
-            .executions += 1;
-        if self.tracing {
-            let name = self.sc.actions[action].name.clone();
-            self.emit(TraceEvent::ExecStart {
-                t: now,
-                login,
-                instance: number,
-                action: name,
-                handler,
-                cold,
-            });
-        }
+        let sc = self.sc;
+        self.observe(SimEvent::ExecStarted {
+            login,
+            instance: number,
+            action: &sc.actions[action].name,
+            handler: &handler,
+            cold,
+        });
         self.pump(inst, action);
     }
 
@@ -895,10 +847,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
         for key in keys {
             if self.rng_cache.next_f64() < self.sc.eviction {
                 cache.borrow_mut().evict(&key);
-                self.metrics.cache_evictions += 1;
                 let number = self.instances[inst].number;
-                self.emit(TraceEvent::Evicted {
-                    t: now,
+                self.observe(SimEvent::Evicted {
                     instance: number,
                     key,
                 });
@@ -940,7 +890,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.collect(inst, action);
     }
 
-    /// Count, trace and watch one routed HTTP request.
+    /// Tell the observers about one routed HTTP request, and keep it for the execution's
+    /// observer.
     fn observe_http(
         &mut self,
         inst: usize,
@@ -952,121 +903,58 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let now = self.now();
         let number = self.instances[inst].number;
         let login = exec.and_then(|e| self.running.get(&(inst, action, e)).map(|r| r.login));
-        let (status, error) = match &routed.result {
-            OpResult::Fetch(r) => (Some(r.status), None),
-            OpResult::NetworkError(m) => (None, Some(m.clone())),
-            OpResult::TimerFired => (None, None),
-        };
-        match status {
-            Some(s) => {
-                *self
-                    .metrics
-                    .http
-                    .entry(format!("{}.{s}", routed.upstream))
-                    .or_default() += 1
-            }
-            None => self.metrics.http_errors += 1,
-        }
-        if let Some(route) = &routed.route {
-            self.metrics.count_route(route, status);
-        }
-        if let OpResult::Fetch(r) = &routed.result {
-            if routed.upstream == "tenant" && r.status == 200 && req.url.contains("/oauth/token") {
-                self.detector.token_response(number, &r.body);
-            }
-            if routed.mock_token.is_some() {
-                self.detector.token_response(number, &r.body);
-            }
-        }
-        let mut warnings = Vec::new();
-        let mut token = None;
-        if let Some(n) = routed.token_issued {
-            if let Some((client, audience, exp)) = self.network.issued_token(n) {
-                if let Some(w) = self
-                    .detector
-                    .token_issued(now, number, login, &client, &audience, exp)
-                {
-                    warnings.push(w.clone());
-                    self.emit_warning(w);
-                }
-                token = Some(IssuedToken {
-                    number: n,
-                    iat: self.network.issued_token_iat(n).unwrap_or(now / 1000),
-                    client,
-                    audience,
-                    exp,
-                });
-            }
-            self.metrics
-                .per_instance
-                .entry(number)
-                .or_default()
-                .tokens_issued += 1;
-            if n == 1 {
-                self.highlight(format!("first token issued (instance {number})"));
-            }
-        }
-        if let Some(t) = &routed.mock_token {
-            let exp = now / 1000 + t.expires_in;
-            if let Some(w) =
-                self.detector
-                    .token_issued(now, number, login, &t.name, &t.audience, exp)
-            {
-                warnings.push(w.clone());
-                self.emit_warning(w);
-            }
-            *self.metrics.mock_tokens.entry(t.name.clone()).or_default() += 1;
-            self.metrics
-                .per_instance
-                .entry(number)
-                .or_default()
-                .tokens_issued += 1;
-            token = Some(IssuedToken {
-                number: t.number,
-                client: t.name.clone(),
-                audience: t.audience.clone(),
-                iat: now / 1000,
-                exp,
-            });
-        }
-        if status == Some(401) && routed.upstream == "tenant" && !req.url.contains("/oauth/token") {
-            let first = self.metrics.http.get("tenant.401").copied() == Some(1);
-            if first {
-                self.highlight(format!("first 401 from the Management API (instance {number}): a cached token outlived its exp?"));
-            }
-        }
-        self.emit(TraceEvent::Http {
-            t: now,
+        let tenant_token = routed
+            .token_issued
+            .and_then(|n| self.network.issued_token(n));
+        let warnings = self.observe(SimEvent::Http {
             login,
             instance: number,
-            method: req.method.clone(),
-            url: req.url.clone(),
-            upstream: routed.upstream.clone(),
-            status,
-            error: error.clone(),
-            latency_ms: routed.latency_ms,
-            token_issued: routed.token_issued,
+            req,
+            routed: &routed,
+            tenant_token: tenant_token
+                .as_ref()
+                .map(|(c, a, exp)| (c.as_str(), a.as_str(), *exp)),
         });
         let detail = exec
             .and_then(|e| self.running.get_mut(&(inst, action, e)))
             .and_then(|r| r.detail.as_mut());
-        if let Some(d) = detail {
-            d.http.push(HttpExchange {
-                at_ms: now,
-                method: req.method.clone(),
-                url: req.url.clone(),
-                upstream: routed.upstream.clone(),
-                route: routed
-                    .route
-                    .clone()
-                    .unwrap_or_else(|| routed.upstream.clone()),
-                status,
-                error,
-                latency_ms: routed.latency_ms,
-                token,
-            });
-            d.warnings.extend(warnings);
-        }
+        let Some(d) = detail else {
+            return;
+        };
+        let token = match (routed.token_issued, tenant_token, &routed.mock_token) {
+            (Some(n), Some((client, audience, exp)), _) => Some(IssuedToken {
+                number: n,
+                iat: self.network.issued_token_iat(n).unwrap_or(now / 1000),
+                client,
+                audience,
+                exp,
+            }),
+            (_, _, Some(t)) => Some(IssuedToken {
+                number: t.number,
+                client: t.name.clone(),
+                audience: t.audience.clone(),
+                iat: now / 1000,
+                exp: now / 1000 + t.expires_in,
+            }),
+            _ => None,
+        };
+        let (status, error) = match routed.result {
+            OpResult::Fetch(r) => (Some(r.status), None),
+            OpResult::NetworkError(m) => (None, Some(m)),
+            OpResult::TimerFired => (None, None),
+        };
+        d.http.push(HttpExchange {
+            at_ms: now,
+            method: req.method.clone(),
+            url: req.url.clone(),
+            route: routed.route.unwrap_or_else(|| routed.upstream.clone()),
+            upstream: routed.upstream,
+            status,
+            error,
+            latency_ms: routed.latency_ms,
+            token,
+        });
+        d.warnings.extend(warnings);
     }
 
     fn collect(&mut self, inst: usize, action: usize) {
@@ -1106,91 +994,20 @@ impl<'a, 'b> Simulation<'a, 'b> {
             let token = self.instances[inst].idle_token;
             self.schedule(now + idle, Event::IdleCheck { inst, token });
         }
-        self.metrics.count_execution(number, &report);
         let user_id = self.flows.get(&login).and_then(|f| f.user_id.clone());
-        self.metrics
-            .count_commands(&self.sc.actions[action].name, user_id.as_deref(), &report);
         let total = self.cache_for(inst).borrow().total_bytes(now);
+        let sc = self.sc;
+        let warnings = self.observe(SimEvent::ExecEnded {
+            login,
+            instance: number,
+            action: &sc.actions[action].name,
+            user_id: user_id.as_deref(),
+            report: &report,
+            cache_total_bytes: total,
+        });
         let mut detail = running.detail;
-        for w in self.detector.execution(number, Some(login), &report, total) {
-            if let Some(d) = detail.as_mut() {
-                d.warnings.push(w.clone());
-            }
-            self.emit_warning(w);
-        }
-        if self.tracing {
-            for op in &report.cache_ops {
-                let kind = match op.op {
-                    actsim_js::CacheOpKind::Get => "get",
-                    actsim_js::CacheOpKind::Set => "set",
-                    actsim_js::CacheOpKind::Delete => "delete",
-                };
-                self.sink.emit(&TraceEvent::Cache {
-                    t: op.at_ms,
-                    login,
-                    instance: number,
-                    op: kind.into(),
-                    key: op.key.clone(),
-                    result: op.result.clone(),
-                });
-            }
-            for c in &report.commands {
-                self.sink.emit(&TraceEvent::Command {
-                    t: c.at_ms,
-                    login,
-                    instance: number,
-                    action: self.sc.actions[action].name.clone(),
-                    name: c.name.clone(),
-                    args: c.args.clone(),
-                });
-            }
-            for line in &report.console {
-                self.sink.emit(&TraceEvent::Console {
-                    t: line.at_ms,
-                    login,
-                    instance: number,
-                    level: line.level.clone(),
-                    text: line.text.clone(),
-                });
-            }
-        }
-        let (outcome, error_kind, message) = match &report.outcome {
-            Outcome::Failed { error } => (
-                "failed",
-                Some(error_kind_name(error.kind)),
-                Some(error.message.clone()),
-            ),
-            Outcome::Completed { denied: true, .. } => ("denied", None, None),
-            Outcome::Completed {
-                redirect: Some(_), ..
-            } => ("redirect", None, None),
-            Outcome::Completed { .. } => ("completed", None, None),
-        };
-        if self.tracing {
-            let action_name = self.sc.actions[action].name.clone();
-            self.emit(TraceEvent::ExecEnd {
-                t: now,
-                login,
-                instance: number,
-                action: action_name,
-                outcome,
-                error_kind,
-                message: message.clone(),
-            });
-        }
-        if let (Some(kind), Some(message)) = (&report.error().map(|e| e.kind), &message) {
-            let first = self
-                .metrics
-                .errors_by_kind
-                .get(&error_kind_name(*kind))
-                .copied()
-                == Some(1);
-            if first {
-                self.highlight(format!(
-                    "first {} error (login {login}, instance {number}): {message}",
-                    error_kind_name(*kind)
-                ));
-            }
+        if let Some(d) = detail.as_mut() {
+            d.warnings.extend(warnings);
         }
         if report.failed() {
             // Undo the failed execution's writes (keep_failed_writes = false) before anyone
@@ -1240,25 +1057,23 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 self.end_flow(login, FlowResult::Failed);
             }
             Outcome::Completed { denied: true, .. } => {
-                self.metrics.denies += 1;
+                self.observe(SimEvent::Denied);
                 self.end_flow(login, FlowResult::Denied);
             }
             Outcome::Completed {
                 redirect: Some(redirect),
                 ..
             } if driver::can_resume(self.sc.trigger) => {
-                self.metrics.redirects += 1;
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;
                 flow.yielded_on = Some(inst);
-                self.emit(TraceEvent::Redirect {
-                    t: now,
+                self.observe(SimEvent::Redirected {
                     login,
                     instance: number,
                     url: redirect.url,
                 });
                 if self.rng_users.next_f64() < self.sc.traffic.abandon {
-                    self.emit(TraceEvent::Abandon { t: now, login });
+                    self.observe(SimEvent::Abandoned { login });
                     self.end_flow(login, FlowResult::Abandoned);
                 } else {
                     let delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
@@ -1304,28 +1119,16 @@ impl<'a, 'b> Simulation<'a, 'b> {
             return;
         }
         if now - flow.arrived_at > TRANSACTION_LIFETIME_MS {
-            self.highlight(format!("login {login}: the user came back after the 1-hour transaction limit (invalid_request)"));
+            self.observe(SimEvent::Expired { login });
             self.end_flow(login, FlowResult::Expired);
             return;
         }
         let from = flow.yielded_on.unwrap_or(flow.instance);
-        self.metrics.continues += 1;
         let to = self.place(self.sc.placement_resume, Some(from));
-        let elsewhere = to != from;
-        if elsewhere {
-            self.metrics.resumed_elsewhere += 1;
-            if self.metrics.resumed_elsewhere == 1 {
-                let (f, t) = (self.instances[from].number, self.instances[to].number);
-                self.highlight(format!("login {login} resumed on instance {t} after yielding on instance {f}: a different cache"));
-            }
-        }
-        let (from_n, to_n) = (self.instances[from].number, self.instances[to].number);
-        self.emit(TraceEvent::Resume {
-            t: now,
+        self.observe(SimEvent::Resumed {
             login,
-            from: from_n,
-            to: to_n,
-            elsewhere,
+            from: self.instances[from].number,
+            to: self.instances[to].number,
         });
         let traffic = &self.sc.traffic;
         let flow = self.flows.get_mut(&login).expect("flow exists");
@@ -1372,36 +1175,22 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let Some(flow) = self.flows.remove(&login) else {
             return;
         };
-        self.detector.login_ended(login);
-        let latency = match flow.state {
+        let latency_ms = match flow.state {
             FlowState::Running => flow.active_ms + (now - flow.segment_started),
             FlowState::AtRedirect => flow.active_ms,
         };
-        match result {
-            FlowResult::Completed => {
-                self.metrics.logins_completed += 1;
-                self.metrics.latencies_ms.push(latency);
-            }
-            FlowResult::Denied => self.metrics.logins_denied += 1,
-            FlowResult::Abandoned => self.metrics.logins_abandoned += 1,
-            FlowResult::Expired => self.metrics.logins_expired += 1,
-            FlowResult::Failed => self.metrics.logins_failed += 1,
-        }
-        if self.tracing {
-            self.emit(TraceEvent::LoginEnd {
-                t: now,
-                login,
-                result: result.as_str(),
-                latency_ms: latency,
-            });
-        }
+        self.observe(SimEvent::FlowEnded {
+            login,
+            result,
+            latency_ms,
+        });
         if let Some(gaps) = &self.sc.traffic.script {
             let done = self.next_login;
             let more = self.sc.traffic.max_logins.is_none_or(|m| done < m);
             if more && self.flows.is_empty() {
                 let gap = usize::try_from(done.saturating_sub(1)).unwrap_or(usize::MAX);
                 let gap = gaps.get(gap).or(gaps.last()).copied().unwrap_or(0);
-                self.schedule(now + gap.max(0), Event::Arrival);
+                self.schedule(now.saturating_add(gap.max(0)), Event::Arrival);
             }
         }
     }

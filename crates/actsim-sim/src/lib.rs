@@ -17,6 +17,7 @@ pub mod inputs;
 pub mod metrics;
 pub mod network;
 pub mod observer;
+pub mod observers;
 pub mod pool;
 pub mod redact;
 pub mod report;
