@@ -18,6 +18,7 @@ mod bytecode;
 mod clock;
 mod errors;
 mod event;
+mod handles;
 mod host;
 mod instance;
 mod leak_check;
@@ -32,6 +33,7 @@ mod source;
 mod state;
 mod trigger;
 mod utc_dates;
+mod warm;
 
 pub use clock::Clock;
 pub use event::PreparedEvent;
@@ -45,6 +47,7 @@ pub use rng::SeededRng;
 pub use source::{ActionSource, ActionsModule, ModuleForm};
 pub use state::SharedCache;
 pub use trigger::{TriggerInfo, TRIGGERS};
+pub use warm::FastPaths;
 
 /// Failures of the host itself (not of the action's code, which end up in reports).
 #[derive(Debug, thiserror::Error)]
