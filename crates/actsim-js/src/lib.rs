@@ -24,6 +24,7 @@ mod instance;
 mod leak_check;
 mod modules;
 mod natives;
+mod node_modules;
 mod ops;
 mod prelude;
 mod realm;
@@ -38,6 +39,7 @@ mod warm;
 pub use clock::Clock;
 pub use event::PreparedEvent;
 pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
+pub use node_modules::{NodeModule, NODE_MODULES, NOT_IN_NODE_20};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{
     ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,

@@ -11,6 +11,7 @@ use crate::atoms::HostAtom;
 use crate::boundary::{set_native, LazyScript, NativeGroup, NativeGroups, LAZY_PRELUDE};
 use crate::host;
 use crate::instance::{describe_value, NODE_VERSION};
+use crate::node_modules::NODE_MODULES;
 use crate::state::HostStateRef;
 
 /// Run the prelude in the realm of `ctx` for the instance whose host state is `state`: the
@@ -105,34 +106,6 @@ fn lazy_globals() -> impl Iterator<Item = (usize, &'static str)> {
 const BUILTINS: [(&str, &str); 2] = [
     ("auth0", include_str!("js/auth0.js")),
     ("jwt-decode", include_str!("js/jwt-decode.js")),
-];
-/// Node built-in modules actsim emulates, compiled when first required (`host.nodeModule`).
-const NODE_MODULES: [(&str, &str); 16] = [
-    ("assert", include_str!("js/node/assert.js")),
-    (
-        "assert/strict",
-        "module.exports = require('assert').strict;",
-    ),
-    ("buffer", include_str!("js/node/buffer.js")),
-    ("crypto", include_str!("js/node/crypto.js")),
-    ("events", include_str!("js/node/events.js")),
-    ("path", include_str!("js/node/path.js")),
-    ("path/posix", "module.exports = require('path');"),
-    (
-        "perf_hooks",
-        "module.exports = { performance: globalThis.performance };",
-    ),
-    ("process", "module.exports = internal.process;"),
-    ("querystring", include_str!("js/node/querystring.js")),
-    ("string_decoder", include_str!("js/node/string_decoder.js")),
-    ("timers", include_str!("js/node/timers.js")),
-    (
-        "timers/promises",
-        "module.exports = require('timers').promises;",
-    ),
-    ("url", include_str!("js/node/url.js")),
-    ("util", include_str!("js/node/util.js")),
-    ("util/types", "module.exports = require('util').types;"),
 ];
 
 /// Run a prelude script: compiled once per process, later read back from bytecode (parsing the
@@ -594,9 +567,10 @@ fn add_script_natives<'js>(
 /// `host.nodeModule(name)` (see [`add_script_natives`]).
 fn add_node_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
     let node = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
-        let Some(&(name, source)) = NODE_MODULES.iter().find(|(n, _)| *n == name) else {
+        let Some(module) = NODE_MODULES.iter().find(|m| m.name == name) else {
             return Ok(Value::new_undefined(ctx));
         };
+        let (name, source) = (module.name, module.source.text());
         let filename = format!("actsim:node/{name}.js");
         crate::bytecode::run_static_script(&ctx, &filename, false, || {
             format!("(function (exports, require, module, internal) {{ {source}\n}})")
@@ -755,7 +729,7 @@ unsafe extern "C" fn lazy_global_accessor(
 /// The Node built-ins' sources, by module name (for the boundary's tests).
 #[cfg(test)]
 pub(crate) fn node_module_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    NODE_MODULES.iter().copied()
+    NODE_MODULES.iter().map(|m| (m.name, m.source.text()))
 }
 
 /// The stand-ins' sources, by package name (for the boundary's tests).
