@@ -31,6 +31,17 @@ use mimalloc as _;
 use clap::Parser;
 
 fn main() {
+    // ACTSIM_FAST_PATHS=off turns actsim-js's fast paths off (they never change a result: the
+    // tests compare traces with and without them). Read once, here, never inside a simulation.
+    let fast_paths = std::env::var(actsim_js::FastPaths::ENV).ok();
+    match actsim_js::FastPaths::parse_env(fast_paths.as_deref()) {
+        Ok(Some(choice)) => choice.set_process_default(),
+        Ok(None) => {}
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(2);
+        }
+    }
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run_command::execute(args),

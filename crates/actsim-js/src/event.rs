@@ -10,6 +10,8 @@ use std::rc::Rc;
 
 use rquickjs::class::{JsClass, Readable, Trace, Tracer};
 use rquickjs::{qjs, Ctx, Function, JsLifetime, Object};
+
+use crate::atoms::HostAtom;
 use serde_json::{Map, Value};
 
 /// An `event` object (without `secrets`) ready to hand to JavaScript. Cloning shares the
@@ -105,68 +107,47 @@ impl PreparedEvent {
 }
 
 /// The shared getter and setter of one lazy event field (by name and position), made by the
-/// prelude once per instance, with the field name's atom. They are held as counted QuickJS
-/// references rather than rquickjs handles: defining a field on each execution's event then
-/// costs neither an atom lookup nor handle clones (a tenth of a cache-hit execution before).
-/// [`LazyField::free`] must release them before the runtime goes.
-pub(crate) struct LazyField {
-    atom: qjs::JSAtom,
-    get: qjs::JSValue,
-    set: qjs::JSValue,
+/// prelude once per instance, with the field name's atom (all three owned handles, released
+/// when dropped). Defining a field on each execution's event then costs neither an atom lookup
+/// nor handle clones (a tenth of a cache-hit execution before).
+pub(crate) struct LazyField<'js> {
+    atom: HostAtom<'js>,
+    get: Function<'js>,
+    set: Function<'js>,
 }
 
-impl LazyField {
-    /// Take references to `get` and `set` and to the atom of `name`.
-    pub fn new<'js>(
+impl<'js> LazyField<'js> {
+    /// Hold `get` and `set` and the atom of `name`.
+    pub fn new(
         ctx: &Ctx<'js>,
         name: &str,
-        get: &Function<'js>,
-        set: &Function<'js>,
+        get: Function<'js>,
+        set: Function<'js>,
     ) -> rquickjs::Result<Self> {
-        let raw = ctx.as_raw().as_ptr();
-        // SAFETY: `raw` is the live context of `ctx`; the atom and the duplicated values are
-        // owned by the returned LazyField until `free`.
-        unsafe {
-            let atom = qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _);
-            if atom == qjs::JS_ATOM_NULL {
-                return Err(rquickjs::Error::Exception);
-            }
-            Ok(LazyField {
-                atom,
-                get: qjs::JS_DupValue(raw, get.as_raw()),
-                set: qjs::JS_DupValue(raw, set.as_raw()),
-            })
-        }
+        Ok(LazyField {
+            atom: HostAtom::new(ctx, name)?,
+            get,
+            set,
+        })
     }
 
     /// Define the field on `event` as an enumerable, configurable accessor.
-    pub fn define<'js>(&self, ctx: &Ctx<'js>, event: &Object<'js>) -> rquickjs::Result<()> {
+    pub fn define(&self, ctx: &Ctx<'js>, event: &Object<'js>) -> rquickjs::Result<()> {
         let raw = ctx.as_raw().as_ptr();
         let flags = (qjs::JS_PROP_CONFIGURABLE | qjs::JS_PROP_ENUMERABLE) as _;
-        // SAFETY: the context is the one the references were taken in (an instance has one);
-        // JS_DefinePropertyGetSet consumes the two duplicated values it is given.
+        // SAFETY: the atom and the functions are live handles of this context;
+        // JS_DefinePropertyGetSet consumes the two references duplicated for it.
         let res = unsafe {
             qjs::JS_DefinePropertyGetSet(
                 raw,
                 event.as_raw(),
-                self.atom,
-                qjs::JS_DupValue(raw, self.get),
-                qjs::JS_DupValue(raw, self.set),
+                self.atom.raw(),
+                qjs::JS_DupValue(raw, self.get.as_raw()),
+                qjs::JS_DupValue(raw, self.set.as_raw()),
                 flags,
             )
         };
         crate::atoms::status(res)
-    }
-
-    /// Release the references (in the context they were taken in).
-    pub fn free(self, ctx: &Ctx<'_>) {
-        let raw = ctx.as_raw().as_ptr();
-        // SAFETY: each reference is released once; `self` is consumed.
-        unsafe {
-            qjs::JS_FreeAtom(raw, self.atom);
-            qjs::JS_FreeValue(raw, self.get);
-            qjs::JS_FreeValue(raw, self.set);
-        }
     }
 }
 

@@ -264,14 +264,14 @@ fn number_json(n: f64) -> serde_json::Value {
 
 fn record_object<'js>(
     ctx: &Ctx<'js>,
-    atoms: &HostAtoms,
+    atoms: &HostAtoms<'js>,
     value: Value<'js>,
     expires_at: i64,
 ) -> JsResult<Object<'js>> {
     let record = Object::new(ctx.clone())?;
-    atoms.define(ctx, &record, atoms.value, &value)?;
+    atoms.value.define(&record, &value)?;
     let expires_at = Value::new_number(ctx.clone(), expires_at as f64);
-    atoms.define(ctx, &record, atoms.expires_at, &expires_at)?;
+    atoms.expires_at.define(&record, &expires_at)?;
     Ok(record)
 }
 
@@ -310,7 +310,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Value<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
-            let atoms = st.atoms;
+            let fast = st.config.fast_paths;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -318,7 +318,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 ));
             };
             // The record is read in place: its value (often an 800-byte token) is copied only
-            // when it differs from the last one returned (`cache_value_memo`).
+            // when it differs from the last one returned (warm.rs: cache_value).
             let cache = exec.cache.clone();
             let cache = cache.borrow();
             let found = cache.peek(&key, now);
@@ -336,18 +336,11 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let Some(record) = found else {
                 return Ok(Value::new_undefined(ctx));
             };
-            let value = match &st.cache_value_memo {
-                Some((text, string)) if *text == record.value => string.clone().restore(&ctx)?,
-                _ => {
-                    let string = rquickjs::String::from_str(ctx.clone(), &record.value)?;
-                    st.cache_value_memo = Some((
-                        record.value.clone(),
-                        rquickjs::Persistent::save(&ctx, string.clone()),
-                    ));
-                    string
-                }
-            };
-            Ok(record_object(&ctx, &atoms, value.into_value(), record.expires_at)?.into_value())
+            let handles = crate::handles::get(&ctx)?;
+            let value = crate::warm::cache_value(&ctx, &handles, fast, &record.value)?;
+            let record =
+                record_object(&ctx, &handles.atoms, value.into_value(), record.expires_at)?;
+            Ok(record.into_value())
         },
     )?;
     let s = state.clone();
@@ -365,7 +358,6 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
-            let atoms = st.atoms;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -400,11 +392,12 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Ok(record) => {
                     let result = Object::new(ctx.clone())?;
                     result.set("type", "success")?;
+                    let handles = crate::handles::get(&ctx)?;
                     result.set(
                         "record",
                         record_object(
                             &ctx,
-                            &atoms,
+                            &handles.atoms,
                             rquickjs::String::from_str(ctx.clone(), &record.value)?.into_value(),
                             record.expires_at,
                         )?,

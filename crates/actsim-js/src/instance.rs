@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 
-use rquickjs::{Class, Context, Ctx, Function, Object, Persistent, Runtime, Value};
+use rquickjs::{Class, Context, Ctx, Object, Persistent, Runtime, Value};
 
 use crate::atoms::HostAtoms;
 use crate::clock::Clock;
 use crate::errors::{classify, JsErrorInfo};
-use crate::event::{EventSource, LazyField, PreparedEvent};
+use crate::event::{EventSource, PreparedEvent};
+use crate::handles::{Handles, PendingRejection, PreludeFns, Rejections};
 use crate::leak_check::LeakGuard;
 use crate::ops::{ExecId, HostOp, OpId, OpResult};
 use crate::report::{
@@ -21,8 +22,9 @@ use crate::report::{
 };
 use crate::rng::SeededRng;
 use crate::source::ActionSource;
-use crate::state::{CpuDeadline, HostState, HostStateRef, PendingRejection, SharedCache};
+use crate::state::{CpuDeadline, HostState, HostStateRef, SharedCache};
 use crate::trigger::{handler_code, trigger_code};
+use crate::warm::{FastPaths, WarmHandles};
 use crate::HostError;
 
 /// The Node.js version actsim emulates (`process.version`): production's Node 22 runtime.
@@ -32,14 +34,6 @@ pub const NODE_VERSION: &str = "v22.12.0";
 /// execution pay for scanning the prelude's objects; 8 MiB keeps collection rare without
 /// holding on to much garbage (reference counting frees most objects at once anyway).
 const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
-
-/// The layout of an instance's events: the number of lazy fields, and how many times its lazy
-/// accessors have changed.
-type EventLayout = (usize, u32);
-
-/// How many times an instance builds the objects that keep its events' shapes: events whose
-/// layouts keep alternating (fields present for some users only) are not worth rebuilding for.
-const MAX_EVENT_KEEPER_BUILDS: u32 = 4;
 
 /// Limits and seeds for one instance.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +51,9 @@ pub struct InstanceConfig {
     /// Cache writes (set and delete) allowed per execution before `MaxSideEffectsExceeded`;
     /// production's cap is not documented, so there is none by default.
     pub max_cache_writes_per_execution: Option<u32>,
+    /// Whether the instance takes actsim's fast paths (warm.rs); they never change a result.
+    /// Defaults to [`FastPaths::process_default`].
+    pub fast_paths: FastPaths,
 }
 
 impl Default for InstanceConfig {
@@ -68,6 +65,7 @@ impl Default for InstanceConfig {
             max_stack_bytes: 1024 * 1024,
             console_cap_bytes: 256 * 1024,
             max_cache_writes_per_execution: None,
+            fast_paths: FastPaths::process_default(),
         }
     }
 }
@@ -92,42 +90,15 @@ pub struct ExecutionSpec {
     pub cache: SharedCache,
 }
 
-/// A JS runtime with one action loaded. Not `Send`: one thread drives it.
+/// A JS runtime with one action loaded. Not `Send`: one thread drives it. The engine handles it
+/// keeps between calls (handles.rs) belong to the runtime, which frees them itself.
 pub struct Instance {
-    /// The prelude's `__actsim_start` and `__actsim_complete` (declared before the runtime, so
-    /// they are released first).
-    start_fn: Persistent<Function<'static>>,
-    complete_fn: Persistent<Function<'static>>,
-    /// The prelude's maker of lazy event-field accessors, and the accessors of the last event
-    /// layout seen, by position (with the field name each was made for).
-    lazy_accessor_fn: Persistent<Function<'static>>,
-    /// The prelude's `watch(context)` (settle when the handler's promise does) and
-    /// `completed(context)`.
-    watch_fn: Persistent<Function<'static>>,
-    completed_fn: Persistent<Function<'static>>,
-    /// The prelude's `freezeSecrets(json)`, and the frozen secrets object of the last set of
-    /// secrets seen (executions share it: frozen, it cannot carry state between them).
-    freeze_secrets_fn: Persistent<Function<'static>>,
-    secrets_target: Option<(Secrets, Persistent<Object<'static>>)>,
-    lazy_accessors: Vec<(Rc<str>, LazyField)>,
-    /// Objects that keep alive the shapes an event goes through as its accessors are defined
-    /// (see `keepShapes` in prelude.js), with the layout they were made for (field count and
-    /// `accessor_layout`); made at the instance's second execution, and again when the events'
-    /// layout changes, at most [`MAX_EVENT_KEEPER_BUILDS`] times.
-    event_shape_keepers: Option<(EventLayout, Vec<Persistent<Object<'static>>>)>,
-    /// Changes of the lazy accessors (one per accessor made), and keeper sets built so far.
-    accessor_layout: u32,
-    event_keeper_builds: u32,
-    /// Executions started on this instance.
-    executions_started: u64,
-    /// `Object.prototype`, the prototype of each execution's `event`.
-    object_prototype: Persistent<Object<'static>>,
     state: HostStateRef,
     deadline: CpuDeadline,
     poisoned: bool,
     context: Context,
     runtime: Runtime,
-    /// Dropped last: checks (in debug builds) that the runtime freed all its memory.
+    /// Checks (in debug builds) that the runtime freed all its memory once it is dropped.
     _leak_guard: LeakGuard,
 }
 
@@ -146,12 +117,8 @@ impl Instance {
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
         let context = crate::realm::new_realm(&runtime).map_err(HostError::engine)?;
-        let (atoms, object_prototype) = context
-            .with(|ctx| -> rquickjs::Result<_> {
-                let object: Object = ctx.globals().get("Object")?;
-                let prototype: Object = object.get("prototype")?;
-                Ok((HostAtoms::new(&ctx)?, Persistent::save(&ctx, prototype)))
-            })
+        context
+            .with(|ctx| crate::handles::store(&ctx, Rejections(RefCell::new(Vec::new()))))
             .map_err(HostError::engine)?;
         let modules = crate::modules::ModuleSystem::new(&action, &action.modules);
         let state: HostStateRef = Rc::new(RefCell::new(HostState {
@@ -168,12 +135,10 @@ impl Instance {
             pending_ops: BTreeMap::new(),
             next_op: 0,
             cancelled_ops: BTreeSet::new(),
-            rejections: Vec::new(),
-            cache_value_memo: None,
+            rejections_pending: false,
             orphan_console: Vec::new(),
             out_of_memory: false,
             modules,
-            atoms,
         }));
         runtime.set_loader(
             crate::modules::EsmLoader {
@@ -203,41 +168,20 @@ impl Instance {
                 message: failure.take().unwrap_or_else(|| e.to_string()),
                 source: e.into(),
             })?;
-        let (start_fn, complete_fn, lazy_accessor_fn, watch_fn, completed_fn, freeze_secrets_fn) =
-            context
-                .with(|ctx| -> rquickjs::Result<_> {
-                    let globals = ctx.globals();
-                    let start: Function = globals.get("__actsim_start")?;
-                    let complete: Function = globals.get("__actsim_complete")?;
-                    let take = |name: &str| -> rquickjs::Result<Persistent<Function<'static>>> {
-                        let f: Function = globals.get(name)?;
-                        globals.remove(name)?;
-                        Ok(Persistent::save(&ctx, f))
-                    };
-                    Ok((
-                        Persistent::save(&ctx, start),
-                        Persistent::save(&ctx, complete),
-                        take("__actsim_lazy_accessor")?,
-                        take("__actsim_watch")?,
-                        take("__actsim_completed")?,
-                        take("__actsim_freeze_secrets")?,
-                    ))
-                })
-                .map_err(HostError::prelude)?;
+        context
+            .with(|ctx| -> rquickjs::Result<()> {
+                let object: Object = ctx.globals().get("Object")?;
+                let handles = Handles {
+                    prelude: PreludeFns::take(&ctx)?,
+                    object_prototype: object.get("prototype")?,
+                    atoms: HostAtoms::new(&ctx)?,
+                    warm: RefCell::new(WarmHandles::default()),
+                    started: RefCell::new(None),
+                };
+                crate::handles::store(&ctx, handles)
+            })
+            .map_err(HostError::prelude)?;
         Ok(Instance {
-            start_fn,
-            complete_fn,
-            lazy_accessor_fn,
-            watch_fn,
-            completed_fn,
-            freeze_secrets_fn,
-            secrets_target: None,
-            lazy_accessors: Vec::new(),
-            event_shape_keepers: None,
-            accessor_layout: 0,
-            event_keeper_builds: 0,
-            executions_started: 0,
-            object_prototype,
             state,
             deadline,
             poisoned: false,
@@ -249,7 +193,29 @@ impl Instance {
 
     /// Start an execution; it runs until it first waits on a host operation (or ends).
     /// Returns its id. Collect the report with [`Instance::take_finished`].
+    ///
+    /// Four steps: prepare (the handler, the event, the secrets and the lazy field accessors),
+    /// call the prelude's `__actsim_start`, drain the jobs it queued, settle the execution if
+    /// its handler has already returned.
     pub fn start(&mut self, spec: ExecutionSpec) -> Result<ExecId, HostError> {
+        let call = self.prepare(spec)?;
+        let exec_id = call.exec_id;
+        let started = self.begin_entry(Some(exec_id));
+        let returned = self.call_start(call);
+        self.drain_jobs();
+        if returned {
+            // Jobs the handler queued have run (as they would before the promise's own
+            // reaction): now the handler's promise says whether the execution is over.
+            self.settle_started(exec_id);
+        }
+        self.end_entry(Some(exec_id), started);
+        Ok(exec_id)
+    }
+
+    /// Everything `__actsim_start` needs, made outside the execution's CPU budget: the
+    /// execution's id and codes, its event, its frozen secrets and how many lazy accessors the
+    /// event gets.
+    fn prepare(&mut self, spec: ExecutionSpec) -> Result<PreparedCall, HostError> {
         let handler = spec
             .trigger
             .handler_name(spec.phase)
@@ -260,104 +226,67 @@ impl Instance {
         } else {
             spec.event
         };
-        if self
-            .secrets_target
-            .as_ref()
-            .is_none_or(|(seen, _)| !Rc::ptr_eq(seen, &spec.secrets) && *seen != spec.secrets)
-        {
-            let json = serde_json::to_string(&*spec.secrets).map_err(HostError::Event)?;
-            let freeze = self.freeze_secrets_fn.clone();
-            let target = self
-                .context
-                .with(|ctx| -> rquickjs::Result<Persistent<Object<'static>>> {
-                    let target: Object = freeze.restore(&ctx)?.call((json,))?;
-                    Ok(Persistent::save(&ctx, target))
-                })
-                .map_err(HostError::prelude)?;
-            self.secrets_target = Some((spec.secrets.clone(), target));
-        }
-        let secrets = self
-            .secrets_target
-            .as_ref()
-            .map(|(_, target)| target.clone())
-            .expect("made above");
+        let fast = self.state.borrow().config.fast_paths;
+        let (secrets, accessors) = self
+            .context
+            .with(|ctx| -> rquickjs::Result<_> {
+                let handles = crate::handles::get(&ctx)?;
+                let secrets = crate::warm::secrets_object(&handles, fast, &spec.secrets)?
+                    .map(|object| Persistent::save(&ctx, object));
+                let count =
+                    crate::warm::prepare_event_accessors(&ctx, &handles, fast, event.fields())?;
+                Ok((secrets, count))
+            })
+            .map_err(HostError::prelude)?;
+        let secrets = secrets.map_err(HostError::Event)?;
         let exec_id = self
             .state
             .borrow_mut()
             .begin(spec.trigger, handler, spec.cache);
-        // Accessors for fields at positions this instance has not seen with that name yet
-        // (made outside `enter`, so that making them never counts against an execution).
-        // Events of one instance nearly always share one layout, so this is a comparison of
-        // names, not a lookup. `secrets` is one of them: it replaces a field of that name, or
-        // comes last.
-        let fields = event.fields();
-        let secrets_index = fields
-            .iter()
-            .position(|f| &*f.name == "secrets")
-            .unwrap_or(fields.len());
-        let count = fields.len().max(secrets_index + 1);
-        for index in 0..count {
-            let name = fields.get(index).map_or("secrets", |f| &*f.name);
-            let known = self
-                .lazy_accessors
-                .get(index)
-                .is_some_and(|(seen, _)| **seen == *name);
-            if !known {
-                self.make_lazy_accessor(index, name)?;
-            }
-        }
-        let layout = (count, self.accessor_layout);
-        if self.executions_started > 0
-            && self.event_keeper_builds < MAX_EVENT_KEEPER_BUILDS
-            && self.event_shape_keepers.as_ref().map(|(l, _)| *l) != Some(layout)
-        {
-            self.keep_event_shapes(layout);
-        }
-        self.executions_started += 1;
-        let start = self.start_fn.clone();
-        let object_prototype = self.object_prototype.clone();
+        Ok(PreparedCall {
+            exec_id,
+            trigger_index: trigger_code(spec.trigger),
+            handler_index,
+            event,
+            secrets,
+            accessors,
+        })
+    }
+
+    /// Call the prelude's `__actsim_start` for `call`; true when it returned the execution's
+    /// context (the handler was called at once), which [`Instance::settle_started`] settles.
+    fn call_start(&mut self, call: PreparedCall) -> bool {
         let now_ms = self.state.borrow().clock.now_ms();
-        let accessors = std::mem::take(&mut self.lazy_accessors);
-        // The prelude takes both as small integers (see the two functions).
-        let trigger_index = trigger_code(spec.trigger);
-        let mut started_context: Option<Persistent<Object<'static>>> = None;
-        let run = |ctx: &Ctx<'_>| -> rquickjs::Result<()> {
+        let mut returned = false;
+        self.run_in_realm(|ctx| {
+            let handles = crate::handles::get(ctx)?;
             // The event is the native object holding its fields, seen by JavaScript as a plain
             // object (its prototype is Object.prototype), with one accessor per field.
             let event_obj = Class::instance_proto(
                 EventSource {
-                    event,
-                    exec_id,
-                    secrets: secrets.restore(ctx)?,
+                    event: call.event,
+                    exec_id: call.exec_id,
+                    secrets: call.secrets.restore(ctx)?,
                 },
-                object_prototype.restore(ctx)?,
+                handles.object_prototype.clone(),
             )?;
-            for (_, lazy) in &accessors[..count] {
-                lazy.define(ctx, &event_obj)?;
-            }
-            let returned: Value = start.restore(ctx)?.call((
+            crate::warm::define_event_accessors(ctx, &handles, &event_obj, call.accessors)?;
+            let start = handles.prelude.start.clone();
+            drop(handles);
+            let value: Value = start.call((
                 now_ms as f64,
-                exec_id as f64,
-                trigger_index,
-                handler_index,
+                call.exec_id as f64,
+                call.trigger_index,
+                call.handler_index,
                 event_obj,
             ))?;
-            if let Some(context) = returned.into_object() {
-                started_context = Some(Persistent::save(ctx, context));
+            if let Some(context) = value.into_object() {
+                *crate::handles::get(ctx)?.started.borrow_mut() = Some(context);
+                returned = true;
             }
             Ok(())
-        };
-        let started = self.begin_entry(Some(exec_id));
-        self.run_in_realm(run);
-        self.lazy_accessors = accessors;
-        self.drain_jobs();
-        if let Some(context) = started_context {
-            // Jobs the handler queued have run (as they would before the promise's own
-            // reaction): now the handler's promise says whether the execution is over.
-            self.settle_started(exec_id, context);
-        }
-        self.end_entry(Some(exec_id), started);
-        Ok(exec_id)
+        });
+        returned
     }
 
     /// Host operations queued since the last call, in the order JavaScript started them.
@@ -392,10 +321,9 @@ impl Instance {
             OpResult::NetworkError(message) => (false, Some(message)),
             OpResult::TimerFired => (true, None),
         };
-        let complete = self.complete_fn.clone();
         let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
-            let complete = complete.restore(ctx)?;
+            let complete = crate::handles::get(ctx)?.prelude.complete.clone();
             complete.call::<_, ()>((now_ms as f64, op as f64, ok, payload))
         });
     }
@@ -517,83 +445,45 @@ impl Instance {
         st.current_exec = None;
     }
 
-    /// Keep the shapes an event with the first `count` lazy accessors goes through (one object
-    /// per step, each with Object.prototype as prototype, like the event): each execution's
-    /// event then finds them instead of building them again. The keepers are held here, not
-    /// in a JavaScript array (whose element sets could reach setters an action defined), and
-    /// a failure only means the shapes are not kept: it never fails an execution.
-    fn keep_event_shapes(&mut self, layout: EventLayout) {
-        self.event_keeper_builds += 1;
-        let accessors = &self.lazy_accessors[..layout.0];
-        let kept = self.context.with(|ctx| -> rquickjs::Result<_> {
-            let mut keepers = Vec::with_capacity(accessors.len() + 1);
-            for step in 0..=accessors.len() {
-                let keeper = Object::new(ctx.clone())?;
-                for (_, lazy) in &accessors[..step] {
-                    lazy.define(&ctx, &keeper)?;
-                }
-                keepers.push(Persistent::save(&ctx, keeper));
-            }
-            Ok(keepers)
-        });
-        self.event_shape_keepers = kept.ok().map(|keepers| (layout, keepers));
-    }
-
-    /// Make (with the prelude) the accessor of event field `name` at position `index`,
-    /// replacing the one made for another name there.
-    fn make_lazy_accessor(&mut self, index: usize, name: &str) -> Result<(), HostError> {
-        let lazy = self.lazy_accessor_fn.clone();
-        let made = self.context.with(|ctx| -> rquickjs::Result<LazyField> {
-            let pair: rquickjs::Array = lazy.restore(&ctx)?.call((name, index))?;
-            let (get, set): (Function, Function) = (pair.get(0)?, pair.get(1)?);
-            LazyField::new(&ctx, name, &get, &set)
-        });
-        let made = made.map_err(HostError::prelude)?;
-        let entry: (Rc<str>, LazyField) = (name.into(), made);
-        self.accessor_layout = self.accessor_layout.wrapping_add(1);
-        if index < self.lazy_accessors.len() {
-            let (_, old) = std::mem::replace(&mut self.lazy_accessors[index], entry);
-            self.context.with(|ctx| old.free(&ctx));
-        } else {
-            self.lazy_accessors.push(entry);
-        }
-        Ok(())
-    }
-
-    /// Settle an execution whose handler was called: if its promise is already fulfilled
-    /// (the handler never waited on anything) the execution completes here, without a promise
-    /// job; otherwise the prelude's `watch` settles it when the promise does.
-    fn settle_started(&mut self, exec_id: ExecId, context: Persistent<Object<'static>>) {
+    /// Settle the execution whose handler `__actsim_start` called: if its promise is already
+    /// fulfilled (the handler never waited on anything) the execution completes here, without
+    /// a promise job (a fast path); otherwise the prelude's `watch` settles it when the promise
+    /// does.
+    fn settle_started(&mut self, exec_id: ExecId) {
         let mut done = false;
-        let (watch, completed) = (self.watch_fn.clone(), self.completed_fn.clone());
+        let fast = self.state.borrow().config.fast_paths;
         let state = self.state.clone();
-        let atoms = self.state.borrow().atoms;
         let failure = self.context.with(|ctx| {
-            let settle = || -> rquickjs::Result<()> {
-                let context = context.restore(&ctx)?;
-                let promise = atoms.get(&ctx, &context, atoms.promise)?;
+            let mut settle = || -> rquickjs::Result<()> {
+                let handles = crate::handles::get(&ctx)?;
+                let Some(context) = handles.started.borrow_mut().take() else {
+                    return Ok(());
+                };
+                let atoms = &handles.atoms;
+                let promise = atoms.promise.get(&context)?;
                 let resolved = promise
                     .as_promise()
                     .is_some_and(|p| p.state() == rquickjs::promise::PromiseState::Resolved);
-                if !resolved {
-                    return watch.restore(&ctx)?.call::<_, ()>((context,));
+                if !resolved || !fast.on() {
+                    let watch = handles.prelude.watch.clone();
+                    drop(handles);
+                    return watch.call::<_, ()>((context,));
                 }
                 // Completed: the common case is finished here; a redirect or an unread failed
                 // cache write goes through the prelude, which knows how to report them.
-                let plain = atoms.get(&ctx, &context, atoms.redirect)?.is_null()
-                    && atoms.get(&ctx, &context, atoms.unread)?.is_null();
+                let plain = atoms.redirect.get(&context)?.is_null()
+                    && atoms.unread.get(&context)?.is_null();
                 if !plain {
-                    return completed.restore(&ctx)?.call::<_, ()>((context,));
+                    let completed = handles.prelude.completed.clone();
+                    drop(handles);
+                    return completed.call::<_, ()>((context,));
                 }
-                let denied = atoms
-                    .get(&ctx, &context, atoms.denied)?
-                    .as_bool()
-                    .unwrap_or(false);
+                let denied = atoms.denied.get(&context)?.as_bool().unwrap_or(false);
                 // Cut the context's cycles (as the prelude's `release` does).
-                atoms.set_null(&ctx, &context, atoms.api)?;
-                for field in atoms.part_fields {
-                    if !atoms.get(&ctx, &context, field)?.is_null() {
-                        atoms.set_null(&ctx, &context, field)?;
+                atoms.api.set_null(&context)?;
+                for field in &atoms.part_fields {
+                    if !field.get(&context)?.is_null() {
+                        field.set_null(&context)?;
                     }
                 }
                 done = state.borrow_mut().finish(
@@ -650,15 +540,25 @@ impl Instance {
     /// Rejections still unhandled after the job queue drained fail their execution, even one
     /// that has just completed (Node 22 treats them as fatal).
     fn settle_rejections(&mut self) {
-        let pending = std::mem::take(&mut self.state.borrow_mut().rejections);
+        if !std::mem::take(&mut self.state.borrow_mut().rejections_pending) {
+            return;
+        }
+        let pending: Vec<(Option<ExecId>, ActionError)> = self.context.with(|ctx| {
+            crate::handles::rejections(&ctx)
+                .map(|r| {
+                    r.0.borrow_mut()
+                        .drain(..)
+                        .map(|p| (p.exec_id, p.error))
+                        .collect()
+                })
+                .unwrap_or_default()
+        });
         let mut st = self.state.borrow_mut();
-        for rejection in pending {
-            let Some(id) = rejection.exec_id else {
+        for (exec_id, error) in pending {
+            let Some(id) = exec_id else {
                 continue;
             };
-            let outcome = Outcome::Failed {
-                error: rejection.error,
-            };
+            let outcome = Outcome::Failed { error };
             if !st.finish(id, outcome.clone()) {
                 if let Some(report) = st.finished.iter_mut().rev().find(|r| r.exec_id == id) {
                     if !report.failed() {
@@ -670,23 +570,16 @@ impl Instance {
     }
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        // Persistent JS values must be released while the runtime is still alive.
-        {
-            let mut st = self.state.borrow_mut();
-            st.rejections.clear();
-            st.cache_value_memo = None;
-        }
-        let fields = std::mem::take(&mut self.lazy_accessors);
-        let atoms = self.state.borrow().atoms;
-        self.context.with(|ctx| {
-            for (_, field) in fields {
-                field.free(&ctx);
-            }
-            atoms.free(&ctx);
-        });
-    }
+/// What [`Instance::prepare`] made for `__actsim_start`.
+struct PreparedCall {
+    exec_id: ExecId,
+    trigger_index: u32,
+    handler_index: u32,
+    event: PreparedEvent,
+    /// The frozen secrets object (held only between `prepare` and `call_start`).
+    secrets: Persistent<Object<'static>>,
+    /// How many lazy accessors the event gets.
+    accessors: usize,
 }
 
 /// Keep track of rejected promises without a handler; forget them once a handler is attached.
@@ -697,13 +590,11 @@ fn track_rejection<'js>(
     reason: Value<'js>,
     handled: bool,
 ) {
+    let Ok(list) = crate::handles::rejections(ctx) else {
+        return;
+    };
     if handled {
-        let mut st = state.borrow_mut();
-        st.rejections
-            .retain(|r| match r.promise.clone().restore(ctx) {
-                Ok(p) => p != promise,
-                Err(_) => false,
-            });
+        list.0.borrow_mut().retain(|r| r.promise != promise);
         return;
     }
     let info = describe_value(&reason);
@@ -715,8 +606,9 @@ fn track_rejection<'js>(
         error.name, error.message
     );
     let exec_id = st.current_exec;
-    st.rejections.push(PendingRejection {
-        promise: Persistent::save(ctx, promise),
+    st.rejections_pending = true;
+    list.0.borrow_mut().push(PendingRejection {
+        promise,
         exec_id,
         error,
     });

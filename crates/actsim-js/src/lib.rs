@@ -18,11 +18,13 @@ mod bytecode;
 mod clock;
 mod errors;
 mod event;
+mod handles;
 mod host;
 mod instance;
 mod leak_check;
 mod modules;
 mod natives;
+mod node_modules;
 mod ops;
 mod prelude;
 mod realm;
@@ -32,10 +34,12 @@ mod source;
 mod state;
 mod trigger;
 mod utc_dates;
+mod warm;
 
 pub use clock::Clock;
 pub use event::PreparedEvent;
 pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
+pub use node_modules::{NodeModule, NODE_MODULES, NOT_IN_NODE_20};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{
     ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,
@@ -45,6 +49,7 @@ pub use rng::SeededRng;
 pub use source::{ActionSource, ActionsModule, ModuleForm};
 pub use state::SharedCache;
 pub use trigger::{TriggerInfo, TRIGGERS};
+pub use warm::FastPaths;
 
 /// Failures of the host itself (not of the action's code, which end up in reports).
 #[derive(Debug, thiserror::Error)]

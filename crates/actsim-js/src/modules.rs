@@ -23,26 +23,6 @@ use crate::boundary::set_native;
 
 type JsResult<T> = rquickjs::Result<T>;
 
-/// Node built-ins actsim emulates (deterministically).
-pub(crate) const EMULATED: &[&str] = &[
-    "assert",
-    "assert/strict",
-    "buffer",
-    "crypto",
-    "events",
-    "path",
-    "path/posix",
-    "perf_hooks",
-    "process",
-    "querystring",
-    "string_decoder",
-    "timers",
-    "timers/promises",
-    "url",
-    "util",
-    "util/types",
-];
-
 /// Node built-ins that load (packages require them at their top level for optional features)
 /// but whose functions throw a clear message when called: actsim's only network is `fetch`.
 pub(crate) const STUBBED: &[&str] = &["http", "https", "zlib", "stream"];
@@ -456,7 +436,10 @@ impl ModuleSystem {
         request: &str,
         verb: &str,
     ) -> Option<Result<Resolution, ResolveError>> {
-        if EMULATED.contains(&name) {
+        if crate::node_modules::NODE_MODULES
+            .iter()
+            .any(|m| m.name == name)
+        {
             return Some(Ok(Resolution::Builtin(name.to_string())));
         }
         if STUBBED.contains(&name) {

@@ -7,9 +7,11 @@ use std::cell::RefCell;
 
 use rquickjs::{Ctx, Function, Object, Value};
 
+use crate::atoms::HostAtom;
 use crate::boundary::{set_native, LazyScript, NativeGroup, NativeGroups, LAZY_PRELUDE};
 use crate::host;
 use crate::instance::{describe_value, NODE_VERSION};
+use crate::node_modules::NODE_MODULES;
 use crate::state::HostStateRef;
 
 /// Run the prelude in the realm of `ctx` for the instance whose host state is `state`: the
@@ -23,6 +25,9 @@ pub(crate) fn install<'js>(
     let host_obj = host::build(ctx, state)?;
     let internal = Object::new(ctx.clone())?;
     init_lazy_prelude(ctx, &host_obj, &internal, state)?;
+    let fast = state.borrow().config.fast_paths;
+    // Whether prelude.js keeps object shapes (warm.rs lists the fast paths).
+    internal.set("fastPaths", fast.on())?;
     internal.set("NODE_VERSION", NODE_VERSION)?;
     internal.set("ACTSIM_VERSION", env!("CARGO_PKG_VERSION"))?;
     let mut report = |filename: &str, e: rquickjs::Error| {
@@ -46,6 +51,12 @@ pub(crate) fn install<'js>(
         .and_then(|f| f.get::<Function>())
         .and_then(|f| f.call::<_, ()>((host_obj, internal)))
         .map_err(|e| report(LOCKDOWN.0, e))?;
+    if !fast.on() {
+        // Lazy globals are a fast path (warm.rs): without it, every lazy script runs now.
+        for (s, script) in LAZY_PRELUDE.iter().enumerate() {
+            load_lazy_script(ctx, s).map_err(|e| report(script.name, e))?;
+        }
+    }
     // QuickJS-only globals that Node does not have (none, unless the engine's
     // build changes): a last check that nothing of the host remains reachable.
     for name in ["os", "std", "bjson", "scriptArgs", "print", "__loadScript"] {
@@ -95,34 +106,6 @@ fn lazy_globals() -> impl Iterator<Item = (usize, &'static str)> {
 const BUILTINS: [(&str, &str); 2] = [
     ("auth0", include_str!("js/auth0.js")),
     ("jwt-decode", include_str!("js/jwt-decode.js")),
-];
-/// Node built-in modules actsim emulates, compiled when first required (`host.nodeModule`).
-const NODE_MODULES: [(&str, &str); 16] = [
-    ("assert", include_str!("js/node/assert.js")),
-    (
-        "assert/strict",
-        "module.exports = require('assert').strict;",
-    ),
-    ("buffer", include_str!("js/node/buffer.js")),
-    ("crypto", include_str!("js/node/crypto.js")),
-    ("events", include_str!("js/node/events.js")),
-    ("path", include_str!("js/node/path.js")),
-    ("path/posix", "module.exports = require('path');"),
-    (
-        "perf_hooks",
-        "module.exports = { performance: globalThis.performance };",
-    ),
-    ("process", "module.exports = internal.process;"),
-    ("querystring", include_str!("js/node/querystring.js")),
-    ("string_decoder", include_str!("js/node/string_decoder.js")),
-    ("timers", include_str!("js/node/timers.js")),
-    (
-        "timers/promises",
-        "module.exports = require('timers').promises;",
-    ),
-    ("url", include_str!("js/node/url.js")),
-    ("util", include_str!("js/node/util.js")),
-    ("util/types", "module.exports = require('util').types;"),
 ];
 
 /// Run a prelude script: compiled once per process, later read back from bytecode (parsing the
@@ -438,29 +421,6 @@ struct OwnProperty<'js> {
     configurable: bool,
 }
 
-/// An atom owned by its holder, freed when dropped.
-struct OwnedAtom(*mut rquickjs::qjs::JSContext, rquickjs::qjs::JSAtom);
-
-impl OwnedAtom {
-    fn new(ctx: &Ctx<'_>, name: &str) -> rquickjs::Result<Self> {
-        let raw = ctx.as_raw().as_ptr();
-        // SAFETY: the name's bytes are valid for its length.
-        let atom =
-            unsafe { rquickjs::qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _) };
-        if atom == rquickjs::qjs::JS_ATOM_NULL {
-            return Err(rquickjs::Error::Exception);
-        }
-        Ok(OwnedAtom(raw, atom))
-    }
-}
-
-impl Drop for OwnedAtom {
-    fn drop(&mut self) {
-        // SAFETY: the atom was created by JS_NewAtomLen in this (still live) context.
-        unsafe { rquickjs::qjs::JS_FreeAtom(self.0, self.1) }
-    }
-}
-
 /// `Object.getOwnPropertyDescriptor(obj, name)`, the parts lazy loading needs.
 fn own_property<'js>(
     ctx: &Ctx<'js>,
@@ -468,7 +428,7 @@ fn own_property<'js>(
     name: &str,
 ) -> rquickjs::Result<Option<OwnProperty<'js>>> {
     use rquickjs::qjs;
-    let atom = OwnedAtom::new(ctx, name)?;
+    let atom = HostAtom::new(ctx, name)?;
     let mut desc = qjs::JSPropertyDescriptor {
         flags: 0,
         value: qjs::JS_UNDEFINED,
@@ -478,15 +438,16 @@ fn own_property<'js>(
     // SAFETY: the descriptor's values are owned here once the call succeeds; each is freed (or
     // handed to a `Value`) exactly once.
     unsafe {
-        let found = qjs::JS_GetOwnProperty(atom.0, &mut desc, obj.as_raw(), atom.1);
+        let raw = ctx.as_raw().as_ptr();
+        let found = qjs::JS_GetOwnProperty(raw, &mut desc, obj.as_raw(), atom.raw());
         if found < 0 {
             return Err(rquickjs::Error::Exception);
         }
         if found == 0 {
             return Ok(None);
         }
-        qjs::JS_FreeValue(atom.0, desc.value);
-        qjs::JS_FreeValue(atom.0, desc.setter);
+        qjs::JS_FreeValue(raw, desc.value);
+        qjs::JS_FreeValue(raw, desc.setter);
         let getter = Value::from_raw(ctx.clone(), desc.getter);
         Ok(Some(OwnProperty {
             getter: getter.is_function().then_some(getter),
@@ -505,18 +466,19 @@ fn define_value<'js>(
     enumerable: bool,
 ) -> rquickjs::Result<()> {
     use rquickjs::qjs;
-    let atom = OwnedAtom::new(ctx, name)?;
+    let atom = HostAtom::new(ctx, name)?;
     let mut flags = (qjs::JS_PROP_WRITABLE | qjs::JS_PROP_CONFIGURABLE | qjs::JS_PROP_THROW) as i32;
     if enumerable {
         flags |= qjs::JS_PROP_ENUMERABLE as i32;
     }
-    // SAFETY: JS_DefinePropertyValue takes over the duplicated value.
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: JS_DefinePropertyValue takes over the duplicated value; the atom is live.
     let defined = unsafe {
         qjs::JS_DefinePropertyValue(
-            atom.0,
+            raw,
             obj.as_raw(),
-            atom.1,
-            qjs::JS_DupValue(atom.0, value.as_raw()),
+            atom.raw(),
+            qjs::JS_DupValue(raw, value.as_raw()),
             flags,
         )
     };
@@ -528,10 +490,15 @@ fn define_value<'js>(
 
 /// `Object.prototype.hasOwnProperty.call(obj, name)`.
 fn has_own<'js>(ctx: &Ctx<'js>, obj: &Object<'js>, name: &str) -> rquickjs::Result<bool> {
-    let atom = OwnedAtom::new(ctx, name)?;
+    let atom = HostAtom::new(ctx, name)?;
     // SAFETY: a NULL descriptor asks only whether the property exists.
     let found = unsafe {
-        rquickjs::qjs::JS_GetOwnProperty(atom.0, std::ptr::null_mut(), obj.as_raw(), atom.1)
+        rquickjs::qjs::JS_GetOwnProperty(
+            ctx.as_raw().as_ptr(),
+            std::ptr::null_mut(),
+            obj.as_raw(),
+            atom.raw(),
+        )
     };
     if found < 0 {
         return Err(rquickjs::Error::Exception);
@@ -600,9 +567,10 @@ fn add_script_natives<'js>(
 /// `host.nodeModule(name)` (see [`add_script_natives`]).
 fn add_node_module_sources<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> rquickjs::Result<()> {
     let node = |ctx: Ctx<'js>, name: String| -> rquickjs::Result<Value<'js>> {
-        let Some(&(name, source)) = NODE_MODULES.iter().find(|(n, _)| *n == name) else {
+        let Some(module) = NODE_MODULES.iter().find(|m| m.name == name) else {
             return Ok(Value::new_undefined(ctx));
         };
+        let (name, source) = (module.name, module.source.text());
         let filename = format!("actsim:node/{name}.js");
         crate::bytecode::run_static_script(&ctx, &filename, false, || {
             format!("(function (exports, require, module, internal) {{ {source}\n}})")
@@ -693,7 +661,7 @@ fn define_lazy_globals<'js>(ctx: Ctx<'js>, late: bool) -> rquickjs::Result<()> {
             Some(d) => d.enumerable,
             None => true,
         };
-        let atom = OwnedAtom::new(&ctx, name)?;
+        let atom = HostAtom::new(&ctx, name)?;
         // SAFETY: raw calls on live values of this context; every value the engine returns is
         // owned here and freed (or handed over) exactly once.
         unsafe {
@@ -717,7 +685,7 @@ fn define_lazy_globals<'js>(ctx: Ctx<'js>, late: bool) -> rquickjs::Result<()> {
             let defined = qjs::JS_DefinePropertyGetSet(
                 raw,
                 global.as_raw(),
-                atom.1,
+                atom.raw(),
                 qjs::JS_DupValue(raw, function.as_raw()),
                 qjs::JS_DupValue(raw, function.as_raw()),
                 flags,
@@ -761,7 +729,7 @@ unsafe extern "C" fn lazy_global_accessor(
 /// The Node built-ins' sources, by module name (for the boundary's tests).
 #[cfg(test)]
 pub(crate) fn node_module_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
-    NODE_MODULES.iter().copied()
+    NODE_MODULES.iter().map(|m| (m.name, m.source.text()))
 }
 
 /// The stand-ins' sources, by package name (for the boundary's tests).

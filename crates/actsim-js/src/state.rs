@@ -8,11 +8,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use actsim_cache::CacheStore;
-use rquickjs::{Persistent, Value};
 
 use crate::clock::Clock;
 use crate::ops::{ExecId, HostOp, OpId};
-use crate::report::{ActionError, ErrorKind, ExecutionReport, Outcome, Trigger};
+use crate::report::{ErrorKind, ExecutionReport, Outcome, Trigger};
 use crate::rng::SeededRng;
 use crate::source::ActionSource;
 use crate::InstanceConfig;
@@ -30,13 +29,6 @@ pub(crate) struct ExecState {
     pub cpu_used: Duration,
 }
 
-/// A promise rejection nobody has handled yet.
-pub(crate) struct PendingRejection {
-    pub promise: Persistent<Value<'static>>,
-    pub exec_id: Option<ExecId>,
-    pub error: ActionError,
-}
-
 /// Everything the native functions share.
 pub(crate) struct HostState {
     pub clock: Clock,
@@ -52,20 +44,15 @@ pub(crate) struct HostState {
     pub pending_ops: BTreeMap<OpId, Option<ExecId>>,
     pub next_op: OpId,
     pub cancelled_ops: BTreeSet<OpId>,
-    pub rejections: Vec<PendingRejection>,
-    /// The JavaScript string last returned as a cache record's value, with its text: most
-    /// actions read the same cached token on every execution, which then gets the same string
-    /// (no copy of its text; `===` with the previous one is a pointer comparison). Released by
-    /// the instance when it drops.
-    pub cache_value_memo: Option<(String, rquickjs::Persistent<rquickjs::String<'static>>)>,
+    /// Whether a promise rejection was recorded (handles.rs: `Rejections`) since the host last
+    /// settled them.
+    pub rejections_pending: bool,
     /// Console lines written when no execution was running (e.g. a late timer).
     pub orphan_console: Vec<crate::report::ConsoleLine>,
     /// An execution ended with `OutOfMemory`, however the error reached the host.
     pub out_of_memory: bool,
     /// Module resolution (node_modules, Actions Modules) and the files JS may load.
     pub modules: crate::modules::ModuleSystem,
-    /// Property names the host uses on every execution (freed by the instance when it drops).
-    pub atoms: crate::atoms::HostAtoms,
 }
 
 pub(crate) type HostStateRef = Rc<RefCell<HostState>>;

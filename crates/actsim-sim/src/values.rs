@@ -4,54 +4,10 @@
 
 use actsim_js::SeededRng;
 
-/// Parse a duration like `16m`, `1h30m`, `2d`, `45s`, `250ms` into milliseconds.
+/// Parse a non-negative duration like `16m`, `1h30m`, `2d`, `45s`, `250ms` into milliseconds
+/// (actsim's one duration grammar: `actsim_time::duration`).
 pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
-    let s = text.trim();
-    if s.is_empty() {
-        return Err("empty duration; write e.g. 16m, 25h, 1h30m, 90s or 250ms".into());
-    }
-    let mut total: i64 = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return Err(format!(
-                "'{text}' is not a duration (write e.g. 16m, 25h, 1h30m, 90s or 250ms)"
-            ));
-        }
-        let n: i64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("'{text}': number too large"))?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" | "min" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "" => {
-                return Err(format!(
-                    "'{text}': missing unit after {n} (use ms, s, m, h or d)"
-                ))
-            }
-            other => {
-                return Err(format!(
-                    "'{text}': unknown unit '{other}' (use ms, s, m, h or d)"
-                ))
-            }
-        };
-        total = n
-            .checked_mul(factor)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("'{text}': duration too large"))?;
-        rest = &rest[unit_len..];
-    }
-    Ok(total)
+    actsim_time::parse_duration_ms(text).map_err(|e| e.to_string())
 }
 
 /// Parse an RFC 3339 instant (or a plain date, meaning midnight UTC) into ms since the epoch.

@@ -2,7 +2,9 @@
 //!
 //! [`crate::Tenant::handle`] never reads a clock: its caller passes `now_ms`. A transport that
 //! serves real clients (the wiremock adapter, `actsim serve`) asks a [`Clock`] for that value on
-//! every request. The simulator drives a [`Clock::Virtual`] value itself.
+//! every request. The simulator drives a [`Clock::Virtual`] value itself;
+//! `Clock::from(actsim_time::VirtualClock)` reads actsim's one virtual clock, the one the
+//! JavaScript host reads.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -82,6 +84,13 @@ impl TimeSource for Clock {
     }
 }
 
+/// A transport reading actsim's virtual clock (the one the JavaScript host reads).
+impl From<actsim_time::VirtualClock> for Clock {
+    fn from(clock: actsim_time::VirtualClock) -> Self {
+        Clock::Virtual(clock.shared())
+    }
+}
+
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -116,6 +125,10 @@ mod tests {
         assert_eq!(clock.clone().now_ms(), 9);
         assert_eq!(Clock::Custom(Arc::new(Fixed)).now_ms(), 42);
         assert_eq!(Clock::Offset(i64::MAX).now_ms(), i64::MAX);
+        let shared = actsim_time::VirtualClock::new(11);
+        let clock = Clock::from(shared.clone());
+        shared.advance(1);
+        assert_eq!(clock.now_ms(), 12);
     }
 
     #[test]

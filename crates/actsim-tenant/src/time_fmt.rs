@@ -93,46 +93,9 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<i64, String> {
 }
 
 /// Parses a duration such as `250ms`, `90s`, `16m`, `1h30m` or `2d` into milliseconds. A
-/// leading `+` or `-` gives the sign.
+/// leading `+` or `-` gives the sign (actsim's one duration grammar: `actsim_time::duration`).
 pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
-    let trimmed = text.trim();
-    let (sign, body) = match trimmed.as_bytes().first() {
-        Some(b'-') => (-1, &trimmed[1..]),
-        Some(b'+') => (1, &trimmed[1..]),
-        _ => (1, trimmed),
-    };
-    let bad = |why: &str| {
-        format!("{text:?} is not a duration ({why}); write e.g. 250ms, 90s, 10m, 1h30m or 2d")
-    };
-    if body.is_empty() {
-        return Err(bad("empty"));
-    }
-    let mut total: i64 = 0;
-    let mut rest = body;
-    while !rest.is_empty() {
-        let n_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if n_len == 0 {
-            return Err(bad("expected a number"));
-        }
-        let n: i64 = rest[..n_len].parse().map_err(|_| bad("number too large"))?;
-        rest = &rest[n_len..];
-        let u_len = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
-        let factor = match &rest[..u_len] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => MS_PER_DAY,
-            "" => return Err(bad("missing unit")),
-            _ => return Err(bad("unknown unit")),
-        };
-        total = n
-            .checked_mul(factor)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| bad("too large"))?;
-        rest = &rest[u_len..];
-    }
-    Ok(sign * total)
+    actsim_time::parse_signed_duration_ms(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -1,9 +1,20 @@
 //! actsim-time: the proleptic Gregorian calendar on day counts since 1970-01-01, without a
 //! clock or a time-zone database. The mock tenant prints its timestamps with it
 //! (`actsim_tenant::time_fmt`) and the JavaScript host prints `Date`s in UTC with it
-//! (`actsim-js`'s `utc_dates`): both must give the same answer on every machine.
+//! (`actsim-js`'s `utc_dates`): both must give the same answer on every machine. It also holds
+//! actsim's one duration grammar ([`duration`]), which scenarios, the CLI and the tenant read,
+//! and its one virtual clock ([`VirtualClock`]).
 
 #![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod duration;
+
+pub use clock::VirtualClock;
+
+pub use duration::{
+    format_duration_ms, parse_duration_ms, parse_signed_duration_ms, DurationError,
+};
 
 /// Milliseconds in a day.
 pub const MS_PER_DAY: i64 = 86_400_000;

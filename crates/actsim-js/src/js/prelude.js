@@ -53,7 +53,10 @@
   // Keep the shapes an object with prototype `proto` goes through as properties `keys` are
   // added to it in order, each as `how` describes (by default as an assignment or an object
   // literal adds them). Does nothing once the instance's budget is spent.
+  // Keeping shapes is a fast path (warm.rs): off, nothing is kept.
+  const FAST_PATHS = internal.fastPaths === true;
   function keepShapes(proto, keys, how = DATA_PROPERTY) {
+    if (!FAST_PATHS) return;
     const count = keys.length;
     const cost = (count * (count + 1)) / 2;
     if (cost > shapeBudget) return;
@@ -65,6 +68,7 @@
     }
   }
   function keepObject(obj) {
+    if (!FAST_PATHS) return;
     shapeKeepers[keptShapes++] = obj;
   }
   internal.keepShapes = keepShapes;
@@ -526,7 +530,7 @@
       context.api = null;
       const Api = apiClasses[trigger] || apiClass(trigger);
       context.promise = handler(event, new Api(context));
-      if (handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context, trigger);
+      if (FAST_PATHS && handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context, trigger);
     } catch (e) {
       failed(execId, e, context);
       return undefined;
