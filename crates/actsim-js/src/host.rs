@@ -7,6 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use rquickjs::convert::List;
+use rquickjs::function::Opt;
 use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
@@ -14,7 +15,7 @@ use crate::atoms::HostAtoms;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::EventSource;
 use crate::ops::{FetchRequest, HostOpKind};
-use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Outcome, Redirect};
+use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Notification, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
 
@@ -166,8 +167,19 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "finishCompleted",
-        move |id: f64, denied: bool| {
-            s.borrow_mut().finish(
+        // `notification`: `drop` or `retry` when a provider action called api.notification.
+        move |id: f64, denied: bool, notification: Opt<Value<'js>>| {
+            let mut st = s.borrow_mut();
+            let notification = notification.0.and_then(|v| optional_string(&v));
+            let notification = match notification.as_deref() {
+                Some("drop") => Some(Notification::Drop),
+                Some("retry") => Some(Notification::Retry),
+                _ => None,
+            };
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                exec.report.notification = notification;
+            }
+            st.finish(
                 exec_id(id),
                 Outcome::Completed {
                     denied,
@@ -204,11 +216,20 @@ fn console_and_commands<'js>(
         "finishRedirected",
         // `query` is the action's query object as JSON (a copy of a value of the action's), or
         // undefined when it has no JSON form.
-        move |id: f64, denied: bool, url: String, query: Option<String>| {
+        // `prompt`: the prompt's id when api.prompt.render suspended the flow.
+        move |id: f64,
+              denied: bool,
+              url: String,
+              query: Option<String>,
+              prompt: Opt<Value<'js>>| {
             let query = query
                 .and_then(|q| serde_json::from_str(&q).ok())
                 .unwrap_or(serde_json::Value::Null);
-            let redirect = Some(Redirect { url, query });
+            let redirect = Some(Redirect {
+                url,
+                query,
+                prompt: prompt.0.and_then(|v| optional_string(&v)),
+            });
             s.borrow_mut()
                 .finish(exec_id(id), Outcome::Completed { denied, redirect });
         },
@@ -225,6 +246,11 @@ fn console_and_commands<'js>(
         },
     )?;
     Ok(())
+}
+
+/// The text of `v` when it is a string (an optional argument of a native).
+fn optional_string(v: &Value<'_>) -> Option<String> {
+    v.as_string().and_then(|s| s.to_string().ok())
 }
 
 /// Whether `recordValues` records `v` itself: a string, number, boolean, `undefined` or
