@@ -15,6 +15,7 @@
 mod atoms;
 mod boundary;
 mod bytecode;
+mod caches;
 mod clock;
 mod errors;
 mod event;
@@ -33,6 +34,7 @@ mod state;
 mod trigger;
 mod utc_dates;
 
+pub use caches::TriggerCaches;
 pub use clock::Clock;
 pub use event::PreparedEvent;
 pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
