@@ -213,13 +213,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<String>,
 
-    /// The trigger whose `event` and `api` the action gets.
+    /// The trigger whose `event` and `api` the action gets. Default: the trigger whose handler
+    /// the file names (`onExecuteSendPhoneMessage` → send-phone-message), else post-login.
     #[arg(
         long,
-        default_value = "post-login",
         value_parser = clap::builder::PossibleValuesParser::new(actsim_js::TRIGGERS.iter().map(|t| t.id))
     )]
-    pub trigger: String,
+    pub trigger: Option<String>,
 
     /// Number of logins to run, one after the other, on the same warm instance.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]

@@ -45,11 +45,12 @@ fn flag_duration(flag: &str, value: &str) -> Result<i64, CliError> {
 }
 
 fn build_options(args: &RunArgs) -> Result<RunOptions, CliError> {
-    let trigger: Trigger = args
-        .trigger
-        .parse()
-        .map_err(|e: String| CliError::usage(e, None))?;
     let code = read_file(&args.action)?;
+    let trigger: Trigger = match &args.trigger {
+        Some(name) => name.parse(),
+        None => Trigger::detect(&code),
+    }
+    .map_err(|e: String| CliError::usage(e, None))?;
     let action = ActionSource::new(args.action.clone(), code);
     let mut notes = Vec::new();
     let event = match &args.event {

@@ -249,6 +249,43 @@ impl Trigger {
     }
 }
 
+impl Trigger {
+    /// The trigger an action's source is written for, read from the handler names it
+    /// mentions (as whole words): the one trigger whose execute handler it names; post-login
+    /// when it names none (running it then fails with the missing handler's message); an error
+    /// listing them when it names the handlers of several triggers.
+    pub fn detect(source: &str) -> Result<Trigger, String> {
+        let named: Vec<&TriggerInfo> = TRIGGERS
+            .iter()
+            .filter(|t| mentions(source, t.execute))
+            .collect();
+        match named.as_slice() {
+            [] => Ok(Trigger::PostLogin),
+            [one] => Ok(one.trigger),
+            several => {
+                let list: Vec<String> = several
+                    .iter()
+                    .map(|t| format!("{} ({})", t.execute, t.id))
+                    .collect();
+                Err(format!(
+                    "the action has handlers of several triggers: {}; choose one with --trigger",
+                    list.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// Whether `word` occurs in `source` as a whole identifier.
+fn mentions(source: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    source.match_indices(word).any(|(i, _)| {
+        let before = source[..i].chars().next_back();
+        let after = source[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
 impl std::str::FromStr for Trigger {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -325,6 +362,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_trigger_is_detected_from_the_handlers_a_source_names() {
+        assert_eq!(
+            Trigger::detect("exports.onExecutePostChallenge = async () => {};"),
+            Ok(Trigger::PasswordResetPostChallenge)
+        );
+        assert_eq!(
+            Trigger::detect("export const onExecuteEventStream = async () => {};"),
+            Ok(Trigger::EventStream)
+        );
+        // A longer identifier that contains a handler name is not that handler.
+        assert_eq!(
+            Trigger::detect("const onExecuteEventStreamX = 1;"),
+            Ok(Trigger::PostLogin)
+        );
+        assert_eq!(
+            Trigger::detect("module.exports = {};"),
+            Ok(Trigger::PostLogin)
+        );
+        assert_eq!(
+            Trigger::detect("exports.onExecutePostLogin = f; exports.onExecuteSendPhoneMessage = g;"),
+            Err("the action has handlers of several triggers: onExecutePostLogin (post-login), onExecuteSendPhoneMessage (send-phone-message); choose one with --trigger".to_string())
+        );
     }
 
     #[test]

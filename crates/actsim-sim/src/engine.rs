@@ -224,11 +224,10 @@ impl<'a, 'b> Sim<'a, 'b> {
             end_ms: sc.start_ms + sc.duration_ms,
             user_events: vec![None; users.len()],
             users,
-            template_event: match sc.trigger {
-                Trigger::PostLogin => {
-                    PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
-                }
-                Trigger::CredentialsExchange => PreparedEvent::new(&sc.traffic.event),
+            template_event: if sc.trigger.info().transaction_metadata {
+                PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
+            } else {
+                PreparedEvent::new(&sc.traffic.event)
             },
         })
     }

@@ -1,0 +1,54 @@
+//! `actsim run` with the triggers beyond post-login: the trigger is taken from the handler the
+//! file names when `--trigger` is absent, every trigger's default event and api are there, and
+//! a file naming handlers of several triggers is refused with the list.
+
+mod common;
+use common::*;
+
+#[test]
+fn run_picks_the_trigger_from_the_handler_the_file_exports() {
+    let (doc, code) = run_json(&["actions/catalog/custom-phone-provider/allowed-countries.js"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["trigger"], "custom-phone-provider");
+    let ex = &doc["executions"][0];
+    assert_eq!(ex["handler"], "onExecuteCustomPhoneProvider");
+    assert_eq!(ex["notification"], "drop");
+    assert_eq!(ex["commands"][0]["name"], "notification.drop");
+}
+
+#[test]
+fn every_trigger_runs_from_the_command_line_with_its_default_event() {
+    for info in actsim_js::TRIGGERS {
+        let source = format!(
+            "exports.{} = async (event, api) => {{ console.log(typeof event, Object.keys(event).length > 0, typeof api.cache.get); }};\n",
+            info.execute
+        );
+        let (_dir, path) = temp_file("action.js", &source);
+        let (doc, code) = run_json(&[&path, "--trigger", info.id]);
+        assert_eq!(code, 0, "{}: {doc}", info.id);
+        let ex = &doc["executions"][0];
+        assert_eq!(ex["handler"], info.execute);
+        assert_eq!(
+            ex["console"][0]["text"], "object true function",
+            "{}",
+            info.id
+        );
+    }
+}
+
+#[test]
+fn a_file_with_handlers_of_several_triggers_needs_trigger() {
+    let (_dir, path) = temp_file(
+        "both.js",
+        "exports.onExecutePostChallenge = async () => {};\nexports.onExecuteSendPhoneMessage = async () => {};\n",
+    );
+    let out = actsim(&["run", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("onExecutePostChallenge")
+            && err.contains("onExecuteSendPhoneMessage")
+            && err.contains("--trigger"),
+        "{err}"
+    );
+}
