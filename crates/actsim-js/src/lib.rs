@@ -31,6 +31,7 @@ mod report;
 mod rng;
 mod source;
 mod state;
+mod text;
 mod trigger;
 mod utc_dates;
 
