@@ -38,6 +38,7 @@ pub(crate) const EMULATED: &[&str] = &[
     "string_decoder",
     "timers",
     "timers/promises",
+    "tty",
     "url",
     "util",
     "util/types",
@@ -59,7 +60,7 @@ fn refusal(name: &str) -> Option<&'static str> {
         "net" | "dgram" | "tls" | "dns" | "dns/promises" | "http2" => {
             "actsim gives actions no sockets or DNS: the only network is fetch (routed to the mock tenant and declared mocks); actsim refuses it"
         }
-        "os" | "v8" | "vm" | "inspector" | "module" | "repl" | "readline" | "tty" | "wasi"
+        "os" | "v8" | "vm" | "inspector" | "module" | "repl" | "readline" | "wasi"
         | "async_hooks" | "diagnostics_channel" | "domain" | "trace_events" | "constants"
         | "sys" | "punycode" | "sqlite" | "test" | "sea" | "worker" => {
             "actsim does not emulate this Node built-in (it would expose the host machine or the engine, or actions do not use it); actsim refuses it"

@@ -97,7 +97,7 @@ const BUILTINS: [(&str, &str); 2] = [
     ("jwt-decode", include_str!("js/jwt-decode.js")),
 ];
 /// Node built-in modules actsim emulates, compiled when first required (`host.nodeModule`).
-const NODE_MODULES: [(&str, &str); 16] = [
+const NODE_MODULES: [(&str, &str); 17] = [
     ("assert", include_str!("js/node/assert.js")),
     (
         "assert/strict",
@@ -120,6 +120,7 @@ const NODE_MODULES: [(&str, &str); 16] = [
         "timers/promises",
         "module.exports = require('timers').promises;",
     ),
+    ("tty", include_str!("js/node/tty.js")),
     ("url", include_str!("js/node/url.js")),
     ("util", include_str!("js/node/util.js")),
     ("util/types", "module.exports = require('util').types;"),
