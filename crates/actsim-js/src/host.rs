@@ -243,7 +243,7 @@ fn console_and_commands<'js>(
         "finishFailed",
         move |id: f64, info: JsErrorInfo| {
             let mut st = s.borrow_mut();
-            let error = classify(info, &st.action.filename, st.action.form);
+            let error = classify(info, &st.action);
             st.finish(exec_id(id), Outcome::Failed { error });
         },
     )?;

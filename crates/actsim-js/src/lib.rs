@@ -24,6 +24,7 @@ mod instance;
 mod leak_check;
 mod modules;
 mod natives;
+mod node_errors;
 mod ops;
 mod prelude;
 mod realm;

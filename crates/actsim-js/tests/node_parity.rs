@@ -45,5 +45,62 @@ console.log(key instanceof ArrayBuffer, Buffer.from(key).toString('hex'));
             "true f6d2fcc47cb939de",
         ]
     );
-    let _ = error_of;
+}
+
+/// Each case: the handler's code, then the message and position Node 22 reports (taken from
+/// `node` on the same file).
+#[test]
+fn type_errors_read_and_point_as_in_node() {
+    for (code, message, line, column) in [
+        (
+            "exports.onExecutePostLogin = async (event, api) => {\n  const X = 5; new X();\n};\n",
+            "X is not a constructor",
+            2,
+            16,
+        ),
+        (
+            "exports.onExecutePostLogin = async (event, api) => {\n  const x = {}; x.foo();\n};\n",
+            "x.foo is not a function",
+            2,
+            19,
+        ),
+        (
+            "exports.onExecutePostLogin = async (event, api) => {\n  const o = {a:1}; new o.a(1, 2);\n};\n",
+            "o.a is not a constructor",
+            2,
+            20,
+        ),
+        (
+            "exports.onExecutePostLogin = async (event, api) => {\n  const u = undefined; u.v = 1;\n};\n",
+            "Cannot set properties of undefined (setting 'v')",
+            2,
+            28,
+        ),
+        // Line 1 of a CommonJS file, which shares its line with actsim's wrapper.
+        (
+            "exports.onExecutePostLogin = async (event, api) => { const q = null; q.x; };\n",
+            "Cannot read properties of null (reading 'x')",
+            1,
+            72,
+        ),
+        (
+            "exports.onExecutePostLogin = async (event, api) => { null.x; };\n",
+            "Cannot read properties of null (reading 'x')",
+            1,
+            59,
+        ),
+    ] {
+        let (mut inst, clock) = common::instance(code);
+        let report = common::run(&mut inst, &clock, common::post_login());
+        let error = error_of(&report);
+        assert_eq!(error.message, message, "{code}");
+        let at = error.location.as_ref().unwrap();
+        assert_eq!((at.line, at.column), (line, column), "{code}");
+        if line == 1 {
+            // The stack counts line 1's columns in the file too.
+            let frame = format!("action.js:1:{}", error.stack.split("action.js:1:").nth(1).unwrap_or("").split(')').next().unwrap_or(""));
+            let col: u32 = frame.rsplit(':').next().unwrap().parse().unwrap();
+            assert!(col <= code.len() as u32, "{frame} is past the line's end");
+        }
+    }
 }
