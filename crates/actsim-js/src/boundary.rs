@@ -160,6 +160,7 @@ pub(crate) const NATIVES: &[Native] = &[
     native("standInModule", Resolution),
     native("readModule", Loaders),
     native("actionsModule", Loaders),
+    native("requireEsm", Loaders),
     native("compileWrapped", Loaders),
     native("nodeModule", Loaders),
     native("utcDatePrototype", Dates),
