@@ -52,3 +52,18 @@ fn a_file_with_handlers_of_several_triggers_needs_trigger() {
         "{err}"
     );
 }
+
+#[test]
+fn actsim_test_runs_a_scenario_of_a_non_login_trigger() {
+    let (dir, scenario) = temp_file(
+        "phone.toml",
+        "name = \"phone messages\"\nseed = 1\nduration = \"1m\"\nexpect = [\"errors == 0\", \"logins >= 30\"]\n\n[[actions]]\nfile = \"phone.js\"\ntrigger = \"custom-phone-provider\"\n\n[traffic]\nrate = \"1/s\"\n",
+    );
+    std::fs::write(
+        dir.path().join("phone.js"),
+        "exports.onExecuteCustomPhoneProvider = async (event, api) => {\n  if (!String(event.notification.recipient).startsWith('+31')) api.notification.drop('not allowed');\n};\n",
+    )
+    .unwrap();
+    let out = actsim(&["test", &scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
