@@ -65,5 +65,11 @@ fn actsim_test_runs_a_scenario_of_a_non_login_trigger() {
     )
     .unwrap();
     let out = actsim(&["test", &scenario]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 }

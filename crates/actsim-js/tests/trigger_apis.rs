@@ -14,7 +14,7 @@ use actsim_js::{
     ActionSource, Clock, ExecutionReport, ExecutionSpec, Instance, InstanceConfig, Notification,
     Outcome, Phase, Trigger, TriggerCaches, TRIGGERS,
 };
-use common::{expect_completed, new_cache, run, T0};
+use common::{expect_completed, run, spec, T0};
 use serde_json::{json, Value};
 
 /// The probing action: `event.probe` names a member (`part.method`) and `event.trigger` the
@@ -68,7 +68,7 @@ fn spec_members() -> Value {
     let report = run(
         &mut inst,
         &clock,
-        spec_of(Trigger::PostLogin, Phase::Execute, json!({})),
+        spec(Trigger::PostLogin, Phase::Execute, json!({})),
     );
     expect_completed(&report);
     serde_json::from_str(&report.console[0].text).unwrap()
@@ -88,16 +88,6 @@ fn probe_instance(code: &str) -> (Instance, Clock) {
     )
     .expect("the instance starts");
     (inst, clock)
-}
-
-fn spec_of(trigger: Trigger, phase: Phase, event: Value) -> ExecutionSpec {
-    ExecutionSpec {
-        trigger,
-        phase,
-        event: event.into(),
-        secrets: Default::default(),
-        cache: new_cache(),
-    }
 }
 
 fn default_event(trigger: Trigger) -> Value {
@@ -126,9 +116,9 @@ fn effect_of(report: &ExecutionReport) -> Option<&'static str> {
 
 #[test]
 fn the_spec_and_the_trigger_table_list_the_same_triggers_handlers_and_api_parts() {
-    let spec = spec_members();
+    let members = spec_members();
     let ids: Vec<&str> = TRIGGERS.iter().map(|t| t.id).collect();
-    let mut spec_ids: Vec<&str> = spec
+    let mut spec_ids: Vec<&str> = members
         .as_object()
         .unwrap()
         .keys()
@@ -139,7 +129,7 @@ fn the_spec_and_the_trigger_table_list_the_same_triggers_handlers_and_api_parts(
     spec_ids.sort();
     assert_eq!(sorted, spec_ids);
     for info in TRIGGERS {
-        let t = &spec[info.id];
+        let t = &members[info.id];
         let handlers: Vec<&str> = info.handlers().collect();
         assert_eq!(t["handlers"], json!(handlers), "{}", info.id);
         assert_eq!(t["blocking"], json!(info.blocks), "{}", info.id);
@@ -159,12 +149,12 @@ fn the_spec_and_the_trigger_table_list_the_same_triggers_handlers_and_api_parts(
 
 #[test]
 fn every_command_of_every_trigger_is_recorded_as_the_spec_says() {
-    let spec = spec_members();
+    let members = spec_members();
     let code = probe_code();
     let mut checked = 0;
     for info in TRIGGERS {
         let (mut inst, clock) = probe_instance(&code);
-        for m in spec[info.id]["members"].as_array().unwrap() {
+        for m in members[info.id]["members"].as_array().unwrap() {
             let path = m["path"].as_str().unwrap();
             if m["record"] == json!(false) {
                 continue;
@@ -178,7 +168,7 @@ fn every_command_of_every_trigger_is_recorded_as_the_spec_says() {
             let mut event = default_event(info.trigger);
             event["probe"] = json!(path);
             event["trigger"] = json!(info.id);
-            let report = run(&mut inst, &clock, spec_of(info.trigger, phase, event));
+            let report = run(&mut inst, &clock, spec(info.trigger, phase, event));
             let effect = effect_of(&report);
             let lines: Vec<&str> = report.console.iter().map(|l| l.text.as_str()).collect();
             assert_eq!(lines.len(), 2, "{} {path}: {lines:?}", info.id);
@@ -208,7 +198,7 @@ fn post_login_queries_answer_as_production_would_for_a_user_without_groups_or_ro
     let report = run(
         &mut inst,
         &clock,
-        spec_of(Trigger::PostLogin, Phase::Execute, event.clone()),
+        spec(Trigger::PostLogin, Phase::Execute, event.clone()),
     );
     expect_completed(&report);
     let lines: Vec<&str> = report.console.iter().map(|l| l.text.as_str()).collect();
@@ -226,7 +216,7 @@ fn post_login_queries_answer_as_production_would_for_a_user_without_groups_or_ro
     let report = run(
         &mut inst,
         &clock,
-        spec_of(Trigger::PostLogin, Phase::Execute, event),
+        spec(Trigger::PostLogin, Phase::Execute, event),
     );
     assert_eq!(report.console[0].text, "false false");
 }
@@ -277,7 +267,7 @@ fn credentials_exchange_target_scopes_change_the_event_at_once() {
     let report = run(
         &mut inst,
         &clock,
-        spec_of(
+        spec(
             Trigger::CredentialsExchange,
             Phase::Execute,
             default_event(Trigger::CredentialsExchange),
@@ -301,7 +291,7 @@ fn the_last_notification_call_decides_and_non_provider_triggers_have_none() {
         let report = run(
             &mut inst,
             &clock,
-            spec_of(trigger, Phase::Execute, default_event(trigger)),
+            spec(trigger, Phase::Execute, default_event(trigger)),
         );
         expect_completed(&report);
         assert_eq!(report.notification, expected, "{trigger:?}");
@@ -326,7 +316,7 @@ fn each_trigger_has_its_own_cache_of_twenty_entries() {
     for (i, info) in TRIGGERS.iter().enumerate() {
         let spec = ExecutionSpec {
             cache: caches.of(info.trigger),
-            ..spec_of(info.trigger, Phase::Execute, default_event(info.trigger))
+            ..spec(info.trigger, Phase::Execute, default_event(info.trigger))
         };
         let report = run(&mut inst, &clock, spec);
         expect_completed(&report);
@@ -377,7 +367,7 @@ exports.onContinuePostChallenge = async (event, api) => {
         &clock,
         ExecutionSpec {
             secrets: secrets.clone(),
-            ..spec_of(trigger, Phase::Execute, event.clone())
+            ..spec(trigger, Phase::Execute, event.clone())
         },
     );
     assert_eq!(execute.handler, "onExecutePostChallenge");
@@ -405,7 +395,7 @@ exports.onContinuePostChallenge = async (event, api) => {
         &clock,
         ExecutionSpec {
             secrets,
-            ..spec_of(trigger, Phase::Continue, back)
+            ..spec(trigger, Phase::Continue, back)
         },
     );
     assert_eq!(resumed.handler, "onContinuePostChallenge");
@@ -433,7 +423,7 @@ fn a_missing_handler_names_the_handlers_the_action_exports_and_their_triggers() 
     let report = run(
         &mut inst,
         &clock,
-        spec_of(
+        spec(
             Trigger::PostLogin,
             Phase::Execute,
             default_event(Trigger::PostLogin),
