@@ -73,3 +73,23 @@ fn actsim_test_runs_a_scenario_of_a_non_login_trigger() {
         stderr(&out)
     );
 }
+
+/// As post-login's `--continue --resume-on fresh` (run_caching.rs): the user comes back to a
+/// fresh instance, whose cache misses what the execute handler cached.
+#[test]
+fn password_reset_post_challenge_continues_on_a_fresh_instance_and_misses_the_cache() {
+    let action = "exports.onExecutePostChallenge = async (event, api) => {\n  api.cache.set('kyc-started', 'yes');\n  api.redirect.sendUserTo('https://verify.example.com/start');\n};\nexports.onContinuePostChallenge = async (event, api) => {\n  console.log(api.cache.get('kyc-started') ? 'hit' : 'miss');\n  api.transaction.setResultUrl('https://app.example.com/done');\n};\n";
+    let (_dir, path) = temp_file("prpc.js", action);
+    for (resume, instance, cached) in [("fresh", 2, "miss"), ("same", 1, "hit")] {
+        let (doc, code) = run_json(&[&path, "--continue", "--resume-on", resume]);
+        assert_eq!(code, 0, "{doc}");
+        assert_eq!(doc["trigger"], "password-reset-post-challenge");
+        let ex = doc["executions"].as_array().unwrap();
+        assert_eq!(ex.len(), 2, "{doc}");
+        assert_eq!(ex[0]["handler"], "onExecutePostChallenge");
+        assert_eq!(ex[1]["handler"], "onContinuePostChallenge");
+        assert_eq!(ex[1]["instance"], instance);
+        assert_eq!(ex[1]["console"][0]["text"], cached);
+        assert_eq!(ex[1]["commands"][0]["name"], "transaction.setResultUrl");
+    }
+}

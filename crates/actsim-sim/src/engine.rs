@@ -955,7 +955,7 @@ impl<'a, 'b> Sim<'a, 'b> {
             Outcome::Completed {
                 redirect: Some(redirect),
                 ..
-            } if self.sc.trigger == Trigger::PostLogin => {
+            } if self.sc.trigger.info().can_redirect => {
                 self.metrics.redirects += 1;
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;

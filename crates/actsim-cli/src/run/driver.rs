@@ -161,18 +161,20 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         if !options.continue_flow {
             continue;
         }
-        if options.trigger != Trigger::PostLogin {
+        let info = options.trigger.info();
+        let Some(continue_handler) = info.continue_handler else {
             if login == 1 {
                 report.notes.push(format!(
-                    "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
-                    options.trigger.as_str()
+                    "--continue was ignored: {} has no redirects (only post-login and password-reset-post-challenge continue after api.redirect.sendUserTo)",
+                    info.id
                 ));
             }
             continue;
-        }
+        };
         let Some(event) = continue_event else {
             report.notes.push(format!(
-                "login {login}: onExecutePostLogin did not redirect (or denied/failed), so onContinuePostLogin did not run"
+                "login {login}: {} did not redirect (or denied/failed), so {continue_handler} did not run",
+                info.execute
             ));
             continue;
         };
