@@ -18,7 +18,7 @@ const REFERENCE = 'docs-v2 main/docs/customize/actions/reference';
 // m(path, params, returns, extra): extra may hold effect ('deny' | 'redirect' | 'prompt' |
 // 'drop' | 'retry'), record (false), emulated ('yes' | 'planned'), note.
 function m(path, params, returns, extra = {}) {
-  return { path, params, returns, record: true, emulated: 'planned', effect: null, note: '', ...extra };
+  return { path, params, returns, record: true, emulated: 'yes', effect: null, note: '', ...extra };
 }
 const yes = { emulated: 'yes' };
 const query = { record: false };
@@ -74,8 +74,8 @@ const TRIGGERS = {
       m('authentication.recordMethod', ['provider_url'], 'api', { note: 'only in onContinuePostLogin (throws in onExecutePostLogin)' }),
       m('authentication.setPrimaryUser', ['primary_user_id'], 'void', { note: 'at most once per transaction: a second call throws "The primary user can only be altered once per transaction"' }),
       ...cache('yes'),
-      m('groups.getUserGroups', ['params?'], 'Promise<{groups, next?}>', { ...query, note: 'params `{take?, from?}`; in the typings, not on the docs page' }),
-      m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', { ...query, note: 'in the typings, not on the docs page' }),
+      m('groups.getUserGroups', ['params?'], 'Promise<{groups, next?}>', { ...query, note: 'params `{take?, from?}`; in the typings, not on the docs page; actsim answers `{groups: []}` (a user in no group)' }),
+      m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', { ...query, note: 'in the typings, not on the docs page; actsim answers `is_member: false` for each group' }),
       m('idToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
       m('multifactor.enable', ['provider', 'options?'], 'api', { ...yes, note: 'provider `none`/`guardian`/`google-authenticator`/`duo`/`any`; options `{allowRememberBrowser?, providerOptions?}`' }),
       m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'options `{fields?, vars?}`; suspends like a redirect, resumes in onContinuePostLogin with `event.prompt`; not with sendUserTo in the same Action' }),
@@ -88,10 +88,10 @@ const TRIGGERS = {
       m('refreshToken.setMetadata', ['key', 'value'], 'void', { note: 'value string or null (deletes)' }),
       m('refreshToken.deleteMetadata', ['key'], 'void'),
       m('refreshToken.evictMetadata', [], 'void'),
-      m('roles.getUserEffectiveRoles', ['params?'], 'Promise', { ...query, note: 'from Auth0\'s test harness and a docs revision (project runtime reference §2.3); neither in the typings nor on the docs page read (validated 2026-04-28); result shape UNCONFIRMED' }),
+      m('roles.getUserEffectiveRoles', ['params?'], 'Promise', { ...query, note: 'from Auth0\'s test harness and a docs revision (project runtime reference §2.3); neither in the typings nor on the docs page read (validated 2026-04-28); result shape UNCONFIRMED; actsim answers `{roles: []}`' }),
       m('roles.getUserEffectiveRolesByIds', ['ids'], 'Promise', { ...query, note: 'as above' }),
       m('roles.getUserEffectiveRolesByNames', ['names'], 'Promise', { ...query, note: 'as above' }),
-      m('rules.wasExecuted', ['ruleId'], 'boolean', query),
+      m('rules.wasExecuted', ['ruleId'], 'boolean', { ...query, note: 'actsim runs no Rules: always `false`' }),
       m('samlResponse.setAttribute', ['attribute', 'value'], 'void', { note: '`null`/`undefined` removes the attribute' }),
       ...SAML_SETTERS.map(([name, param]) => m(`samlResponse.${name}`, [param], 'void')),
       m('session.revoke', ['reason', 'options?'], 'void', { effect: 'deny', note: 'options `{preserveRefreshTokens?}`' }),
@@ -127,7 +127,7 @@ const TRIGGERS = {
     source: `${TYPES} src/pre-user-registration/v2/index.d.ts; ${EXPLORE}/signup-and-login-triggers/pre-user-registration-trigger/pre-user-registration-api-object.mdx`,
     members: [
       m('access.deny', ['reason', 'userMessage'], 'api', { effect: 'deny', note: 'reason goes to tenant logs, userMessage to the user' }),
-      ...cache('planned'),
+      ...cache('yes'),
       m('user.setAppMetadata', ['key', 'value'], 'api'),
       m('user.setUserMetadata', ['key', 'value'], 'api'),
       m('validation.error', ['errorCode', 'errorMessage'], 'api', { effect: 'deny' }),
@@ -137,19 +137,19 @@ const TRIGGERS = {
     handlers: ['onExecutePostUserRegistration'],
     blocking: false,
     source: `${TYPES} src/post-user-registration/v2/index.d.ts; ${EXPLORE}/signup-and-login-triggers/post-user-registration-trigger/post-user-registration-api-object.mdx`,
-    members: [...cache('planned')],
+    members: [...cache('yes')],
   },
   'post-change-password': {
     handlers: ['onExecutePostChangePassword'],
     blocking: false,
     source: `${TYPES} src/post-change-password/v2/index.d.ts; ${EXPLORE}/password-reset-triggers/post-change-password-trigger/post-change-password-api-object.mdx`,
-    members: [...cache('planned')],
+    members: [...cache('yes')],
   },
   'send-phone-message': {
     handlers: ['onExecuteSendPhoneMessage'],
     blocking: true,
     source: `${TYPES} src/send-phone-message/v2/index.d.ts; ${EXPLORE}/mfa-notifications-trigger/send-phone-message-api-object.mdx`,
-    members: [...cache('planned')],
+    members: [...cache('yes')],
   },
   'password-reset-post-challenge': {
     handlers: ['onExecutePostChallenge', 'onContinuePostChallenge'],
@@ -159,9 +159,9 @@ const TRIGGERS = {
       m('access.deny', ['reason'], 'void', { effect: 'deny' }),
       m('authentication.challengeWith', ['factor', 'options?'], 'void'),
       m('authentication.challengeWithAny', ['factors'], 'void'),
-      ...cache('planned'),
+      ...cache('yes'),
       m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'resumes in onContinuePostChallenge with `event.prompt`' }),
-      ...redirectHelpers('planned'),
+      ...redirectHelpers('yes'),
       m('redirect.sendUserTo', ['url', 'options?'], 'void', { effect: 'redirect', note: SEND_USER_TO_NOTE.replace('the continue handler', 'onContinuePostChallenge') }),
       m('transaction.setResultUrl', ['url', 'options?'], 'void', { note: 'options `{query?}`: where the user goes after the reset' }),
     ],
@@ -177,7 +177,7 @@ const TRIGGERS = {
       m('authentication.setUserByConnection', ['connection_name', 'user_attributes', 'options'], 'void', { note: 'options `{creationBehavior: "create_if_not_exists" or "none", updateBehavior: "replace" or "none"}`' }),
       m('authentication.setOrganization', ['organization_id_or_name'], 'void'),
       m('authentication.setActor', ['actor'], 'void', { note: '`{sub, act?, …}`, at most once' }),
-      ...cache('planned'),
+      ...cache('yes'),
       m('user.setAppMetadata', ['key', 'value'], 'void'),
       m('user.setUserMetadata', ['key', 'value'], 'void'),
     ],
@@ -186,23 +186,25 @@ const TRIGGERS = {
     handlers: ['onExecuteCustomEmailProvider'],
     blocking: true,
     source: `${TYPES} src/custom-email-provider/v1/index.d.ts; ${REFERENCE}/custom-email-provider-trigger/custom-email-provider-api-object.mdx`,
-    members: [...cache('planned'), ...notification()],
+    members: [...cache('yes'), ...notification()],
   },
   'custom-phone-provider': {
     handlers: ['onExecuteCustomPhoneProvider'],
     blocking: true,
     source: `${TYPES} src/custom-phone-provider/v1/index.d.ts; ${REFERENCE}/custom-phone-provider-trigger/custom-phone-provider-api-object.mdx`,
-    members: [...cache('planned'), ...notification()],
+    members: [...cache('yes'), ...notification()],
   },
   'event-stream': {
     handlers: ['onExecuteEventStream'],
     blocking: false,
     source: `${TYPES} src/event-stream/v1/index.d.ts (Early Access); ${EXPLORE}/event-stream-triggers/event-stream-api-object.mdx`,
-    members: [...cache('planned')],
+    members: [...cache('yes')],
   },
 };
-for (const [name, t] of Object.entries(TRIGGERS)) {
-  t.emulated = name === 'post-login' || name === 'credentials-exchange' ? 'yes' : 'planned';
+// Every trigger is emulated (crates/actsim-js/src/trigger.rs); a member actsim did not emulate
+// would say `emulated: 'planned'` or `'no'` and why in its note.
+for (const t of Object.values(TRIGGERS)) {
+  t.emulated = t.members.every((mem) => mem.emulated === 'yes') ? 'yes' : 'partly';
 }
 
 // The `args` actsim records for a call of `member` with `actual` arguments (before copying).

@@ -223,13 +223,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<String>,
 
-    /// The trigger whose `event` and `api` the action gets.
+    /// The trigger whose `event` and `api` the action gets. Default: the trigger whose handler
+    /// the file names (`onExecuteSendPhoneMessage` → send-phone-message), else post-login.
     #[arg(
         long,
-        default_value = "post-login",
         value_parser = clap::builder::PossibleValuesParser::new(actsim_js::TRIGGERS.iter().map(|t| t.id))
     )]
-    pub trigger: String,
+    pub trigger: Option<String>,
 
     /// Number of flows (logins, exchanges) to run, one after the other, on the same warm
     /// instance.

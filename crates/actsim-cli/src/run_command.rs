@@ -83,15 +83,17 @@ fn mocks_and_expectations(args: &RunArgs) -> Result<(Vec<MockSpec>, Vec<Expectat
 }
 
 fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliError> {
-    let trigger: Trigger = args
-        .trigger
-        .parse()
-        .map_err(|e: String| CliError::usage(e, None))?;
     let actions = args
         .actions
         .iter()
         .map(|path| Ok(ActionSource::new(path.clone(), read_file(path)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
+    let trigger: Trigger = match (&args.trigger, actions.first()) {
+        (Some(name), _) => name.parse(),
+        (None, Some(first)) => Trigger::detect(&first.code),
+        (None, None) => Ok(Trigger::PostLogin),
+    }
+    .map_err(|e: String| CliError::usage(e, None))?;
     let (mocks, expectations) = mocks_and_expectations(args)?;
     let mut notes = Vec::new();
     let event = match &args.event {

@@ -160,6 +160,7 @@ pub(crate) const NATIVES: &[Native] = &[
     native("standInModule", Resolution),
     native("readModule", Loaders),
     native("actionsModule", Loaders),
+    native("requireEsm", Loaders),
     native("compileWrapped", Loaders),
     native("nodeModule", Loaders),
     native("utcDatePrototype", Dates),
@@ -390,14 +391,23 @@ pub(crate) const JS_CONSTANTS_PLACEHOLDER: &str = "__ACTSIM_BOUNDARY__";
 
 /// The boundary's constants as a JavaScript object literal (JSON), for prelude.js:
 /// `triggers` (trigger ids by trigger code), `handlers` (handler names by handler code, see
-/// [`crate::trigger::handler_code`]), `contextFields` (context and part fields).
+/// [`crate::trigger::handler_code`]), `handlerTriggers` (the trigger id of each handler, by
+/// handler code), `executeHandlers` (each trigger's execute handler, by trigger code),
+/// `contextFields` (context and part fields).
 pub(crate) fn js_constants() -> String {
     let triggers: Vec<&str> = TRIGGERS.iter().map(|t| t.id).collect();
     let handlers: Vec<&str> = TRIGGERS.iter().flat_map(|t| t.handlers()).collect();
+    let handler_triggers: Vec<&str> = TRIGGERS
+        .iter()
+        .flat_map(|t| t.handlers().map(|_| t.id))
+        .collect();
+    let execute_handlers: Vec<&str> = TRIGGERS.iter().map(|t| t.execute).collect();
     let context_fields: Vec<&str> = CONTEXT_FIELDS.iter().chain(&PART_FIELDS).copied().collect();
     serde_json::json!({
         "triggers": triggers,
         "handlers": handlers,
+        "handlerTriggers": handler_triggers,
+        "executeHandlers": execute_handlers,
         "contextFields": context_fields,
     })
     .to_string()

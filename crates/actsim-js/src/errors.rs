@@ -1,8 +1,9 @@
 //! Turning JavaScript errors into [`ActionError`]s: the kind of failure and the position in the
 //! action's file, read from the QuickJS stack trace.
 
+use crate::node_errors::as_node_says;
 use crate::report::{ActionError, ErrorKind, SourceLocation};
-use crate::source::{ModuleForm, CJS_PREFIX};
+use crate::source::{ActionSource, ModuleForm, CJS_PREFIX};
 
 /// An error as described by the prelude's `describe()`: an object whose `name`, `message`,
 /// `stack` and `phase` are strings (a missing or non-string one reads as empty).
@@ -35,8 +36,10 @@ impl<'js> rquickjs::FromJs<'js> for JsErrorInfo {
     }
 }
 
-/// Classify a JS error and find where it happened in `file`.
-pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> ActionError {
+/// Classify a JS error and find where it happened in the action's file; the engine's
+/// TypeErrors there are told as Node tells them (see [`as_node_says`]).
+pub(crate) fn classify(info: JsErrorInfo, action: &ActionSource) -> ActionError {
+    let (file, form) = (action.filename.as_str(), action.form);
     let kind = if info.message.contains("out of memory") {
         ErrorKind::OutOfMemory
     } else if info.phase == "compile" {
@@ -50,8 +53,9 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
             _ => ErrorKind::Thrown,
         }
     };
-    let stack = user_frames(&info.stack);
-    let location = locate(&stack, file, form).or_else(|| locate(&info.message, file, form));
+    let frames = user_frames(&info.stack);
+    let mut location = locate(&frames, file, form).or_else(|| locate(&info.message, file, form));
+    let stack = first_line_columns(&frames, file, form);
     let message = if kind == ErrorKind::Syntax && info.message.ends_with(": ''") {
         format!(
             "{} (the file ends too early: a missing closing brace, bracket or parenthesis?)",
@@ -62,6 +66,17 @@ pub(crate) fn classify(info: JsErrorInfo, file: &str, form: ModuleForm) -> Actio
             "{} (the instance hit its memory limit; raise it with --memory-limit if the action really needs more)",
             info.message
         )
+    } else if matches!(kind, ErrorKind::Thrown | ErrorKind::ModuleInit) {
+        let node = location
+            .as_ref()
+            .and_then(|loc| as_node_says(&info.name, &info.message, loc, &action.code));
+        match (node, location.as_mut()) {
+            (Some((message, column)), Some(loc)) => {
+                loc.column = column;
+                message
+            }
+            _ => info.message,
+        }
     } else {
         info.message
     };
@@ -81,6 +96,32 @@ pub(crate) fn user_frames(stack: &str) -> String {
         .filter(|line| !line.contains("actsim:prelude"))
         .map(|line| format!("{line}\n"))
         .collect()
+}
+
+/// The stack with the columns of line 1 of a CommonJS `file` counted in the file, not in the
+/// wrapper that shares its first line (as `locate` counts them).
+fn first_line_columns(stack: &str, file: &str, form: ModuleForm) -> String {
+    if form != ModuleForm::CommonJs {
+        return stack.to_string();
+    }
+    let needle = format!("{file}:1:");
+    let mut out = String::with_capacity(stack.len());
+    let mut rest = stack;
+    while let Some(pos) = rest.find(&needle) {
+        let after = &rest[pos + needle.len()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        out.push_str(&rest[..pos + needle.len()]);
+        match after[..digits].parse::<u32>() {
+            Ok(column) => {
+                let column = column.saturating_sub(CJS_PREFIX.len() as u32).max(1);
+                out.push_str(&column.to_string());
+            }
+            Err(_) => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The first `file:line:column` of `file` mentioned in `text` (a stack trace).
@@ -120,6 +161,20 @@ mod tests {
         let loc = locate(stack, "actions/a.js", ModuleForm::EsModule).unwrap();
         assert_eq!((loc.line, loc.column), (12, 7));
         assert!(locate(stack, "other.js", ModuleForm::EsModule).is_none());
+    }
+
+    #[test]
+    fn stack_frames_on_the_first_line_count_columns_in_the_file() {
+        let col = CJS_PREFIX.len() + 5;
+        let stack = format!("    at f (a.js:1:{col})\n    at g (a.js:12:{col})\n");
+        assert_eq!(
+            first_line_columns(&stack, "a.js", ModuleForm::CommonJs),
+            format!("    at f (a.js:1:5)\n    at g (a.js:12:{col})\n")
+        );
+        assert_eq!(
+            first_line_columns(&stack, "a.js", ModuleForm::EsModule),
+            stack
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use rquickjs::convert::List;
+use rquickjs::function::Opt;
 use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
 
@@ -14,9 +15,10 @@ use crate::atoms::HostAtoms;
 use crate::errors::{classify, JsErrorInfo};
 use crate::event::EventSource;
 use crate::ops::{FetchRequest, HostOpKind};
-use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Outcome, Redirect};
+use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Notification, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
+use crate::text::{js_string_text, well_formed_json, Text};
 
 use crate::boundary::set_native;
 
@@ -62,7 +64,7 @@ fn console_and_commands<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    set_native(ctx, host, "log", move |level: String, text: String| {
+    set_native(ctx, host, "log", move |level: String, Text(text): Text| {
         let mut st = s.borrow_mut();
         let at_ms = st.clock.now_ms();
         let cap = st.config.console_cap_bytes;
@@ -93,7 +95,8 @@ fn console_and_commands<'js>(
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = serde_json::from_str(&args).unwrap_or(serde_json::Value::Null);
+                let args = serde_json::from_str(&well_formed_json(&args))
+                    .unwrap_or(serde_json::Value::Null);
                 exec.report.commands.push(Command { at_ms, name, args });
             }
         },
@@ -166,8 +169,19 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "finishCompleted",
-        move |id: f64, denied: bool| {
-            s.borrow_mut().finish(
+        // `notification`: `drop` or `retry` when a provider action called api.notification.
+        move |id: f64, denied: bool, notification: Opt<Value<'js>>| {
+            let mut st = s.borrow_mut();
+            let notification = notification.0.and_then(|v| optional_string(&v));
+            let notification = match notification.as_deref() {
+                Some("drop") => Some(Notification::Drop),
+                Some("retry") => Some(Notification::Retry),
+                _ => None,
+            };
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                exec.report.notification = notification;
+            }
+            st.finish(
                 exec_id(id),
                 Outcome::Completed {
                     denied,
@@ -181,7 +195,7 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "unreadFailedSet",
-        move |id: f64, key: String, code: String| {
+        move |id: f64, Text(key): Text, code: String| {
             let mut st = s.borrow_mut();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
                 exec.report.unread_failed_sets.push((key, code));
@@ -204,11 +218,20 @@ fn console_and_commands<'js>(
         "finishRedirected",
         // `query` is the action's query object as JSON (a copy of a value of the action's), or
         // undefined when it has no JSON form.
-        move |id: f64, denied: bool, url: String, query: Option<String>| {
+        // `prompt`: the prompt's id when api.prompt.render suspended the flow.
+        move |id: f64,
+              denied: bool,
+              Text(url): Text,
+              query: Option<String>,
+              prompt: Opt<Value<'js>>| {
             let query = query
-                .and_then(|q| serde_json::from_str(&q).ok())
+                .and_then(|q| serde_json::from_str(&well_formed_json(&q)).ok())
                 .unwrap_or(serde_json::Value::Null);
-            let redirect = Some(Redirect { url, query });
+            let redirect = Some(Redirect {
+                url,
+                query,
+                prompt: prompt.0.and_then(|v| optional_string(&v)),
+            });
             s.borrow_mut()
                 .finish(exec_id(id), Outcome::Completed { denied, redirect });
         },
@@ -220,11 +243,16 @@ fn console_and_commands<'js>(
         "finishFailed",
         move |id: f64, info: JsErrorInfo| {
             let mut st = s.borrow_mut();
-            let error = classify(info, &st.action.filename, st.action.form);
+            let error = classify(info, &st.action);
             st.finish(exec_id(id), Outcome::Failed { error });
         },
     )?;
     Ok(())
+}
+
+/// The text of `v` when it is a string (an optional argument of a native).
+fn optional_string(v: &Value<'_>) -> Option<String> {
+    v.as_string().and_then(|s| js_string_text(s).ok())
 }
 
 /// Whether `recordValues` records `v` itself: a string, number, boolean, `undefined` or
@@ -240,7 +268,7 @@ fn primitive_json(v: &Value<'_>) -> serde_json::Value {
     if let Some(b) = v.as_bool() {
         serde_json::Value::Bool(b)
     } else if let Some(s) = v.as_string() {
-        serde_json::Value::String(s.to_string().unwrap_or_default())
+        serde_json::Value::String(js_string_text(s).unwrap_or_default())
     } else if let Some(i) = v.as_int() {
         serde_json::Value::from(i)
     } else if let Some(n) = v.as_float() {
@@ -307,7 +335,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheGet",
-        move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Value<'js>> {
+        move |ctx: Ctx<'js>, id: f64, Text(key): Text| -> JsResult<Value<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let fast = st.config.fast_paths;
@@ -350,8 +378,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         "cacheSet",
         move |ctx: Ctx<'js>,
               id: f64,
-              key: String,
-              value: String,
+              Text(key): Text,
+              Text(value): Text,
               ttl: Value<'js>,
               expires_at: Value<'js>|
               -> JsResult<Object<'js>> {
@@ -413,7 +441,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheDelete",
-        move |ctx: Ctx<'js>, id: f64, key: String| -> JsResult<Object<'js>> {
+        move |ctx: Ctx<'js>, id: f64, Text(key): Text| -> JsResult<Object<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
@@ -479,11 +507,15 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         ctx,
         host,
         "fetchStart",
-        move |url: String,
+        move |Text(url): Text,
               method: String,
-              headers: Vec<List<(String, String)>>,
-              body: Option<String>| {
-            let headers = headers.into_iter().map(|List(pair)| pair).collect();
+              headers: Vec<List<(Text, Text)>>,
+              body: Option<Text>| {
+            let headers = headers
+                .into_iter()
+                .map(|List((Text(k), Text(v)))| (k, v))
+                .collect();
+            let body = body.map(|Text(b)| b);
             let request = FetchRequest {
                 url,
                 method,
@@ -596,7 +628,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
             Ok(bytes.into_iter().map(char::from).collect())
         },
     )?;
-    set_native(ctx, host, "base64urlEncode", |s: String| {
+    set_native(ctx, host, "base64urlEncode", |Text(s): Text| {
         URL_SAFE_NO_PAD.encode(s.as_bytes())
     })?;
     set_native(
@@ -615,7 +647,7 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         ctx,
         host,
         "hmacSha256",
-        |ctx: Ctx<'js>, key: String, data: String| -> JsResult<String> {
+        |ctx: Ctx<'js>, Text(key): Text, Text(data): Text| -> JsResult<String> {
             let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
                 .map_err(|_| Exception::throw_type(&ctx, "invalid HMAC key"))?;
             mac.update(data.as_bytes());

@@ -522,7 +522,7 @@ impl Instance {
                 stack: crate::errors::user_frames(&info.stack),
             }
         } else {
-            classify(info, &st.action.filename, st.action.form)
+            classify(info, &st.action)
         };
         // After running out of memory or being interrupted, QuickJS may hold promises that will
         // never settle (e.g. a module evaluation stopped half-way): drivers replace the instance.
@@ -599,7 +599,7 @@ fn track_rejection<'js>(
     }
     let info = describe_value(&reason);
     let mut st = state.borrow_mut();
-    let mut error = classify(info, &st.action.filename, st.action.form);
+    let mut error = classify(info, &st.action);
     error.kind = ErrorKind::UnhandledRejection;
     error.message = format!(
         "unhandled promise rejection: {}: {} (a promise rejected and nothing awaited or caught it)",

@@ -4,7 +4,7 @@
 //! globals (virtual `Date`, seeded `Math.random`, timers and `fetch` as host operations), the
 //! built-in `auth0` and `jwt-decode` stand-ins, and the action's module, initialised lazily on
 //! the first execution and kept while the instance lives. Each execution gets the trigger's
-//! `event` and `api` (post-login or credentials-exchange); every `api` call, console line and
+//! `event` and `api` (any trigger of [`TRIGGERS`]); every `api` call, console line and
 //! cache operation is recorded in an [`ExecutionReport`].
 //!
 //! This crate is the only one that knows rquickjs; it performs no I/O and reads no clock except
@@ -15,6 +15,7 @@
 mod atoms;
 mod boundary;
 mod bytecode;
+mod caches;
 mod clock;
 mod errors;
 mod event;
@@ -25,6 +26,7 @@ mod leak_check;
 mod modules;
 mod natives;
 mod node_modules;
+mod node_errors;
 mod ops;
 mod prelude;
 mod realm;
@@ -32,18 +34,20 @@ mod report;
 mod rng;
 mod source;
 mod state;
+mod text;
 mod trigger;
 mod utc_dates;
 mod warm;
 
+pub use caches::TriggerCaches;
 pub use clock::Clock;
 pub use event::PreparedEvent;
 pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
 pub use node_modules::{NodeModule, NODE_MODULES, NOT_IN_NODE_20};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{
-    ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport, Outcome,
-    Phase, Redirect, SourceLocation, Trigger,
+    ActionError, CacheOp, CacheOpKind, Command, ConsoleLine, ErrorKind, ExecutionReport,
+    Notification, Outcome, Phase, Redirect, SourceLocation, Trigger,
 };
 pub use rng::SeededRng;
 pub use source::{ActionSource, ActionsModule, ModuleForm};

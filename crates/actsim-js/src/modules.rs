@@ -27,6 +27,10 @@ type JsResult<T> = rquickjs::Result<T>;
 /// but whose functions throw a clear message when called: actsim's only network is `fetch`.
 pub(crate) const STUBBED: &[&str] = &["http", "https", "zlib", "stream"];
 
+/// Whether `require()` loads ES module files (Node 22.12+ does, for graphs without top-level
+/// await): kept as a switch so that the refusal and its message stay for a Node 20 mode.
+const REQUIRE_ESM: bool = true;
+
 /// Node built-ins that `require` refuses outright, with the reason.
 fn refusal(name: &str) -> Option<&'static str> {
     Some(match name {
@@ -39,7 +43,7 @@ fn refusal(name: &str) -> Option<&'static str> {
         "net" | "dgram" | "tls" | "dns" | "dns/promises" | "http2" => {
             "actsim gives actions no sockets or DNS: the only network is fetch (routed to the mock tenant and declared mocks); actsim refuses it"
         }
-        "os" | "v8" | "vm" | "inspector" | "module" | "repl" | "readline" | "tty" | "wasi"
+        "os" | "v8" | "vm" | "inspector" | "module" | "repl" | "readline" | "wasi"
         | "async_hooks" | "diagnostics_channel" | "domain" | "trace_events" | "constants"
         | "sys" | "punycode" | "sqlite" | "test" | "sea" | "worker" => {
             "actsim does not emulate this Node built-in (it would expose the host machine or the engine, or actions do not use it); actsim refuses it"
@@ -391,7 +395,9 @@ impl ModuleSystem {
             return Err(self.outside(verb, request, &real));
         }
         let format = self.format_of(&real);
-        if format == Format::EsModule && !esm {
+        // require() of an ES module file loads it as Node 22.12+ does (prelude/module-loaders.js:
+        // requireEsm); a package whose exports only name an `import` target is still refused.
+        if format == Format::EsModule && !esm && !REQUIRE_ESM {
             let pkg = package_of(&real);
             return Err(err(
                 "ERR_REQUIRE_ESM",
@@ -810,7 +816,11 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRe
     Ok(())
 }
 
-/// Register `readModule` and `actionsModule` on `host` (for prelude/module-loaders.js).
+/// The wrapper module that imports `path` for `require()` (see `requireEsm`).
+const REQUIRE_PREFIX: &str = "actsim-require:";
+
+/// Register `readModule`, `actionsModule` and `requireEsm` on `host` (for
+/// prelude/module-loaders.js).
 pub(crate) fn build_loading<'js>(
     ctx: &Ctx<'js>,
     host: &Object<'js>,
@@ -848,6 +858,40 @@ pub(crate) fn build_loading<'js>(
             Ok(out)
         },
     )?;
+    set_native(
+        ctx,
+        host,
+        "requireEsm",
+        // Load and run the ES module at `path` (and what it imports) now, through a wrapper
+        // module that imports it by its resolved name (so the module is the one `import`
+        // gives): `{state, promise, namespace | reason}`; `pending` means top-level await.
+        |ctx: Ctx<'js>, path: String| -> JsResult<Object<'js>> {
+            let source = format!(
+                "import * as ns from {};\nexport {{ ns }};\n",
+                serde_json::to_string(&path).unwrap_or_default()
+            );
+            let (module, promise) =
+                Module::declare(ctx.clone(), format!("{REQUIRE_PREFIX}{path}"), source)?.eval()?;
+            let out = Object::new(ctx.clone())?;
+            let state = promise.state();
+            out.set("promise", promise.clone())?;
+            match state {
+                rquickjs::promise::PromiseState::Resolved => {
+                    out.set("state", "fulfilled")?;
+                    let ns: Value = module.namespace()?.get("ns")?;
+                    out.set("namespace", ns)?;
+                }
+                rquickjs::promise::PromiseState::Rejected => {
+                    out.set("state", "rejected")?;
+                    // `result` throws the reason into the context, where `catch` takes it.
+                    let _ = promise.result::<Value>();
+                    out.set("reason", ctx.catch())?;
+                }
+                rquickjs::promise::PromiseState::Pending => out.set("state", "pending")?,
+            }
+            Ok(out)
+        },
+    )?;
     Ok(())
 }
 
@@ -881,6 +925,7 @@ impl Resolver for EsmLoader {
         _attributes: Option<ImportAttributes<'js>>,
     ) -> JsResult<String> {
         let base = base.strip_prefix(BRIDGE_PREFIX).unwrap_or(base);
+        let base = base.strip_prefix(REQUIRE_PREFIX).unwrap_or(base);
         let r = self.state.borrow_mut().modules.resolve(name, base, true);
         match r {
             Ok(Resolution::File(path, Format::EsModule)) => Ok(path.to_string_lossy().into_owned()),

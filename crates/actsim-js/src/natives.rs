@@ -73,7 +73,7 @@ fn encodings<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         ctx,
         host,
         "utf8Encode",
-        |ctx: Ctx<'js>, s: String| -> JsResult<TypedArray<'js, u8>> {
+        |ctx: Ctx<'js>, crate::text::Text(s): crate::text::Text| -> JsResult<TypedArray<'js, u8>> {
             new_bytes(&ctx, s.into_bytes())
         },
     )?;

@@ -149,14 +149,29 @@ pub enum Outcome {
     },
 }
 
-/// A redirect requested with `api.redirect.sendUserTo`.
+/// A redirect requested with `api.redirect.sendUserTo`, or a prompt rendered with
+/// `api.prompt.render`: either suspends the flow, which resumes in the continue handler.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Redirect {
-    /// Where the user is sent.
+    /// Where the user is sent; for a prompt, `prompt:` and the prompt's id (not a URL).
     pub url: String,
-    /// Extra query parameters.
+    /// Extra query parameters; for a prompt, its options (`{fields?, vars?}`).
     #[serde(default)]
     pub query: serde_json::Value,
+    /// The id of the prompt `api.prompt.render` rendered, when it was a prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+}
+
+/// What a custom email or phone provider action said of its notification
+/// (`api.notification.drop` or `retry`; the last call counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notification {
+    /// The notification failed and is never retried.
+    Drop,
+    /// The notification failed and is retried (production retries up to 5 times).
+    Retry,
 }
 
 /// Everything one execution did.
@@ -187,6 +202,9 @@ pub struct ExecutionReport {
     /// `api.cache.set` calls that failed and whose result the action never read: (key, code).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unread_failed_sets: Vec<(String, String)>,
+    /// For the custom email and phone providers: the action's last `api.notification` call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<Notification>,
 }
 
 impl ExecutionReport {

@@ -103,6 +103,7 @@ impl HostState {
             cache_ops: Vec::new(),
             missing_secrets: Vec::new(),
             unread_failed_sets: Vec::new(),
+            notification: None,
         };
         self.execs.insert(
             exec_id,

@@ -19,6 +19,25 @@ pub enum Trigger {
     PostLogin,
     /// `credentials-exchange`: `onExecuteCredentialsExchange`.
     CredentialsExchange,
+    /// `pre-user-registration`: `onExecutePreUserRegistration`.
+    PreUserRegistration,
+    /// `post-user-registration`: `onExecutePostUserRegistration` (runs after the fact).
+    PostUserRegistration,
+    /// `post-change-password`: `onExecutePostChangePassword` (runs after the fact).
+    PostChangePassword,
+    /// `send-phone-message`: `onExecuteSendPhoneMessage`.
+    SendPhoneMessage,
+    /// `password-reset-post-challenge`: `onExecutePostChallenge` and, after a redirect or a
+    /// prompt, `onContinuePostChallenge`.
+    PasswordResetPostChallenge,
+    /// `custom-token-exchange`: `onExecuteCustomTokenExchange`.
+    CustomTokenExchange,
+    /// `custom-email-provider`: `onExecuteCustomEmailProvider`.
+    CustomEmailProvider,
+    /// `custom-phone-provider`: `onExecuteCustomPhoneProvider`.
+    CustomPhoneProvider,
+    /// `event-stream`: `onExecuteEventStream` (runs after the fact).
+    EventStream,
 }
 
 /// What actsim knows of a trigger: one entry of [`TRIGGERS`].
@@ -64,6 +83,14 @@ pub const TRIGGERS: &[TriggerInfo] = &[
             "validation",
             "redirect",
             "cache",
+            "authentication",
+            "groups",
+            "prompt",
+            "refreshToken",
+            "roles",
+            "rules",
+            "samlResponse",
+            "session",
         ],
         default_event: include_str!("../../../fixtures/events/post-login.json"),
         can_redirect: true,
@@ -75,8 +102,114 @@ pub const TRIGGERS: &[TriggerInfo] = &[
         execute: "onExecuteCredentialsExchange",
         continue_handler: None,
         blocks: true,
-        api_parts: &["access", "accessToken", "cache"],
+        api_parts: &["access", "accessToken", "cache", "transaction"],
         default_event: include_str!("../../../fixtures/events/credentials-exchange.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::PreUserRegistration,
+        id: "pre-user-registration",
+        execute: "onExecutePreUserRegistration",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["access", "cache", "user", "validation"],
+        default_event: include_str!("../../../fixtures/events/pre-user-registration.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::PostUserRegistration,
+        id: "post-user-registration",
+        execute: "onExecutePostUserRegistration",
+        continue_handler: None,
+        blocks: false,
+        api_parts: &["cache"],
+        default_event: include_str!("../../../fixtures/events/post-user-registration.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::PostChangePassword,
+        id: "post-change-password",
+        execute: "onExecutePostChangePassword",
+        continue_handler: None,
+        blocks: false,
+        api_parts: &["cache"],
+        default_event: include_str!("../../../fixtures/events/post-change-password.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::SendPhoneMessage,
+        id: "send-phone-message",
+        execute: "onExecuteSendPhoneMessage",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["cache"],
+        default_event: include_str!("../../../fixtures/events/send-phone-message.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::PasswordResetPostChallenge,
+        id: "password-reset-post-challenge",
+        execute: "onExecutePostChallenge",
+        continue_handler: Some("onContinuePostChallenge"),
+        blocks: true,
+        api_parts: &[
+            "access",
+            "authentication",
+            "cache",
+            "prompt",
+            "redirect",
+            "transaction",
+        ],
+        default_event: include_str!("../../../fixtures/events/password-reset-post-challenge.json"),
+        can_redirect: true,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::CustomTokenExchange,
+        id: "custom-token-exchange",
+        execute: "onExecuteCustomTokenExchange",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["access", "authentication", "cache", "user"],
+        default_event: include_str!("../../../fixtures/events/custom-token-exchange.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::CustomEmailProvider,
+        id: "custom-email-provider",
+        execute: "onExecuteCustomEmailProvider",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["cache", "notification"],
+        default_event: include_str!("../../../fixtures/events/custom-email-provider.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::CustomPhoneProvider,
+        id: "custom-phone-provider",
+        execute: "onExecuteCustomPhoneProvider",
+        continue_handler: None,
+        blocks: true,
+        api_parts: &["cache", "notification"],
+        default_event: include_str!("../../../fixtures/events/custom-phone-provider.json"),
+        can_redirect: false,
+        transaction_metadata: false,
+    },
+    TriggerInfo {
+        trigger: Trigger::EventStream,
+        id: "event-stream",
+        execute: "onExecuteEventStream",
+        continue_handler: None,
+        blocks: false,
+        api_parts: &["cache"],
+        default_event: include_str!("../../../fixtures/events/event-stream.json"),
         can_redirect: false,
         transaction_metadata: false,
     },
@@ -106,7 +239,7 @@ impl Trigger {
     }
 
     /// The handler that runs for `phase` on this trigger, or `None` if the trigger has no such
-    /// phase (only post-login can continue after a redirect).
+    /// phase (only post-login and password-reset-post-challenge continue after a redirect).
     pub fn handler_name(self, phase: Phase) -> Option<&'static str> {
         let info = self.info();
         match phase {
@@ -114,6 +247,43 @@ impl Trigger {
             Phase::Continue => info.continue_handler,
         }
     }
+}
+
+impl Trigger {
+    /// The trigger an action's source is written for, read from the handler names it
+    /// mentions (as whole words): the one trigger whose execute handler it names; post-login
+    /// when it names none (running it then fails with the missing handler's message); an error
+    /// listing them when it names the handlers of several triggers.
+    pub fn detect(source: &str) -> Result<Trigger, String> {
+        let named: Vec<&TriggerInfo> = TRIGGERS
+            .iter()
+            .filter(|t| mentions(source, t.execute))
+            .collect();
+        match named.as_slice() {
+            [] => Ok(Trigger::PostLogin),
+            [one] => Ok(one.trigger),
+            several => {
+                let list: Vec<String> = several
+                    .iter()
+                    .map(|t| format!("{} ({})", t.execute, t.id))
+                    .collect();
+                Err(format!(
+                    "the action has handlers of several triggers: {}; choose one with --trigger",
+                    list.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// Whether `word` occurs in `source` as a whole identifier.
+fn mentions(source: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    source.match_indices(word).any(|(i, _)| {
+        let before = source[..i].chars().next_back();
+        let after = source[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 impl std::str::FromStr for Trigger {
@@ -195,11 +365,36 @@ mod tests {
     }
 
     #[test]
+    fn the_trigger_is_detected_from_the_handlers_a_source_names() {
+        assert_eq!(
+            Trigger::detect("exports.onExecutePostChallenge = async () => {};"),
+            Ok(Trigger::PasswordResetPostChallenge)
+        );
+        assert_eq!(
+            Trigger::detect("export const onExecuteEventStream = async () => {};"),
+            Ok(Trigger::EventStream)
+        );
+        // A longer identifier that contains a handler name is not that handler.
+        assert_eq!(
+            Trigger::detect("const onExecuteEventStreamX = 1;"),
+            Ok(Trigger::PostLogin)
+        );
+        assert_eq!(
+            Trigger::detect("module.exports = {};"),
+            Ok(Trigger::PostLogin)
+        );
+        assert_eq!(
+            Trigger::detect("exports.onExecutePostLogin = f; exports.onExecuteSendPhoneMessage = g;"),
+            Err("the action has handlers of several triggers: onExecutePostLogin (post-login), onExecuteSendPhoneMessage (send-phone-message); choose one with --trigger".to_string())
+        );
+    }
+
+    #[test]
     fn unknown_triggers_are_refused_with_the_list() {
         let err = "pre-login".parse::<Trigger>().unwrap_err();
         assert_eq!(
             err,
-            "unknown trigger 'pre-login': actsim supports post-login and credentials-exchange"
+            "unknown trigger 'pre-login': actsim supports post-login, credentials-exchange, pre-user-registration, post-user-registration, post-change-password, send-phone-message, password-reset-post-challenge, custom-token-exchange, custom-email-provider, custom-phone-provider and event-stream"
         );
     }
 }

@@ -162,6 +162,7 @@ fn redirect_send_user_to_sets_the_outcome_redirect() {
             redirect: Some(Redirect {
                 url: "https://mfa.example.com/start".to_string(),
                 query: json!({ "a": "1", "b": "two" }),
+                prompt: None,
             }),
         }
     );

@@ -182,13 +182,46 @@ fn an_installed_package_wins_over_the_built_in_stand_in() {
 }
 
 #[test]
-fn esm_only_packages_fail_with_a_message_naming_the_package() {
-    for (spec, pkg) in [("esm-only", "esm-only"), ("esm-type", "esm-type")] {
-        let e = require_error(spec);
-        assert!(e.starts_with("ERR_REQUIRE_ESM|"), "{e}");
-        assert!(e.contains(&format!("the package '{pkg}' is")), "{e}");
-        assert!(e.contains("import()"), "{e}");
-    }
+fn packages_whose_exports_offer_only_an_import_target_fail_with_a_message_naming_the_package() {
+    let e = require_error("esm-only");
+    assert!(e.starts_with("ERR_REQUIRE_ESM|"), "{e}");
+    assert!(e.contains("the package 'esm-only' is"), "{e}");
+    assert!(e.contains("import()"), "{e}");
+}
+
+/// Node 22.12+ loads ES modules with require() (jose 6 and openid-client 6 are ESM only):
+/// require returns the namespace, the same module `import` gives, with its own imports loaded.
+#[test]
+fn require_loads_es_modules_as_node_22_does() {
+    let lines = run_in_app(
+        r#"
+  const t = require('esm-type');
+  console.log(t.kind, Object.prototype.toString.call(t), require('esm-type') === t);
+  const g = require('esm-graph');
+  console.log(g.default('ada'), g.named);
+  const imported = await import('esm-type');
+  console.log(imported === t);
+"#,
+    );
+    assert_eq!(
+        lines,
+        [
+            "esm by type [object Module] true",
+            "hello ada / esm by type named",
+            "true"
+        ]
+    );
+}
+
+#[test]
+fn require_of_an_es_module_with_top_level_await_or_a_throw_fails_as_in_node() {
+    let e = require_error("esm-tla");
+    assert!(
+        e.starts_with("ERR_REQUIRE_ASYNC_MODULE|require() cannot be used on an ESM graph with top-level await."),
+        "{e}"
+    );
+    let e = require_error("esm-throws");
+    assert_eq!(e, "undefined|esm-throws failed while loading");
 }
 
 #[test]

@@ -309,7 +309,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             end_ms: sc.start_ms + sc.duration_ms,
             user_events: vec![None; users.len()],
             users,
-            template_event: if driver::can_resume(sc.trigger) {
+            template_event: if sc.trigger.info().transaction_metadata {
                 PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
             } else {
                 PreparedEvent::new(&sc.traffic.event)

@@ -90,3 +90,34 @@ fn a_return_after_an_hour_expires_the_transaction() {
     assert_eq!(metric(&report, "logins.expired"), 5.0);
     assert_eq!(metric(&report, "continues"), 0.0);
 }
+
+/// password-reset-post-challenge redirects like post-login: with the same placement (one user,
+/// two instances, new flows stick to instance 1, resumes go to the other one), all five
+/// onContinuePostChallenge runs happen on instance 2, whose cache never saw the mark; resumed
+/// where they started, they all hit it.
+#[test]
+fn password_reset_post_challenge_resumes_elsewhere_and_misses_the_cache() {
+    let prpc = [
+        (
+            "file = \"../../../../actions/redirect-cache.js\"\nsecrets_file = \"../../../../fixtures/secrets/local-tenant.env\"",
+            "file = \"post-challenge-redirect.js\"\ntrigger = \"password-reset-post-challenge\"",
+        ),
+    ];
+    let sc = scenario_with("tests/scenarios/redirect-by-hand.toml", &prpc);
+    let (report, _) = run(&sc, None);
+    assert_eq!(metric(&report, "logins"), 5.0);
+    assert_eq!(metric(&report, "redirects"), 5.0);
+    assert_eq!(metric(&report, "continues"), 5.0);
+    assert_eq!(metric(&report, "resumed_elsewhere"), 5.0);
+    assert_eq!(metric(&report, "cache.misses.onExecutePostChallenge"), 1.0);
+    assert_eq!(metric(&report, "cache.misses.onContinuePostChallenge"), 5.0);
+
+    let mut sticky = prpc.to_vec();
+    sticky.push(("resume = \"adversarial\"", "resume = \"sticky\""));
+    let sc = scenario_with("tests/scenarios/redirect-by-hand.toml", &sticky);
+    let (report, _) = run(&sc, None);
+    assert_eq!(metric(&report, "continues"), 5.0);
+    assert_eq!(metric(&report, "resumed_elsewhere"), 0.0);
+    assert_eq!(metric(&report, "cache.misses.onContinuePostChallenge"), 0.0);
+    assert_eq!(metric(&report, "cache.hits.onContinuePostChallenge"), 5.0);
+}

@@ -270,7 +270,7 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
     let can_resume = actsim_sim::driver::can_resume(options.trigger);
     if options.continue_flow && !can_resume {
         report.notes.push(format!(
-            "--continue was ignored: {} has no redirects (only post-login continues after api.redirect.sendUserTo)",
+            "--continue was ignored: {} has no redirects (only post-login and password-reset-post-challenge continue after api.redirect.sendUserTo)",
             options.trigger.as_str()
         ));
     }
@@ -293,8 +293,9 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
                 .any(|e| e.phase == Phase::Continue);
             if !redirected && !continued {
                 report.notes.push(format!(
-                    "{}: no action redirected (or one denied/failed first), so onContinuePostLogin did not run",
-                    actsim_sim::observer::flow_label(options.trigger, login)
+                    "{}: no action redirected (or one denied/failed first), so {} did not run",
+                    actsim_sim::observer::flow_label(options.trigger, login),
+                    options.trigger.info().continue_handler.unwrap_or("the continue handler")
                 ));
             }
         }

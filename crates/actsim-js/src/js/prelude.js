@@ -215,7 +215,12 @@
     // Own fields of every context, set when it is made; their defaults here also mean that
     // setting them never reaches a setter an action put on Object.prototype.
     execId: 0, event: null, api: null,
+    // `redirect`: what ends the execution beyond `denied`: `{url, query}` (api.redirect.sendUserTo),
+    // `{url, query, prompt}` (api.prompt.render) or `{notification}` (api.notification.drop
+    // or retry); the host's fast path finishes only executions where it is null.
     parts: null, denied: false, redirect: null, unread: null, promise: null,
+    // Set for a continue handler's execution; and once api.authentication.setPrimaryUser ran.
+    continuing: false, primaryUserSet: false,
     // The parts most actions use, each in a field of its own (no array to make first); the
     // credentials-exchange api uses the same fields for its own access and accessToken.
     accessPart: null, accessTokenPart: null, idTokenPart: null, cachePart: null,
@@ -226,11 +231,15 @@
       if (!host.recordValues(this.execId, name, count, a, b)) this.recordCopies(name, count, a, b);
     },
     recordCopies(name, count, a, b) {
-      const args = count === 1 ? [a] : [a, b];
-      host.record(this.execId, name, JSON.stringify(args.map(cloneArg)));
+      this.recordList(name, count === 1 ? [a] : [a, b]);
     },
-    // The rarely used api part number `index` (0–4: api.user, api.multifactor,
-    // api.transaction, api.validation, api.redirect), made by `Make` on first use.
+    // Record an `api` call with copies of all the arguments in `list`.
+    recordList(name, list) {
+      host.record(this.execId, name, JSON.stringify(list.map(cloneArg)));
+    },
+    // The rarely used api part number `index` (for post-login 0–12, in the order of
+    // PostLoginApi's getters from api.user on; for the other triggers, the position of the part
+    // in the trigger's api), made by `Make` on first use.
     part(index, Make) {
       const parts = this.parts || (this.parts = [null, null, null, null, null]);
       return parts[index] || (parts[index] = new Make(this));
@@ -334,6 +343,14 @@
     get validation() { return this.#c.part(3, rare().PostLoginValidation); }
     get redirect() { return this.#c.part(4, rare().PostLoginRedirect); }
     get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
+    get authentication() { return this.#c.part(5, rare().PostLoginAuthentication); }
+    get groups() { return this.#c.part(6, rare().PostLoginGroups); }
+    get prompt() { return this.#c.part(7, rare().PostLoginPrompt); }
+    get refreshToken() { return this.#c.part(8, rare().PostLoginRefreshToken); }
+    get roles() { return this.#c.part(9, rare().PostLoginRoles); }
+    get rules() { return this.#c.part(10, rare().PostLoginRules); }
+    get samlResponse() { return this.#c.part(11, rare().PostLoginSamlResponse); }
+    get session() { return this.#c.part(12, rare().PostLoginSession); }
   }
 
   // The api parts few actions use, and the other triggers' api classes, are in
@@ -489,8 +506,10 @@
   function completed(c) {
     release(c);
     reportUnread(c);
-    if (c.redirect === null) host.finishCompleted(c.execId, c.denied);
-    else host.finishRedirected(c.execId, c.denied, c.redirect.url, JSON.stringify(c.redirect.query));
+    const r = c.redirect;
+    if (r === null) host.finishCompleted(c.execId, c.denied);
+    else if (r.notification !== undefined) host.finishCompleted(c.execId, c.denied, r.notification);
+    else host.finishRedirected(c.execId, c.denied, r.url, JSON.stringify(r.query), r.prompt);
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);
@@ -510,7 +529,7 @@
     try {
       const handler = mod[name];
       if (handler === undefined) {
-        const e = new Error(`The action does not export "${name}". Add: exports.${name} = async (event, api) => { /* ... */ };`);
+        const e = new Error(missingHandlerMessage(mod, name));
         e.name = 'MissingHandler';
         throw e;
       }
@@ -528,6 +547,7 @@
       context.execId = execId;
       context.event = event;
       context.api = null;
+      if (name !== BOUNDARY.executeHandlers[trigger]) context.continuing = true;
       const Api = apiClasses[trigger] || apiClass(trigger);
       context.promise = handler(event, new Api(context));
       if (FAST_PATHS && handlersRun < 2 && ++handlersRun === 2) keepExecutionShapes(context, trigger);
@@ -536,6 +556,19 @@
       return undefined;
     }
     return context;
+  }
+  // What a missing handler's error says: how to add it, and the handlers of other triggers the
+  // action does export (with their triggers), which usually means the wrong trigger was chosen.
+  function missingHandlerMessage(mod, name) {
+    let text = `The action does not export "${name}". Add: exports.${name} = async (event, api) => { /* ... */ };`;
+    const exported = [];
+    for (let i = 0; i < HANDLERS.length; i++) {
+      let present = false;
+      try { present = typeof mod[HANDLERS[i]] === 'function'; } catch (e) { present = false; }
+      if (present) exported.push(`${HANDLERS[i]} (${BOUNDARY.handlerTriggers[i]})`);
+    }
+    if (exported.length > 0) text += ` It exports ${exported.join(', ')}: run it with the trigger of one of them.`;
+    return text;
   }
   // The action's module once it has loaded: later executions start their handler at once.
   let loadedModule = null;

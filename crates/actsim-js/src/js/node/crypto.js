@@ -1,8 +1,9 @@
 // actsim: node:crypto. Hashes (md5, sha1, sha256, sha384, sha512), HMAC, seeded randomness
 // (randomBytes, randomUUID, randomInt, randomFill, getRandomValues: from the instance's seed,
 // never the OS), timingSafeEqual, KeyObject for HMAC secrets and RSA keys (PEM, DER, JWK),
-// sign/verify and createSign/createVerify with RSASSA-PKCS1-v1_5, and webcrypto. Everything
-// else (ciphers, key generation, EC/EdDSA, PBKDF2, ...) throws a clear "not emulated" error.
+// sign/verify and createSign/createVerify with RSASSA-PKCS1-v1_5, HKDF (hkdf, hkdfSync) and
+// webcrypto. Everything else (ciphers, key generation, EC/EdDSA, PBKDF2, ...) throws a clear
+// "not emulated" error.
 'use strict';
 
 const Buffer = internal.Buffer;
@@ -10,7 +11,7 @@ const rsa = internal.rsa;
 
 function notEmulated(name) {
   return function notEmulatedFn() {
-    const e = new Error(`crypto.${name} is not emulated by actsim (it provides hashes, HMAC, seeded random values and RSASSA-PKCS1-v1_5 signatures)`);
+    const e = new Error(`crypto.${name} is not emulated by actsim (it provides hashes, HMAC, HKDF, seeded random values and RSASSA-PKCS1-v1_5 signatures)`);
     e.code = 'ERR_ACTSIM_NOT_EMULATED';
     throw e;
   };
@@ -94,6 +95,62 @@ class Hmac {
 function createHash(algorithm, options) { return new Hash(algorithm, options); }
 function createHmac(algorithm, key, options) { return new Hmac(algorithm, key, options); }
 function hash(algorithm, data, encoding = 'hex') { return new Hash(algorithm).update(data).digest(encoding); }
+
+// ---------------------------------------------------------------- HKDF (RFC 5869)
+function hkdfBytes(value, name) {
+  if (value instanceof KeyObject) {
+    if (value.type !== 'secret') throw invalidArg(name, value, 'a secret KeyObject');
+    return value._bytes;
+  }
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  return toBytes(value, undefined, name);
+}
+// The derived key as an ArrayBuffer, as Node's hkdfSync returns it.
+function hkdfDerive(digest, ikm, salt, info, keylen) {
+  if (typeof digest !== 'string') throw invalidArg('digest', digest, 'of type string');
+  if (!internal.hashSupported(digest)) {
+    const e = new TypeError(`Invalid digest: ${digest}`);
+    e.code = 'ERR_CRYPTO_INVALID_DIGEST';
+    throw e;
+  }
+  const alg = checkHash(digest);
+  const key = hkdfBytes(ikm, 'ikm');
+  const saltBytes = hkdfBytes(salt, 'salt');
+  const infoBytes = hkdfBytes(info, 'info');
+  if (infoBytes.length > 1024) {
+    const e = new RangeError(`The value of "info" is out of range. It must be <= 1024. Received ${infoBytes.length}`);
+    e.code = 'ERR_OUT_OF_RANGE';
+    throw e;
+  }
+  if (typeof keylen !== 'number') throw invalidArg('keylen', keylen, 'of type number');
+  if (!Number.isInteger(keylen) || keylen < 0 || keylen > 2 ** 31 - 1) {
+    const e = new RangeError(`The value of "keylen" is out of range. It must be an integer >= 0 && <= 2147483647. Received ${keylen}`);
+    e.code = 'ERR_OUT_OF_RANGE';
+    throw e;
+  }
+  const hashLen = internal.digest(alg, new Uint8Array(0)).length;
+  if (keylen > 255 * hashLen) {
+    const e = new RangeError('Invalid key length');
+    e.code = 'ERR_CRYPTO_INVALID_KEYLEN';
+    throw e;
+  }
+  // Extract (an empty salt is a string of zeros), then expand.
+  const prk = internal.hmac(alg, saltBytes.length ? saltBytes : new Uint8Array(hashLen), key);
+  const out = new Uint8Array(keylen);
+  let block = new Uint8Array(0);
+  for (let pos = 0, n = 1; pos < keylen; n++) {
+    block = internal.hmac(alg, prk, concat([block, infoBytes, Uint8Array.of(n)]));
+    out.set(block.subarray(0, Math.min(block.length, keylen - pos)), pos);
+    pos += block.length;
+  }
+  return out.buffer;
+}
+function hkdfSync(digest, ikm, salt, info, keylen) { return hkdfDerive(digest, ikm, salt, info, keylen); }
+function hkdf(digest, ikm, salt, info, keylen, callback) {
+  if (typeof callback !== 'function') throw invalidArg('callback', callback, 'of type function');
+  const key = hkdfDerive(digest, ikm, salt, info, keylen);
+  process.nextTick(callback, null, key);
+}
 
 // ---------------------------------------------------------------- randomness (seeded)
 function randomBytes(size, callback) {
@@ -373,8 +430,8 @@ module.exports = {
   pbkdf2Sync: notEmulated('pbkdf2Sync'),
   scrypt: notEmulated('scrypt'),
   scryptSync: notEmulated('scryptSync'),
-  hkdf: notEmulated('hkdf'),
-  hkdfSync: notEmulated('hkdfSync'),
+  hkdf,
+  hkdfSync,
   diffieHellman: notEmulated('diffieHellman'),
   createDiffieHellman: notEmulated('createDiffieHellman'),
   createECDH: notEmulated('createECDH'),

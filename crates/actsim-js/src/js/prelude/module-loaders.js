@@ -21,6 +21,7 @@
       case 'actions': return loadActionsModule(id, parent);
       case 'json':
       case 'cjs': return loadFile(kind, id, parent);
+      case 'esm': return requireEsm(id);
       default: throw new Error(`actsim: cannot load a module of kind ${kind}`);
     }
   }
@@ -54,6 +55,29 @@
       if (!ok) fileCache.delete(filename);
     }
     return module.exports;
+  }
+
+  // require() of an ES module, as Node 22.12+ does it: the module graph is loaded and run at
+  // once (it must have no top-level await), and require returns its namespace object (or its
+  // `module.exports` export, when it has one). The module is the one `import` gives.
+  const esmCache = new Map();
+  function requireEsm(filename) {
+    if (esmCache.has(filename)) return esmCache.get(filename);
+    const r = host.requireEsm(filename);
+    if (r.state === 'rejected') {
+      r.promise.catch(() => {});
+      throw r.reason;
+    }
+    if (r.state === 'pending') {
+      r.promise.catch(() => {});
+      const e = new Error(`require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.\n  From ${filename}`);
+      e.code = 'ERR_REQUIRE_ASYNC_MODULE';
+      throw e;
+    }
+    const ns = r.namespace;
+    const exported = Object.prototype.hasOwnProperty.call(ns, 'module.exports') ? ns['module.exports'] : ns;
+    esmCache.set(filename, exported);
+    return exported;
   }
 
   const STUB_REASONS = {
