@@ -56,7 +56,9 @@ pub struct FileProblem {
 }
 
 impl CliError {
-    /// An error at byte `span` of `path`'s `source`.
+    /// An error at byte `span` of `path`'s `source`. On a line longer than [`LONG_LINE`] bytes (a
+    /// minified file) the source shown is a window of that line around the span, and the
+    /// message gives the line and column: the diagnostic stays readable at any column.
     pub fn in_file(
         path: &str,
         source: &str,
@@ -65,12 +67,34 @@ impl CliError {
         label: impl Into<String>,
         help: Option<String>,
     ) -> CliError {
-        let start = span.start.min(source.len());
-        let len = span.end.min(source.len()).saturating_sub(start);
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let end = floor_char_boundary(source, span.end.min(source.len())).max(start);
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let mut message = message.into();
+        let (shown, span) = if line_end - line_start > LONG_LINE {
+            let line = source[..start].matches('\n').count() + 1;
+            let column = source[line_start..start].chars().count() + 1;
+            if !message.contains(&format!(":{line}:{column}")) {
+                message = format!("{message} (line {line}, column {column})");
+            }
+            let from = floor_char_boundary(source, start.saturating_sub(WINDOW).max(line_start));
+            let to = floor_char_boundary(source, (end.max(start + 1) + WINDOW).min(line_end));
+            let prefix = if from > line_start { "…" } else { "" };
+            let suffix = if to < line_end { "…" } else { "" };
+            let excerpt = format!("{prefix}{}{suffix}", &source[from..to]);
+            let at = prefix.len() + (start - from);
+            let len = end.min(to).saturating_sub(start);
+            (excerpt, at..at + len)
+        } else {
+            (source.to_string(), start..end)
+        };
         CliError::InFile(Box::new(FileProblem {
-            message: message.into(),
-            src: NamedSource::new(path, source.to_string()),
-            span: (start, len).into(),
+            message,
+            src: NamedSource::new(path, shown),
+            span: (span.start, span.len()).into(),
             label: label.into(),
             help,
         }))
@@ -85,11 +109,27 @@ impl CliError {
     }
 }
 
-/// Read a file, naming it in the error.
+/// Lines longer than this many bytes are shown as a window around the error.
+pub const LONG_LINE: usize = 400;
+
+/// Bytes of context either side of an error on a long line.
+const WINDOW: usize = 60;
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Read a file (at most 16 MiB), naming it in the error.
 pub fn read_file(path: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_string(),
-        source,
+    actsim_sim::inputs::files::read_text_bounded(std::path::Path::new(path)).map_err(|source| {
+        CliError::Read {
+            path: path.to_string(),
+            source,
+        }
     })
 }
 
@@ -119,5 +159,46 @@ impl From<actsim_sim::ScenarioError> for CliError {
                 help: e.help.clone(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(e: &CliError) -> String {
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, e)
+            .expect("renders");
+        out
+    }
+
+    #[test]
+    fn an_error_far_along_a_minified_line_shows_a_window_and_the_column() {
+        let mut source = String::from("{");
+        for i in 0..20_000 {
+            source.push_str(&format!("\"k{i}\":{i},"));
+        }
+        let at = source.len();
+        source.push_str("oops}");
+        let e = CliError::in_file("event.json", &source, at..at + 1, "bad value", "here", None);
+        let text = render(&e);
+        // ASCII on one line: the column is the byte offset plus one.
+        let column = format!("line 1, column {}", at + 1);
+        assert!(text.contains(&column), "{text}");
+        assert!(text.contains("oops"), "{text}");
+        assert!(
+            text.len() < 2_000,
+            "the whole line was printed: {} bytes",
+            text.len()
+        );
+    }
+
+    #[test]
+    fn a_span_past_the_end_or_inside_a_character_is_clamped() {
+        let source = "é".repeat(500);
+        let e = CliError::in_file("f.toml", &source, 501..9_999, "bad", "here", None);
+        assert!(render(&e).contains("bad"));
     }
 }

@@ -1,6 +1,7 @@
 //! The `actsim` binary: parses arguments, runs the command, prints human or JSON output and sets
 //! the exit status (0 ok, 1 an execution or expectation failed, 2 bad input).
 
+mod bundled;
 mod cli;
 mod diagnostics;
 mod html_report;
@@ -8,6 +9,7 @@ mod input;
 mod lesson_command;
 mod lesson_report;
 mod lessons;
+mod output;
 mod run;
 mod run_command;
 mod serve_command;
@@ -29,6 +31,7 @@ use mimalloc as _;
 use clap::Parser;
 
 fn main() {
+    output::install_print_panic_hook();
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Run(args) => run_command::execute(args),

@@ -3,11 +3,12 @@
 
 mod compile;
 mod error;
+pub mod limits;
 mod raw;
 
 pub use compile::{
-    load_scenario, parse_scenario, ActionSpec, InstancesSpec, MockResponse, MockSpec, Scenario,
-    TrafficSpec,
+    load_scenario, load_scenario_from, parse_scenario, parse_scenario_with, ActionSpec,
+    InstancesSpec, MockResponse, MockSpec, Scenario, TrafficSpec,
 };
 pub use error::ScenarioError;
 pub use raw::{Arrivals, CacheMode, Policy};
