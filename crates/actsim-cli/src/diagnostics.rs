@@ -1,7 +1,7 @@
 //! The CLI's error type: every problem with a user's file names the file, points at the line and
 //! column when it can (rendered by miette with the source), and says how to fix it.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 /// An error in what the user gave us (files, flags), or a run that could not be carried out.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -42,9 +42,9 @@ pub enum CliError {
 pub struct FileProblem {
     /// What is wrong.
     pub message: String,
-    /// The file.
+    /// The file, or a window of its long line.
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Snippet,
     /// Where.
     #[label("{label}")]
     pub span: SourceSpan,
@@ -74,12 +74,16 @@ impl CliError {
             .find('\n')
             .map_or(source.len(), |i| start + i);
         let mut message = message.into();
+        let mut line_offset = 0;
+        let mut column_offset = 0;
         let (shown, span) = if line_end - line_start > LONG_LINE {
             let line = source[..start].matches('\n').count() + 1;
             let column = source[line_start..start].chars().count() + 1;
-            if !message.contains(&format!(":{line}:{column}")) {
+            if !message.contains(&column.to_string()) {
                 message = format!("{message} (line {line}, column {column})");
             }
+            line_offset = line - 1;
+            column_offset = column - 1;
             let from = floor_char_boundary(source, start.saturating_sub(WINDOW).max(line_start));
             let to = floor_char_boundary(source, (end.max(start + 1) + WINDOW).min(line_end));
             let prefix = if from > line_start { "…" } else { "" };
@@ -91,10 +95,21 @@ impl CliError {
         } else {
             (source.to_string(), start..end)
         };
+        let span: SourceSpan = (span.start, span.len()).into();
+        if column_offset > 0 {
+            // The header shows miette's column in the window plus this offset: the real column.
+            let in_window = shown.read_span(&span, 0, 0).map_or(0, |c| c.column());
+            column_offset = column_offset.saturating_sub(in_window);
+        }
         CliError::InFile(Box::new(FileProblem {
             message,
-            src: NamedSource::new(path, shown),
-            span: (span.start, span.len()).into(),
+            src: Snippet {
+                name: path.to_string(),
+                text: shown,
+                line_offset,
+                column_offset,
+            },
+            span,
             label: label.into(),
             help,
         }))
@@ -106,6 +121,44 @@ impl CliError {
             message: message.into(),
             help: help.map(str::to_string),
         }
+    }
+}
+
+/// A user's file as a diagnostic shows it: the whole text, or a window of one long line that
+/// reports that line's real number and the real column.
+#[derive(Debug)]
+pub struct Snippet {
+    /// The file's name.
+    pub name: String,
+    /// The text shown.
+    pub text: String,
+    /// Lines before the text shown (0 for a whole file).
+    pub line_offset: usize,
+    /// Columns before the text shown, on its first line.
+    pub column_offset: usize,
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let column_offset = if inner.line() == 0 {
+            self.column_offset
+        } else {
+            0
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.line_offset,
+            inner.column() + column_offset,
+            inner.line_count(),
+        )))
     }
 }
 
@@ -187,6 +240,11 @@ mod tests {
         // ASCII on one line: the column is the byte offset plus one.
         let column = format!("line 1, column {}", at + 1);
         assert!(text.contains(&column), "{text}");
+        // The location header names the real line and column, not the window's.
+        assert!(
+            text.contains(&format!("[event.json:1:{}]", at + 1)),
+            "{text}"
+        );
         assert!(text.contains("oops"), "{text}");
         assert!(
             text.len() < 2_000,

@@ -22,7 +22,7 @@ use serde_json::Value;
 pub const MIN_REDACTED_LEN: usize = 4;
 
 /// The shortest piece of a secret, cut by a `…`, that is still redacted.
-pub const MIN_CUT_LEN: usize = 6;
+pub const MIN_CUT_LEN: usize = 4;
 
 /// How many times a value is JSON-escaped at most in the forms looked for.
 const MAX_JSON_DEPTH: usize = 3;
@@ -398,7 +398,7 @@ mod tests {
         );
         assert_eq!(r.text("…lmnopqrstuv tail"), "…[secret:clientID] tail");
         // A short piece is left alone, and so is an ellipsis with no secret around it.
-        assert_eq!(r.text("x 01234… y…z"), "x 01234… y…z");
+        assert_eq!(r.text("x 012… y…z"), "x 012… y…z");
     }
 
     #[test]
