@@ -716,9 +716,7 @@ fn secrets_do_not_escape_in_any_form_or_output() {
     }
     std::fs::write(
         d.join("leak.toml"),
-        format!(
-            "name = \"leak\"\nduration = \"5m\"\n[[actions]]\nfile = \"leak.js\"\nsecrets_file = \"secrets.json\"\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\nusers = 2\n"
-        ),
+"name = \"leak\"\nduration = \"5m\"\n[[actions]]\nfile = \"leak.js\"\nsecrets_file = \"secrets.json\"\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\nusers = 2\n",
     )
     .unwrap();
     let (code, text) = actsim_in(

@@ -111,7 +111,7 @@ impl Redactor {
     pub fn metric_name(&self, name: &str) -> String {
         let mut out = name.to_string();
         let mut secrets: Vec<&Secret> = self.secrets.iter().collect();
-        secrets.sort_by(|a, b| b.value.len().cmp(&a.value.len()));
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
         for s in secrets {
             for form in [s.value.clone(), s.value.to_lowercase()] {
                 if out.contains(&form) {
