@@ -863,3 +863,54 @@ fn errors_never_quote_secret_values() {
         },
     );
 }
+
+/// A request whose `content-length` promises more than its body: over the HTTP transport it gets
+/// the same answer as in process, at once (the client frames the body it sends).
+#[test]
+fn a_lying_content_length_is_answered_alike_over_http_and_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("cl.js"),
+        r#"exports.onExecutePostLogin = async (event, api) => {
+  const s = event.secrets;
+  const r = await fetch('https://' + s.domain + '/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': '99999' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: s.clientID,
+      client_secret: s.clientSecret, audience: 'https://' + s.domain + '/api/v2/' }),
+  });
+  console.log('status ' + r.status);
+};
+"#,
+    )
+    .unwrap();
+    let secrets = repo_root().join("fixtures/secrets/local-tenant.env");
+    std::fs::write(
+        d.join("cl.toml"),
+        format!(
+            "name = \"cl\"\nduration = \"3m\"\n[[actions]]\nfile = \"cl.js\"\nsecrets_file = {:?}\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\nusers = 1\n",
+            secrets.canonicalize().unwrap().display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut traces = Vec::new();
+    for transport in ["in-process", "http"] {
+        let trace = format!("{transport}.jsonl");
+        let (code, text) = actsim_in(
+            d,
+            &[
+                "simulate",
+                "cl.toml",
+                "--transport",
+                transport,
+                "--trace",
+                &trace,
+            ],
+        );
+        assert_eq!(code, 0, "{transport}: {text}");
+        traces.push(std::fs::read_to_string(d.join(&trace)).unwrap());
+    }
+    assert!(traces[0].contains("status 200"), "{}", traces[0]);
+    assert_eq!(traces[0], traces[1]);
+}
