@@ -2,14 +2,14 @@
 //! each shows its key number, flawed → fixed; with a name, the lesson is explained and its two
 //! scenarios are compared metric by metric, with expectations and warnings.
 
-use actsim_sim::{
-    load_scenario, CollectingSink, NullSink, Scenario, SimReport, TraceEvent, TraceSink,
-};
+use actsim_sim::scenario::load_scenario_from;
+use actsim_sim::{CollectingSink, NullSink, Scenario, SimReport, TraceEvent, TraceSink};
 
 use crate::cli::LessonArgs;
 use crate::diagnostics::CliError;
 use crate::lesson_report::Side;
 use crate::lessons::{find, Lesson, LESSONS};
+use crate::output::{out, outln};
 use crate::sim_output::{num, render_expectations};
 use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
@@ -22,7 +22,7 @@ struct Ran {
 }
 
 fn run_one(path: &std::path::Path, keep_events: bool) -> Result<Ran, CliError> {
-    let scenario = load_scenario(path)?;
+    let scenario = load_scenario_from(path, &crate::bundled::BUNDLED)?;
     let options = run_options(None, "20s", None)?;
     let mut collected = CollectingSink::default();
     let mut discard = NullSink;
@@ -51,16 +51,16 @@ fn metric(report: &SimReport, name: &str) -> String {
 pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
     let style = Style::detect();
     if args.list {
-        println!(
+        outln!(
             "{}",
             style.bold(
                 "actsim lessons: the api.cache caveats, each with a flawed and a fixed action"
             )
         );
         for (i, l) in LESSONS.iter().enumerate() {
-            println!("  {:>2}  {:<28} {}", i + 1, style.cyan(l.name), l.title);
+            outln!("  {:>2}  {:<28} {}", i + 1, style.cyan(l.name), l.title);
         }
-        println!("\nRun them all: actsim lesson · one in detail: actsim lesson <name>");
+        outln!("\nRun them all: actsim lesson · one in detail: actsim lesson <name>");
         return Ok(0);
     }
     match &args.name {
@@ -80,13 +80,15 @@ pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
 
 /// Every lesson, one line each.
 fn overview(style: Style) -> Result<i32, CliError> {
-    println!(
+    outln!(
         "{}\n",
         style.bold("actsim lessons: each api.cache caveat, shown by a flawed and a fixed action in virtual time")
     );
-    println!(
+    outln!(
         "  {:>2}  {:<28} {:<46} checks",
-        "#", "lesson", "key number: flawed → fixed"
+        "#",
+        "lesson",
+        "key number: flawed → fixed"
     );
     let mut failed = 0;
     for (i, l) in LESSONS.iter().enumerate() {
@@ -102,7 +104,7 @@ fn overview(style: Style) -> Result<i32, CliError> {
         if !ok {
             failed += 1;
         }
-        println!(
+        outln!(
             "  {:>2}  {:<28} {:<46} {}",
             i + 1,
             style.cyan(l.name),
@@ -114,7 +116,7 @@ fn overview(style: Style) -> Result<i32, CliError> {
             }
         );
     }
-    println!(
+    outln!(
         "\nEach line ran two simulations (fixtures/lessons/<name>/flawed.toml and fixed.toml); ✓ means both\nscenarios' expectations hold. Learn one: actsim lesson default-lifetime (explanations: docs/lessons/)."
     );
     Ok(if failed > 0 { 1 } else { 0 })
@@ -188,7 +190,7 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
             ));
         }
     }
-    print!("{}", redactor.text(&out));
+    out!("{}", redactor.text(&out));
     if let Some(path) = report_path {
         let flawed_side = Side {
             report: &flawed.report,
@@ -199,7 +201,7 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
             events: &fixed.events,
         };
         crate::lesson_report::write(path, lesson, number, flawed_side, fixed_side, &redactor)?;
-        println!("\nreport: {path}");
+        outln!("\nreport: {path}");
     }
     let passed = flawed.report.passed && fixed.report.passed;
     Ok(if passed { 0 } else { 1 })

@@ -1,7 +1,8 @@
 //! The built-in lessons: one per api.cache caveat, each a flawed and a fixed scenario in
-//! `fixtures/lessons/<name>/` with an explanation in `docs/lessons/<name>.md`.
+//! `fixtures/lessons/<name>/` with an explanation in `docs/lessons/<name>.md`. The scenarios and
+//! the files they name are bundled in the binary ([`crate::bundled`]) and run from there.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One lesson.
 pub struct Lesson {
@@ -103,25 +104,15 @@ pub fn find(name: &str) -> Option<&'static Lesson> {
     LESSONS.iter().find(|l| l.name == name)
 }
 
-/// The folder with the lessons' scenarios: `fixtures/lessons` under the current directory, or
-/// in the source tree this binary was built from.
-pub fn lessons_dir() -> PathBuf {
-    let here = Path::new("fixtures/lessons");
-    if here.is_dir() {
-        return here.to_path_buf();
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lessons")
-}
-
 impl Lesson {
-    /// The flawed scenario.
+    /// The flawed scenario: its path in the repository, and in [`crate::bundled::BUNDLED`].
     pub fn flawed(&self) -> PathBuf {
-        lessons_dir().join(self.name).join("flawed.toml")
+        PathBuf::from(format!("fixtures/lessons/{}/flawed.toml", self.name))
     }
 
-    /// The fixed scenario.
+    /// The fixed scenario: its path in the repository, and in [`crate::bundled::BUNDLED`].
     pub fn fixed(&self) -> PathBuf {
-        lessons_dir().join(self.name).join("fixed.toml")
+        PathBuf::from(format!("fixtures/lessons/{}/fixed.toml", self.name))
     }
 
     /// The explanation.

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod bundled;
 mod cli;
 mod diagnostics;
 mod html_report;
@@ -10,6 +11,7 @@ mod input;
 mod lesson_command;
 mod lesson_report;
 mod lessons;
+mod output;
 mod run;
 mod run_command;
 mod serve_command;
@@ -31,6 +33,7 @@ use mimalloc as _;
 use clap::Parser;
 
 fn main() {
+    output::install_print_panic_hook();
     // ACTSIM_FAST_PATHS=off turns actsim-js's fast paths off (they never change a result: the
     // tests compare traces with and without them). Read once, here, never inside a simulation.
     let fast_paths = std::env::var(actsim_js::FastPaths::ENV).ok();

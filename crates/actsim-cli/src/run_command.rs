@@ -10,6 +10,7 @@ use crate::cli::RunArgs;
 use crate::diagnostics::{read_file, CliError};
 use crate::input::duration::parse_duration_ms;
 use crate::input::instant::parse_instant_ms;
+use crate::output::{out, outln};
 use crate::run::driver::{run, RunOptions};
 use crate::run::render::render;
 use crate::style::Style;
@@ -35,9 +36,9 @@ pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
         let value =
             serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;
         let text = serde_json::to_string_pretty(&redactor.json(value)).unwrap_or_default();
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!(
+        out!(
             "{}",
             redactor.text(&render(&report, &sources, Style::detect()))
         );

@@ -13,6 +13,7 @@ use actsim_tenant::{Clock, HttpRequest, HttpResponse, Tenant, TenantConfig};
 use clap::Args;
 
 use crate::diagnostics::{read_file, CliError};
+use crate::output::outln;
 
 /// The port `actsim serve` listens on when `--port` is not given.
 pub const DEFAULT_PORT: u16 = 4455;
@@ -99,7 +100,7 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
         (tenant.token_requests(), tenant.issued_tokens().len())
     };
     drop(server);
-    println!("actsim serve: stopped ({requests} token requests, {issued} tokens issued)");
+    outln!("actsim serve: stopped ({requests} token requests, {issued} tokens issued)");
     Ok(0)
 }
 
@@ -109,7 +110,7 @@ pub(crate) fn load_tenant(path: Option<&str>) -> Result<TenantConfig, CliError> 
         return Ok(TenantConfig::local_default());
     };
     let source = read_file(path)?;
-    TenantConfig::from_toml_str(&source).map_err(|e| match e.span.clone() {
+    TenantConfig::from_toml_str_validated(&source).map_err(|e| match e.span.clone() {
         Some(span) => CliError::in_file(
             path,
             &source,

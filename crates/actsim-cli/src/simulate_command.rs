@@ -12,18 +12,13 @@ use crate::cli::SimulateArgs;
 use crate::diagnostics::CliError;
 use crate::html_report::{redact_inputs, render_html, write_report, ReportSection};
 use crate::input::duration::parse_duration_ms;
+use crate::output::{out, outln};
 use crate::sim_output::render;
 use crate::style::Style;
 
 /// The redactor for every secret of every bound action.
 pub fn redactor_for(scenario: &Scenario) -> Redactor {
-    let mut all = std::collections::BTreeMap::new();
-    for a in &scenario.actions {
-        for (k, v) in &a.secrets {
-            all.insert(k.clone(), v.clone());
-        }
-    }
-    Redactor::new(&all)
+    scenario.redactor()
 }
 
 /// The simulation options from the CLI flags.
@@ -107,16 +102,17 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
     if args.json {
         let value =
             serde_json::to_value(&report).map_err(|e| CliError::usage(e.to_string(), None))?;
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&redactor.json(value)).unwrap_or_default()
         );
     } else {
-        print!("{}", redactor.text(&render(&report, Style::detect())));
+        out!("{}", redactor.text(&render(&report, Style::detect())));
         if !report.passed {
-            println!(
+            outln!(
                 "\nreplay: actsim simulate {} --seed {}",
-                args.scenario, report.seed
+                args.scenario,
+                report.seed
             );
         }
     }

@@ -11,6 +11,7 @@ use crate::diagnostics::CliError;
 use crate::html_report::{
     redact_inputs, render_html_with_invalid, write_report, InvalidSection, ReportSection,
 };
+use crate::output::{out, outln};
 use crate::sim_output::render_expectations;
 use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
@@ -43,7 +44,7 @@ fn collect(paths: &[String]) -> Result<Collected, CliError> {
         let path = PathBuf::from(p);
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(&path, &mut found).map_err(|source| CliError::Read {
+            walk(&path, &mut found, &mut Vec::new()).map_err(|source| CliError::Read {
                 path: p.clone(),
                 source,
             })?;
@@ -76,7 +77,7 @@ fn collect(paths: &[String]) -> Result<Collected, CliError> {
 /// Whether a `*.toml` file found in a folder is a scenario: it has an `actions` key at the top
 /// level, or it cannot be read as TOML at all (then loading it reports the error).
 fn is_scenario_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = actsim_sim::inputs::files::read_text_bounded(path) else {
         return true;
     };
     match text.parse::<toml::Table>() {
@@ -85,11 +86,18 @@ fn is_scenario_file(path: &Path) -> bool {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// `*.toml` files under `dir`. `seen` holds the canonical folders entered so far, so that a
+/// symbolic link back to a folder being walked (a cycle) is entered only once.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let real = std::fs::canonicalize(dir)?;
+    if seen.contains(&real) {
+        return Ok(());
+    }
+    seen.push(real);
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, seen)?;
         } else if path.extension().is_some_and(|e| e == "toml") {
             out.push(path);
         }
@@ -105,7 +113,7 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
     } = collect(&args.paths)?;
     let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let style = Style::detect();
-    println!(
+    outln!(
         "{} · {} scenario{}",
         style.bold("actsim test"),
         files.len(),
@@ -113,7 +121,7 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
     );
     if !skipped.is_empty() {
         let names: Vec<String> = skipped.iter().map(|f| f.display().to_string()).collect();
-        println!(
+        outln!(
             "  {}",
             style.dim(&format!(
                 "skipped (not scenarios, no [[actions]]): {}",
@@ -128,9 +136,9 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         let path = file.display().to_string();
         match load_scenario(file) {
             Err(e) => {
-                println!("\n{} {}", style.bold("▸"), style.cyan(&path));
+                outln!("\n{} {}", style.bold("▸"), style.cyan(&path));
                 eprintln!("{:?}", miette::Report::new(CliError::from(e.clone())));
-                println!("  {} invalid scenario: {}", style.red("✗"), e.headline());
+                outln!("  {} invalid scenario: {}", style.red("✗"), e.headline());
                 outcomes.push(Outcome::Invalid {
                     path,
                     message: e.headline(),
@@ -148,7 +156,7 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                 if args.report.is_some() {
                     drawn.push(redact_inputs(&report, &collected.events, &redactor));
                 }
-                println!(
+                outln!(
                     "\n{} {} — {} (seed {})",
                     style.bold("▸"),
                     style.cyan(&path),
@@ -156,13 +164,13 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                     report.seed
                 );
                 if report.expectations.is_empty() {
-                    println!(
+                    outln!(
                         "  {} no expectations: the scenario ran ({} logins)",
                         style.yellow("!"),
                         report.metrics.get("logins").copied().unwrap_or(0.0)
                     );
                 }
-                print!("{}", redactor.text(&render_expectations(&report, style)));
+                out!("{}", redactor.text(&render_expectations(&report, style)));
                 for w in &report.warnings {
                     let line = format!(
                         "  ⚠ {} ×{}: {} (fix: {})",
@@ -171,11 +179,11 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                         w.first.message,
                         w.first.fix
                     );
-                    println!("{}", style.yellow(&redactor.text(&line)));
+                    outln!("{}", style.yellow(&redactor.text(&line)));
                 }
                 if !report.passed {
-                    println!("    replay: actsim simulate {path} --seed {}", report.seed);
-                    println!("            actsim test {path} --seed {}", report.seed);
+                    outln!("    replay: actsim simulate {path} --seed {}", report.seed);
+                    outln!("            actsim test {path} --seed {}", report.seed);
                 }
                 outcomes.push(Outcome::Ran {
                     path,
@@ -206,7 +214,7 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
             Outcome::Invalid { .. } => true,
         })
         .count();
-    println!(
+    outln!(
         "\nexpectations: {passed} passed, {failed} failed · scenarios: {} passed, {scenarios_failed} failed",
         outcomes.len() - scenarios_failed
     );

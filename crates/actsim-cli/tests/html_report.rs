@@ -1,7 +1,7 @@
 //! `--report FILE` end to end: `actsim simulate` and `actsim test` write one self-contained HTML
 //! page, and headless Chromium (Debian's `chromium`, installed by `.ci/run`) loads it without
 //! console errors, runs its script and finds the lanes, bars, markers and arrows the scenario
-//! produces. Without /usr/bin/chromium the browser test prints SKIPPED and returns.
+//! produces. Without /usr/bin/chromium the browser test prints SKIPPED (fails under CI=true).
 
 mod common;
 use common::*;
@@ -161,8 +161,7 @@ fn console_problems(log: &str) -> Vec<&str> {
 #[test]
 fn chromium_loads_the_report_without_errors_and_finds_lanes_markers_and_arrows() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!("SKIPPED: chromium not installed; .ci/run installs it");
-        return;
+        return skip_or_fail("chromium not installed (.ci/run installs it): the HTML report was not checked in a browser");
     }
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("r.html");

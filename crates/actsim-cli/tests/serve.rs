@@ -1,7 +1,10 @@
 //! End-to-end tests of `actsim serve` with real clients: the real binary on a free port, curl,
 //! and Node.js with the real `auth0` (v4) and `jose` packages from tests/node-clients.
 //!
-//! Tests that need a tool the machine lacks print `SKIPPED: …` to stderr and return.
+//! Tests that need a tool the machine lacks print `SKIPPED: …` to stderr and return (and fail
+//! under CI=true).
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -166,11 +169,9 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Prints `SKIPPED: why` on the real stderr: straight to the file descriptor, so that the test
-/// harness's output capture does not hide it.
+/// Prints `SKIPPED: why` where the test harness does not hide it; fails under CI=true.
 fn skip(why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {why}");
+    common::skip_or_fail(why);
 }
 
 /// Runs curl with `args` (plus -s and a 30 s limit) and returns (HTTP status, headers, body).

@@ -97,8 +97,13 @@ fn detect_form(code: &str) -> ModuleForm {
 pub(crate) const CJS_PREFIX: &str =
     "(function (exports, require, module, __filename, __dirname) { ";
 
-/// The CommonJS wrapper around `code`.
+/// The CommonJS wrapper around `code`. A leading `#!` line is emptied (its newline kept, so line
+/// numbers still match the file), as Node does.
 pub(crate) fn wrap_commonjs(code: &str) -> String {
+    let code = match code.strip_prefix("#!") {
+        Some(rest) => &rest[rest.find('\n').unwrap_or(rest.len())..],
+        None => code,
+    };
     format!("{CJS_PREFIX}{code}\n}})")
 }
 
@@ -126,5 +131,13 @@ mod tests {
         );
         assert_eq!(ActionSource::new("dir/a.js", "").dirname(), "dir");
         assert_eq!(ActionSource::new("a.js", "").dirname(), ".");
+    }
+
+    #[test]
+    fn a_hashbang_line_is_emptied_keeping_line_numbers() {
+        let wrapped = wrap_commonjs("#!/usr/bin/env node\nexports.x = 1;");
+        assert_eq!(wrapped, format!("{CJS_PREFIX}\nexports.x = 1;\n}})"));
+        assert_eq!(wrap_commonjs("#!"), format!("{CJS_PREFIX}\n}})"));
+        assert_eq!(wrap_commonjs("x\n#!y"), format!("{CJS_PREFIX}x\n#!y\n}})"));
     }
 }

@@ -4,7 +4,8 @@
 //! tenant's JWKS, HS256 signing) and the real `auth0` v4 SDK, whose requests go through `fetch`
 //! to the mock tenant's pure handler (`actsim_tenant::Tenant::handle`).
 //!
-//! Every test SKIPS LOUDLY (a `SKIPPED:` line on stderr) when node_modules is missing.
+//! Every test SKIPS LOUDLY (a `SKIPPED:` line on stderr) when node_modules is missing, and fails
+//! under CI=true.
 
 mod common;
 
@@ -28,7 +29,7 @@ fn packages_dir() -> PathBuf {
 fn installed(test: &str) -> Option<String> {
     let dir = packages_dir();
     if !dir.join("node_modules").is_dir() {
-        eprintln!("SKIPPED: {test}: run npm ci in tests/node-packages");
+        common::skip_or_fail(&format!("{test}: run npm ci in tests/node-packages"));
         return None;
     }
     Some(dir.join("action.js").to_string_lossy().into_owned())

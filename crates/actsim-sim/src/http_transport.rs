@@ -3,7 +3,10 @@
 //! server's clock to the virtual time; a fault's latency or timeout is reported back out of band
 //! instead of being slept, so virtual latencies stay exactly as with the in-process transport.
 //! Headers the HTTP stack adds on its own (`date`, `content-length`, …) are dropped so that
-//! action code sees the same response either way.
+//! action code sees the same response either way; and the framing headers an action sets on its
+//! request (`content-length`, `transfer-encoding`, …) are left to the HTTP client, which frames
+//! the body it actually sends, as the in-process tenant ignores them: a `content-length` larger
+//! than the body must not leave the server waiting for bytes that never come.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -115,6 +118,13 @@ impl HttpTenant {
             .method(req.method.as_str())
             .uri(format!("{}{}", self.base_url, req.path_and_query));
         for (k, v) in &req.headers {
+            if TRANSPORT_HEADERS
+                .iter()
+                .chain(["host", "expect", "te", "trailer", "upgrade"].iter())
+                .any(|h| k.eq_ignore_ascii_case(h))
+            {
+                continue;
+            }
             builder = builder.header(k.as_str(), v.as_str());
         }
         let request = match builder.body(req.body.clone()) {

@@ -14,6 +14,12 @@ pub const DEFAULT_TOKEN_LIFETIME_S: u64 = 86_400;
 /// Largest access-token lifetime Auth0 allows for an API (30 days), in seconds.
 pub const MAX_TOKEN_LIFETIME_S: u64 = 2_592_000;
 
+/// The largest `token_rate_limit.per_second` or `burst`: a million requests per second.
+pub const MAX_RATE_PER_SECOND: u64 = 1_000_000;
+
+/// The largest client quota (`per_hour`, `per_day`): a trillion tokens.
+pub const MAX_QUOTA: u64 = 1_000_000_000_000;
+
 fn default_token_lifetime() -> u64 {
     DEFAULT_TOKEN_LIFETIME_S
 }
@@ -177,6 +183,13 @@ impl TenantConfig {
                     "burst must be at least 1".to_string(),
                 ));
             }
+            if limit.per_second > MAX_RATE_PER_SECOND
+                || limit.burst.is_some_and(|b| b > MAX_RATE_PER_SECOND)
+            {
+                return Err(TenantError::InvalidRateLimit(format!(
+                    "per_second and burst must be at most {MAX_RATE_PER_SECOND}"
+                )));
+            }
         }
         for client in &self.clients {
             if let Some(quota) = &client.quota {
@@ -186,6 +199,16 @@ impl TenantConfig {
                         reason: "set per_hour, per_day or both".to_string(),
                     });
                 }
+                if [quota.per_hour, quota.per_day]
+                    .iter()
+                    .flatten()
+                    .any(|&n| n > MAX_QUOTA)
+                {
+                    return Err(TenantError::InvalidQuota {
+                        client_id: client.client_id.clone(),
+                        reason: format!("per_hour and per_day must be at most {MAX_QUOTA}"),
+                    });
+                }
             }
         }
         let known = |id: &str| self.client(id).is_some();
@@ -193,6 +216,17 @@ impl TenantConfig {
             fault.validate(index, &known)?;
         }
         Ok(())
+    }
+
+    /// Parses and validates tenant TOML text: every error, of syntax or of content, comes back as
+    /// a [`ConfigError`] whose span points into `src` when the problem can be found there (the
+    /// offending value, key or table), so that callers can show `file:line:column`.
+    pub fn from_toml_str_validated(src: &str) -> Result<TenantConfig, ConfigError> {
+        let config = TenantConfig::from_toml_str(src)?;
+        config
+            .validate()
+            .map_err(|e| ConfigError::new(e.to_string(), validation_span(&e, src)))?;
+        Ok(config)
     }
 
     /// The ids of the roles a configured user lists in `roles` (by id or name), in order,
@@ -352,4 +386,149 @@ fn check_lifetime(what: &str, seconds: u64) -> Result<(), TenantError> {
         });
     }
     Ok(())
+}
+
+/// Where in the tenant file `src` a validation error is: the quoted value it names (a duplicate's
+/// second occurrence), the `index`-th `[[table]]` for a positional error, or the key concerned.
+/// `None` when none of these is in the text (a tenant built in code).
+pub fn validation_span(error: &TenantError, src: &str) -> Option<std::ops::Range<usize>> {
+    match error {
+        TenantError::EmptyDomain | TenantError::InvalidDomain(_) => key_span(src, "domain"),
+        TenantError::EmptyClientId { index } => nth_table(src, "clients", *index),
+        TenantError::EmptyApiIdentifier { index } => nth_table(src, "apis", *index),
+        TenantError::InvalidUser { index } => {
+            nth_table(src, "users", *index).or_else(|| key_span(src, "users"))
+        }
+        TenantError::InvalidRole { index } => nth_table(src, "roles", *index),
+        TenantError::DuplicateClient(v)
+        | TenantError::DuplicateApi(v)
+        | TenantError::DuplicateUser(v)
+        | TenantError::DuplicateRole(v) => quoted(src, v, 1).or_else(|| quoted(src, v, 0)),
+        TenantError::UnknownGrantAudience { audience, .. } => quoted(src, audience, 0),
+        TenantError::DuplicateGrant { audience, .. } => last_quoted(src, audience),
+        TenantError::InvalidLifetime { seconds, .. } => {
+            let needle = seconds.to_string();
+            let mut from = 0;
+            while let Some(at) = src[from..].find("token_lifetime_s").map(|i| from + i) {
+                let line_end = src[at..].find('\n').map_or(src.len(), |i| at + i);
+                if let Some(i) = src[at..line_end].find(&needle) {
+                    return Some(at + i..at + i + needle.len());
+                }
+                from = line_end;
+            }
+            key_span(src, "token_lifetime_s")
+        }
+        TenantError::InvalidUserRoles { user_id, .. } => quoted(src, user_id, 0),
+        TenantError::InvalidQuota { client_id, .. } => {
+            let after = quoted(src, client_id, 0).map_or(0, |r| r.end);
+            src[after..]
+                .find("quota")
+                .map(|i| after + i..after + i + "quota".len())
+        }
+        TenantError::InvalidRateLimit(_) => key_span(src, "token_rate_limit"),
+        TenantError::InvalidFault { fault, .. } => {
+            match fault
+                .strip_prefix("faults[")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                Some(index) => nth_table(src, "faults", index.parse().ok()?),
+                None => quoted(src, fault, 0),
+            }
+        }
+        TenantError::Key(_) => None,
+    }
+}
+
+/// The span of the `n`-th (0-based) occurrence of `value` in double or single quotes.
+fn quoted(src: &str, value: &str, n: usize) -> Option<std::ops::Range<usize>> {
+    let mut hits: Vec<usize> = ["\"", "'"]
+        .iter()
+        .flat_map(|q| {
+            let needle = format!("{q}{value}{q}");
+            src.match_indices(&needle)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    hits.sort_unstable();
+    hits.get(n).map(|&i| i..i + value.len() + 2)
+}
+
+/// The span of the last quoted occurrence of `value`.
+fn last_quoted(src: &str, value: &str) -> Option<std::ops::Range<usize>> {
+    (0..).map_while(|n| quoted(src, value, n)).last()
+}
+
+/// The span of the `n`-th `[[name]]` header.
+fn nth_table(src: &str, name: &str, n: usize) -> Option<std::ops::Range<usize>> {
+    let header = format!("[[{name}]]");
+    src.match_indices(&header)
+        .nth(n)
+        .map(|(i, _)| i..i + header.len())
+}
+
+/// The span of `key` where it starts a line (`key =` or `[key]`).
+fn key_span(src: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let rest = trimmed.strip_prefix('[').unwrap_or(trimmed);
+        if let Some(after) = rest.strip_prefix(key) {
+            if after.trim_start().starts_with('=') || after.starts_with(']') {
+                let at = offset + indent + (trimmed.len() - rest.len());
+                return Some(at..at + key.len());
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_at(src: &str) -> (String, usize, usize) {
+        let e = TenantConfig::from_toml_str_validated(src).unwrap_err();
+        let (line, col) = e
+            .line_col(src)
+            .unwrap_or_else(|| panic!("no position: {e}"));
+        (e.message, line, col)
+    }
+
+    const BASE: &str =
+        "domain = \"t.example\"\n\n[[clients]]\nclient_id = \"a\"\nclient_secret = \"s\"\n";
+
+    #[test]
+    fn a_duplicate_client_points_at_its_second_occurrence() {
+        let src = format!("{BASE}\n[[clients]]\nclient_id = \"a\"\nclient_secret = \"t\"\n");
+        let (message, line, col) = error_at(&src);
+        assert!(message.contains("duplicate client_id"), "{message}");
+        assert_eq!((line, col), (8, 13));
+    }
+
+    #[test]
+    fn a_bad_domain_lifetime_and_grant_are_located() {
+        let (_, line, _) = error_at("domain = \"https://x/\"\nclients = []\n");
+        assert_eq!(line, 1);
+        let (message, line, col) = error_at(&format!("token_lifetime_s = 0\n{BASE}"));
+        assert!(message.contains("lifetime"), "{message}");
+        assert_eq!((line, col), (1, 20));
+        let src = format!("{BASE}grants = [{{ audience = \"https://nope/\" }}]\n");
+        let (message, line, _) = error_at(&src);
+        assert!(message.contains("unknown audience"), "{message}");
+        assert_eq!(line, 6);
+    }
+
+    #[test]
+    fn rate_limits_and_quotas_are_range_checked() {
+        let src = format!("{BASE}\n[token_rate_limit]\nper_second = 99999999999\n");
+        let (message, line, _) = error_at(&src);
+        assert!(message.contains("at most 1000000"), "{message}");
+        assert_eq!(line, 7);
+        let src = format!("{BASE}quota = {{ per_hour = 9223372036854775807 }}\n");
+        let (message, _, _) = error_at(&src);
+        assert!(message.contains("invalid quota"), "{message}");
+    }
 }

@@ -3,6 +3,7 @@
 //! Errors carry the file, a byte span and a hint; the CLI renders them.
 
 pub mod event;
+pub mod files;
 pub mod secrets;
 
 use std::ops::Range;

@@ -11,9 +11,11 @@ use actsim_tenant::TenantConfig;
 use serde_json::Value;
 use toml::Spanned;
 
-use super::error::ScenarioError;
+use super::error::{mask_inline_secrets, ScenarioError};
+use super::limits;
 use super::raw::{Arrivals, CacheMode, Policy, RawMock, RawScenario};
 use crate::expect::Expectation;
+use crate::inputs::files::{DiskFiles, FileSource};
 use crate::inputs::{event, secrets};
 use crate::values::{parse_duration_ms, parse_instant_ms, parse_rate_per_ms, Dist};
 
@@ -80,6 +82,8 @@ pub struct ActionSpec {
     pub source: ActionSource,
     /// Its secrets.
     pub secrets: BTreeMap<String, String>,
+    /// The names of its secrets marked public (shown in output as they are).
+    pub public_secrets: std::collections::BTreeSet<String>,
 }
 
 /// The instance pool's shape and lifecycle.
@@ -192,24 +196,55 @@ pub struct MockResponse {
     pub body: String,
 }
 
+impl Scenario {
+    /// The redactor for every secret of every bound action (each value under its own name,
+    /// even where two actions use one name for different values), except those marked public.
+    pub fn redactor(&self) -> crate::Redactor {
+        crate::Redactor::from_entries(self.actions.iter().flat_map(|a| {
+            a.secrets
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str(), a.public_secrets.contains(k)))
+        }))
+    }
+}
+
 /// Read and validate the scenario at `path`.
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    load_scenario_from(path, &DiskFiles)
+}
+
+/// Read and validate the scenario at `path`, reading it and the files it names from `files`
+/// (the disk, or the lessons bundled in the binary).
+pub fn load_scenario_from(path: &Path, files: &dyn FileSource) -> Result<Scenario, ScenarioError> {
+    let text = files.read(path).map_err(|e| {
         ScenarioError::new(path, "", format!("cannot read the scenario: {e}"), None)
     })?;
-    parse_scenario(path, &text)
+    parse_scenario_with(path, &text, files)
 }
 
 /// Validate scenario `text` as if read from `path` (files it names are relative to its folder).
 pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    parse_scenario_with(path, text, &DiskFiles)
+}
+
+/// [`parse_scenario`], reading the files the scenario names from `files`.
+pub fn parse_scenario_with(
+    path: &Path,
+    text: &str,
+    files: &dyn FileSource,
+) -> Result<Scenario, ScenarioError> {
+    // Errors show the text with inline secrets masked; the scenario keeps the real text.
+    let shown = mask_inline_secrets(text);
     let raw: RawScenario = toml::from_str(text).map_err(|e| {
-        ScenarioError::new(path, text, e.message().to_string(), e.span())
+        ScenarioError::new(path, &shown, e.message().to_string(), e.span())
             .with_help("docs/scenario.md lists every field with an example")
     })?;
     Compiler {
         path,
         text,
+        shown: &shown,
         dir: path.parent().unwrap_or(Path::new(".")),
+        files,
     }
     .compile(raw)
 }
@@ -217,16 +252,30 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, ScenarioError
 struct Compiler<'a> {
     path: &'a Path,
     text: &'a str,
+    /// `text` with inline secrets masked, for errors.
+    shown: &'a str,
     dir: &'a Path,
+    files: &'a dyn FileSource,
 }
 
 impl Compiler<'_> {
     fn err(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError::new(self.path, self.text, message, Some(span))
+        ScenarioError::new(self.path, self.shown, message, Some(span))
     }
 
+    /// A duration, at most [`limits::MAX_SPAN_MS`].
     fn duration(&self, field: &str, v: &Spanned<String>) -> Result<i64, ScenarioError> {
-        parse_duration_ms(v.get_ref()).map_err(|e| self.err(v.span(), format!("{field}: {e}")))
+        let ms = parse_duration_ms(v.get_ref())
+            .map_err(|e| self.err(v.span(), format!("{field}: {e}")))?;
+        if !limits::span_ok(ms) {
+            return Err(self
+                .err(
+                    v.span(),
+                    format!("{field}: '{}' is longer than 3650 days", v.get_ref()),
+                )
+                .with_help("durations in a scenario are at most 3650d (10 years)"));
+        }
+        Ok(ms)
     }
 
     fn opt_duration(
@@ -245,7 +294,15 @@ impl Compiler<'_> {
     ) -> Result<Dist, ScenarioError> {
         match v {
             Some(v) => {
-                Dist::parse(v.get_ref()).map_err(|e| self.err(v.span(), format!("{field}: {e}")))
+                let dist = Dist::parse(v.get_ref())
+                    .map_err(|e| self.err(v.span(), format!("{field}: {e}")))?;
+                if !limits::dist_ok(&dist) {
+                    return Err(self.err(
+                        v.span(),
+                        format!("{field}: '{}' reaches past 3650 days", v.get_ref()),
+                    ));
+                }
+                Ok(dist)
             }
             None => Ok(Dist::parse(default).expect("defaults parse")),
         }
@@ -271,7 +328,8 @@ impl Compiler<'_> {
 
     fn read(&self, field: &str, v: &Spanned<String>) -> Result<(PathBuf, String), ScenarioError> {
         let path = self.resolve(v.get_ref());
-        std::fs::read_to_string(&path)
+        self.files
+            .read(&path)
             .map(|t| (path.clone(), t))
             .map_err(|e| {
                 self.err(
@@ -288,22 +346,29 @@ impl Compiler<'_> {
                 .map_err(|e| self.err(s.span(), format!("start: {e}")))?,
             None => parse_instant_ms(DEFAULT_START).expect("default start parses"),
         };
+        if !(0..=limits::MAX_INSTANT_MS).contains(&start_ms) {
+            let span = raw.start.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            return Err(self.err(span, "start: must lie between 1970-01-01 and 9999-12-31"));
+        }
         let duration_ms = self.duration("duration", &raw.duration)?;
         if duration_ms <= 0 {
             return Err(self.err(raw.duration.span(), "duration: must be longer than 0"));
+        }
+        if start_ms + duration_ms > limits::MAX_INSTANT_MS {
+            return Err(self.err(
+                raw.duration.span(),
+                "duration: the scenario would end after 9999-12-31",
+            ));
         }
         let expectations = compile_expectations(self.path, self.text, &raw.expect)?;
         let tenant = match &raw.tenant.file {
             Some(f) => {
                 let (path, text) = self.read("tenant.file", f)?;
-                let config = TenantConfig::from_toml_str(&text).map_err(|e| {
-                    ScenarioError::new(&path, &text, e.message.clone(), e.span.clone())
-                        .with_help("see fixtures/tenants/local.toml")
-                })?;
-                config
-                    .validate()
-                    .map_err(|e| ScenarioError::new(&path, &text, e.to_string(), None))?;
-                config
+                TenantConfig::from_toml_str_validated(&text).map_err(|e| {
+                    ScenarioError::new(&path, &text, e.message.clone(), e.span.clone()).with_help(
+                        "docs/tenant.md lists every field; see fixtures/tenants/local.toml",
+                    )
+                })?
             }
             None => TenantConfig::local_default(),
         };
@@ -384,15 +449,23 @@ impl Compiler<'_> {
             }
             trigger = Some(t);
             let (path, code) = self.read("actions.file", &a.file)?;
-            let mut secret_map = BTreeMap::new();
+            let mut parsed = secrets::ParsedSecrets::default();
             if let Some(f) = &a.secrets_file {
                 let (spath, stext) = self.read("actions.secrets_file", f)?;
-                secret_map =
-                    secrets::parse_secrets(&spath.display().to_string(), &stext).map_err(|e| {
-                        ScenarioError::new(&spath, &stext, e.message.clone(), Some(e.span.clone()))
+                parsed = secrets::parse_secrets_marked(&spath.display().to_string(), &stext)
+                    .map_err(|e| {
+                        ScenarioError::new(
+                            &spath,
+                            &e.source_text,
+                            e.message.clone(),
+                            Some(e.span.clone()),
+                        )
                     })?;
             }
+            let mut secret_map = parsed.secrets;
             secret_map.extend(a.secrets.clone());
+            let mut public_secrets = parsed.public;
+            public_secrets.extend(a.public_secrets.iter().cloned());
             let display = path.display().to_string();
             let name = a.name.clone().unwrap_or_else(|| {
                 path.file_stem()
@@ -403,6 +476,7 @@ impl Compiler<'_> {
                 name,
                 source: ActionSource::new(display, code),
                 secrets: secret_map,
+                public_secrets,
             });
         }
         Ok((specs, trigger.unwrap_or(Trigger::PostLogin)))
@@ -440,19 +514,27 @@ impl Compiler<'_> {
         let mut kills = Vec::new();
         for k in &i.kill {
             let at = self.duration("instances.kill.at", &k.at)?;
-            if k.instance == 0 {
+            let number = *k.instance.get_ref();
+            if number == 0 {
                 return Err(self.err(
-                    k.at.span(),
+                    k.instance.span(),
                     "instances.kill.instance: instances are numbered from 1",
                 ));
             }
-            kills.push((at, k.instance));
+            kills.push((at, number));
         }
         kills.sort();
         Ok(InstancesSpec {
             min,
             max,
-            scale_out_at: i.scale_out_at.unwrap_or(4).max(1),
+            scale_out_at: match &i.scale_out_at {
+                Some(v) if *v.get_ref() == 0 => return Err(self.err(
+                    v.span(),
+                    "instances.scale_out_at: must be at least 1 (running executions per instance)",
+                )),
+                Some(v) => *v.get_ref(),
+                None => 4,
+            },
             cold_start: self.dist("instances.cold_start", &i.cold_start, "300ms")?,
             max_age_ms: self.opt_duration("instances.max_age", &i.max_age)?,
             idle_timeout_ms: self.opt_duration("instances.idle_timeout", &i.idle_timeout)?,
@@ -465,6 +547,7 @@ impl Compiler<'_> {
 
     fn traffic(&self, raw: &RawScenario, trigger: Trigger) -> Result<TrafficSpec, ScenarioError> {
         let t = &raw.traffic;
+        let raw_duration_ms = self.duration("duration", &raw.duration)?;
         if let Some(tt) = &t.trigger {
             let parsed = tt
                 .get_ref()
@@ -478,13 +561,37 @@ impl Compiler<'_> {
             }
         }
         let rate_per_ms = match &t.rate {
-            Some(r) => parse_rate_per_ms(r.get_ref())
-                .map_err(|e| self.err(r.span(), format!("traffic.rate: {e}")))?,
+            Some(r) => {
+                let rate = parse_rate_per_ms(r.get_ref())
+                    .map_err(|e| self.err(r.span(), format!("traffic.rate: {e}")))?;
+                if rate > limits::MAX_RATE_PER_MS {
+                    return Err(self
+                        .err(
+                            r.span(),
+                            format!("traffic.rate: '{}' is above 1000/s", r.get_ref()),
+                        )
+                        .with_help("the virtual clock counts whole milliseconds: at most 1000/s"));
+                }
+                if rate < limits::MIN_RATE_PER_MS {
+                    return Err(self
+                        .err(
+                            r.span(),
+                            format!(
+                                "traffic.rate: '{}' is below one login per 3650 days",
+                                r.get_ref()
+                            ),
+                        )
+                        .with_help(
+                            "for a handful of logins use arrivals = \"bursts\" or max_logins",
+                        ));
+                }
+                rate
+            }
             None if t.arrivals == Arrivals::Bursts => 0.0,
             None => {
                 return Err(ScenarioError::new(
                     self.path,
-                    self.text,
+                    self.shown,
                     "traffic.rate is required (e.g. rate = \"2/min\")",
                     None,
                 ))
@@ -494,15 +601,33 @@ impl Compiler<'_> {
             let every = t.burst_every.as_ref().ok_or_else(|| {
                 ScenarioError::new(
                     self.path,
-                    self.text,
+                    self.shown,
                     "traffic: arrivals = \"bursts\" needs burst_every (e.g. \"1h\") and burst_size",
                     None,
                 )
             })?;
-            (
-                t.burst_size.unwrap_or(10).max(1),
-                self.duration("traffic.burst_every", every)?.max(1),
-            )
+            let size = match &t.burst_size {
+                Some(v) if !(1..=limits::MAX_BURST_SIZE).contains(v.get_ref()) => {
+                    return Err(self.err(
+                        v.span(),
+                        format!(
+                            "traffic.burst_size: {} is not between 1 and {}",
+                            v.get_ref(),
+                            limits::MAX_BURST_SIZE
+                        ),
+                    ))
+                }
+                Some(v) => *v.get_ref(),
+                None => 10,
+            };
+            let every_ms = self.duration("traffic.burst_every", every)?;
+            if every_ms == 0 {
+                return Err(self.err(
+                    every.span(),
+                    "traffic.burst_every: must be longer than 0 (e.g. \"1h\")",
+                ));
+            }
+            (size, every_ms)
         } else {
             (0, 0)
         };
@@ -522,22 +647,63 @@ impl Compiler<'_> {
             }
             None => event::default_event(trigger),
         };
-        if t.users == 0 {
-            return Err(ScenarioError::new(
-                self.path,
-                self.text,
-                "traffic.users must be at least 1",
-                None,
-            ));
+        let users = match &t.users {
+            Some(v) if !(1..=limits::MAX_USERS).contains(v.get_ref()) => {
+                return Err(self
+                    .err(
+                        v.span(),
+                        format!(
+                            "traffic.users: {} is not between 1 and {}",
+                            v.get_ref(),
+                            limits::MAX_USERS
+                        ),
+                    )
+                    .with_help("each simulated user is a profile in the mock tenant"))
+            }
+            Some(v) => *v.get_ref(),
+            None => 100,
+        };
+        let max_logins = match &t.max_logins {
+            Some(v) if !(1..=limits::MAX_LOGINS).contains(v.get_ref()) => {
+                return Err(self.err(
+                    v.span(),
+                    format!(
+                        "traffic.max_logins: {} is not between 1 and {}",
+                        v.get_ref(),
+                        limits::MAX_LOGINS
+                    ),
+                ))
+            }
+            Some(v) => Some(*v.get_ref()),
+            None => None,
+        };
+        let bursts = (t.arrivals == Arrivals::Bursts).then_some((burst_size, burst_every_ms));
+        let bound = limits::logins_upper_bound(bursts, rate_per_ms, raw_duration_ms);
+        if max_logins.is_none() && bound > limits::MAX_LOGINS as f64 {
+            let span = t
+                .rate
+                .as_ref()
+                .or(t.burst_every.as_ref())
+                .map(|r| r.span())
+                .unwrap_or(0..0);
+            return Err(self
+                .err(
+                    span,
+                    format!(
+                        "traffic: this rate over the scenario's duration makes about {bound:.0} logins, more than {}",
+                        limits::MAX_LOGINS
+                    ),
+                )
+                .with_help("lower the rate or the duration, or set traffic.max_logins"));
         }
         Ok(TrafficSpec {
             arrivals: t.arrivals,
             rate_per_ms,
             burst_size,
             burst_every_ms,
-            users: t.users,
+            users,
             event,
-            max_logins: t.max_logins,
+            max_logins,
             return_after: self.dist(
                 "traffic.redirect.return_after",
                 &t.redirect.return_after,
@@ -585,14 +751,16 @@ pub(crate) fn compile_mock(
     let mut responses: Vec<MockResponse> = m
         .sequence
         .iter()
-        .map(|r| MockResponse {
-            status: r.status.unwrap_or(200),
-            body: body_of(&r.body, &r.json),
+        .map(|r| {
+            Ok(MockResponse {
+                status: mock_status(path, text, "mocks.sequence.status", &r.status)?,
+                body: body_of(&r.body, &r.json),
+            })
         })
-        .collect();
+        .collect::<Result<_, ScenarioError>>()?;
     if responses.is_empty() {
         responses.push(MockResponse {
-            status: m.status.unwrap_or(200),
+            status: mock_status(path, text, "mocks.status", &m.status)?,
             body: body_of(&m.body, &m.json),
         });
     }
@@ -625,8 +793,31 @@ pub(crate) fn compile_mock(
             })
             .transpose()?,
         fail_first: m.fail_first,
-        fail_status: m.fail_status,
+        fail_status: m
+            .fail_status
+            .as_ref()
+            .map(|_| mock_status(path, text, "mocks.fail_status", &m.fail_status))
+            .transpose()?,
     })
+}
+
+/// An HTTP status between 100 and 599 (200 when absent).
+fn mock_status(
+    path: &Path,
+    text: &str,
+    field: &str,
+    v: &Option<Spanned<u16>>,
+) -> Result<u16, ScenarioError> {
+    match v {
+        Some(v) if !(100..=599).contains(v.get_ref()) => Err(ScenarioError::new(
+            path,
+            text,
+            format!("{field}: {} is not an HTTP status (100 to 599)", v.get_ref()),
+            Some(v.span()),
+        )),
+        Some(v) => Ok(*v.get_ref()),
+        None => Ok(200),
+    }
 }
 
 /// Convert a TOML value to JSON (for mock bodies written as inline tables).

@@ -3,12 +3,13 @@
 
 mod compile;
 mod error;
+pub mod limits;
 mod mocks;
 mod raw;
 
 pub use compile::{
-    load_scenario, parse_scenario, ActionSpec, InstancesSpec, MockResponse, MockSpec, Scenario,
-    TrafficSpec,
+    load_scenario, load_scenario_from, parse_scenario, parse_scenario_with, ActionSpec,
+    InstancesSpec, MockResponse, MockSpec, Scenario, TrafficSpec,
 };
 pub use error::ScenarioError;
 pub use mocks::{parse_mock_line, parse_mocks, MocksFile};

@@ -50,6 +50,8 @@ pub struct RawAction {
     pub secrets_file: Option<Spanned<String>>,
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    pub public_secrets: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,7 +60,7 @@ pub struct RawInstances {
     pub count: Option<Spanned<u32>>,
     pub min: Option<Spanned<u32>>,
     pub max: Option<Spanned<u32>>,
-    pub scale_out_at: Option<u32>,
+    pub scale_out_at: Option<Spanned<u32>>,
     pub cold_start: Option<Spanned<String>>,
     pub max_age: Option<Spanned<String>>,
     pub idle_timeout: Option<Spanned<String>>,
@@ -71,7 +73,7 @@ pub struct RawInstances {
 #[serde(deny_unknown_fields)]
 pub struct RawKill {
     pub at: Spanned<String>,
-    pub instance: u32,
+    pub instance: Spanned<u32>,
 }
 
 /// A placement policy.
@@ -175,19 +177,14 @@ pub struct RawTraffic {
     #[serde(default)]
     pub arrivals: Arrivals,
     pub rate: Option<Spanned<String>>,
-    pub burst_size: Option<u32>,
+    pub burst_size: Option<Spanned<u32>>,
     pub burst_every: Option<Spanned<String>>,
-    #[serde(default = "hundred")]
-    pub users: u32,
+    pub users: Option<Spanned<u32>>,
     pub event: Option<Spanned<String>>,
     pub trigger: Option<Spanned<String>>,
-    pub max_logins: Option<u64>,
+    pub max_logins: Option<Spanned<u64>>,
     #[serde(default)]
     pub redirect: RawRedirect,
-}
-
-fn hundred() -> u32 {
-    100
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,7 +213,7 @@ pub struct RawMock {
     pub headers: BTreeMap<String, String>,
     pub body_contains: Option<String>,
     #[serde(default)]
-    pub status: Option<u16>,
+    pub status: Option<Spanned<u16>>,
     #[serde(default)]
     pub response_headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -224,7 +221,7 @@ pub struct RawMock {
     pub latency: Option<Spanned<String>>,
     #[serde(default)]
     pub fail_first: u32,
-    pub fail_status: Option<u16>,
+    pub fail_status: Option<Spanned<u16>>,
     #[serde(default)]
     pub sequence: Vec<RawMockResponse>,
 }
@@ -233,7 +230,7 @@ pub struct RawMock {
 #[serde(deny_unknown_fields)]
 pub struct RawMockResponse {
     #[serde(default)]
-    pub status: Option<u16>,
+    pub status: Option<Spanned<u16>>,
     pub body: Option<String>,
     pub json: Option<toml::Value>,
 }
