@@ -94,5 +94,6 @@ pub fn empty_report(
         cache_ops: Vec::new(),
         missing_secrets: Vec::new(),
         unread_failed_sets: Vec::new(),
+        notification: None,
     }
 }

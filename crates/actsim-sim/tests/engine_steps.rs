@@ -133,6 +133,7 @@ impl Fake {
                         redirect: Some(Redirect {
                             url: "https://mfa.example.com/".into(),
                             query: json!({}),
+                            prompt: None,
                         }),
                     };
                 }
@@ -309,6 +310,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
             name: "fake.js".into(),
             source: ActionSource::new("fake.js", "// played by a fake runtime"),
             secrets: BTreeMap::new(),
+            public_secrets: Default::default(),
         }],
         trigger: Trigger::PostLogin,
         instances: InstancesSpec::fixed(instances),

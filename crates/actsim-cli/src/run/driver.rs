@@ -83,6 +83,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
             name: a.filename.clone(),
             source: a.clone(),
             secrets: options.secrets.clone(),
+            public_secrets: Default::default(),
         })
         .collect();
     Scenario {
