@@ -11,6 +11,7 @@ mod lessons;
 mod run;
 mod run_command;
 mod serve_command;
+mod serve_tls;
 mod sim_output;
 mod simulate_command;
 mod style;
