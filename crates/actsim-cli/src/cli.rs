@@ -34,6 +34,9 @@ pub enum Command {
     /// (flawed → fixed); with a name, explain one lesson and compare its two scenarios.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
+    /// Start a new action project: an action, its event, a secrets example, a scenario with
+    /// expectations, a README and a CI workflow; it passes `actsim test` as created.
+    Init(crate::init_command::InitArgs),
 }
 
 const RUN_EXAMPLES: &str = "\

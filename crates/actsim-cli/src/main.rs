@@ -4,6 +4,7 @@
 mod cli;
 mod diagnostics;
 mod html_report;
+mod init_command;
 mod input;
 mod lesson_command;
 mod lesson_report;
@@ -37,6 +38,7 @@ fn main() {
         cli::Command::Simulate(args) => simulate_command::execute(args),
         cli::Command::Test(args) => test_command::execute(args),
         cli::Command::Lesson(args) => lesson_command::execute(args),
+        cli::Command::Init(args) => init_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
