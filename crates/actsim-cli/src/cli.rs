@@ -181,9 +181,14 @@ pub struct TestArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Write a JUnit XML report (one test case per expectation).
+    /// Write a JUnit XML report: a test suite per scenario (with its run time and warnings in
+    /// system-out), a test case per expectation (failure messages in words).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+
+    /// Print the results as one JSON object instead of text (schema: docs/test-json.md).
+    #[arg(long)]
+    pub json: bool,
 
     /// Write a self-contained HTML report to this file, a section per scenario: its SVG
     /// timeline of instances over virtual time, metrics, expectations and warnings (invalid
