@@ -133,6 +133,11 @@ pub struct LessonArgs {
     /// With a lesson name: write a self-contained HTML report of both scenarios to this file.
     #[arg(long, value_name = "FILE", requires = "name")]
     pub report: Option<String>,
+
+    /// Print the lessons (all, or the one named) as one JSON object instead of text: caveat,
+    /// fix, the flawed → fixed comparison, expectations, warnings (docs/lesson-json.md).
+    #[arg(long, conflicts_with_all = ["list", "report"])]
+    pub json: bool,
 }
 
 /// Arguments of `actsim simulate`.

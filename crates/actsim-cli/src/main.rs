@@ -7,6 +7,7 @@ mod html_report;
 mod init_command;
 mod input;
 mod lesson_command;
+mod lesson_json;
 mod lesson_report;
 mod lessons;
 mod run;

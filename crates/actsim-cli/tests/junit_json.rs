@@ -213,3 +213,56 @@ fn a_mistyped_metric_suggests_the_closest_names() {
         "{text}"
     );
 }
+
+#[test]
+fn lesson_json_parses_and_is_documented() {
+    let out = actsim(&["lesson", "default-lifetime", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", stdout(&out)));
+    assert_eq!(doc["passed"], true);
+    let lesson = &doc["lessons"][0];
+    assert_eq!(lesson["name"], "default-lifetime");
+    assert_eq!(lesson["key_metric"], "tokens_issued");
+    let tokens = &lesson["comparison"][0];
+    assert_eq!(tokens["metric"], "tokens_issued");
+    let (flawed, fixed) = (
+        tokens["flawed"].as_f64().unwrap(),
+        tokens["fixed"].as_f64().unwrap(),
+    );
+    assert!(
+        flawed > fixed,
+        "the fix issues fewer tokens: {flawed} → {fixed}"
+    );
+    assert_eq!(
+        lesson["flawed"]["path"],
+        "fixtures/lessons/default-lifetime/flawed.toml"
+    );
+    assert!(lesson["flawed"]["warnings"][0]["kind"].is_string());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("local-secret-change-me"));
+    let doc_text = std::fs::read_to_string(repo_root().join("docs/lesson-json.md")).unwrap();
+    for key in [
+        "passed",
+        "lessons",
+        "number",
+        "name",
+        "title",
+        "caveat",
+        "fix",
+        "doc",
+        "key_metric",
+        "comparison",
+        "flawed",
+        "fixed",
+        "scenario",
+        "path",
+        "seed",
+        "expectations",
+        "warnings",
+    ] {
+        assert!(doc_text.contains(&format!("`{key}`")), "{key} undocumented");
+    }
+    let out = actsim(&["lesson", "no-such-lesson", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("the lessons are"), "{}", stderr(&out));
+}
