@@ -141,7 +141,7 @@ pub struct LessonArgs {
 }
 
 /// Arguments of `actsim simulate`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
     /// The scenario file (TOML; see docs/scenario.md).
     pub scenario: String,
@@ -172,6 +172,11 @@ pub struct SimulateArgs {
     /// CPU time one execution may use before it is stopped (wall-clock guard).
     #[arg(long, default_value = "20s", value_name = "DURATION")]
     pub cpu_budget: String,
+
+    /// Run again whenever the scenario or a file it names (actions, their folders' modules,
+    /// secrets, event, tenant) changes; clears the screen and redraws. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// Arguments of `actsim test`.
@@ -212,7 +217,7 @@ pub struct TestArgs {
 }
 
 /// Arguments of `actsim run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The action's JavaScript file (CommonJS `exports.onExecutePostLogin = …` or ESM `export const …`).
     pub action: String,
@@ -306,4 +311,9 @@ pub struct RunArgs {
     /// Print one JSON document (schema: docs/run-json.md) instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Run again whenever the action, a module beside it, the event, secrets or tenant file
+    /// changes; clears the screen and redraws, and keeps watching through errors. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
 }

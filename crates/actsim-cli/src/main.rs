@@ -18,6 +18,7 @@ mod sim_output;
 mod simulate_command;
 mod style;
 mod test_command;
+mod watch;
 
 /// mimalloc behind `malloc`/`free` (the crate's `override` feature), for QuickJS and, through
 /// the system allocator, for Rust: a simulation allocates and frees a few dozen small objects
@@ -34,8 +35,10 @@ use clap::Parser;
 fn main() {
     let cli = cli::Cli::parse();
     let result = match cli.command {
+        cli::Command::Run(args) if args.watch => watch::run(args),
         cli::Command::Run(args) => run_command::execute(args),
         cli::Command::Serve(args) => serve_command::execute(args),
+        cli::Command::Simulate(args) if args.watch => watch::simulate(args),
         cli::Command::Simulate(args) => simulate_command::execute(args),
         cli::Command::Test(args) => test_command::execute(args),
         cli::Command::Lesson(args) => lesson_command::execute(args),
