@@ -8,6 +8,7 @@
 
 mod escape;
 mod model;
+mod overview;
 mod redact;
 mod tables;
 mod timeline;
@@ -92,7 +93,7 @@ pub fn render_html_with_invalid(
     }
     let _ = writeln!(
         out,
-        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark.</footer>\n<script>\n{JS}</script>\n</body>\n</html>"
+        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark. Drag across an overview (or type a window) to zoom the timeline under it into that time window.</footer>\n<script>\n{JS}</script>\n</body>\n</html>"
     );
     out
 }
@@ -164,8 +165,12 @@ fn section(out: &mut String, i: usize, s: &ReportSection) {
         esc(&num(s.events.len() as f64))
     );
     let drawn = timeline::render_timeline(r, s.events);
-    if !drawn.svg.is_empty() {
-        let _ = writeln!(out, "<div class=\"scroll\">{}</div>", drawn.svg);
+    if !drawn.overview.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>The whole run</h3><div class=\"scroll\">{}</div>\n<p class=\"window\">Time window of the timeline below: <input type=\"text\" class=\"win-from\" size=\"26\" aria-label=\"window start\"> → <input type=\"text\" class=\"win-to\" size=\"26\" aria-label=\"window end\"> <button type=\"button\" class=\"win-apply\">show</button> <button type=\"button\" class=\"win-reset\">whole run</button> <span class=\"hint\">or drag across the overview to zoom in</span></p>",
+            drawn.overview
+        );
     }
     if !drawn.notes.is_empty() {
         out.push_str("<ul class=\"capped\">");
@@ -175,6 +180,13 @@ fn section(out: &mut String, i: usize, s: &ReportSection) {
         out.push_str("</ul>\n");
     }
     legend(out);
+    if !drawn.svg.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Instances over time</h3><div class=\"scroll detail\">{}</div>",
+            drawn.svg
+        );
+    }
     out.push_str(&tables::metrics(r));
     out.push_str(&tables::instances(r));
     out.push_str(&tables::expectations(r));
