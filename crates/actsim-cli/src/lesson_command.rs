@@ -200,13 +200,24 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
     }
     print!("{}", redactor.text(&out));
     if let Some(path) = report_path {
+        let code = |ran: &Ran| -> String {
+            let codes: Vec<&str> = ran
+                .scenario
+                .actions
+                .iter()
+                .map(|a| a.source.code.as_str())
+                .collect();
+            codes.join("\n")
+        };
         let flawed_side = Side {
             report: &flawed.report,
             events: &flawed.events,
+            code: code(&flawed),
         };
         let fixed_side = Side {
             report: &fixed.report,
             events: &fixed.events,
+            code: code(&fixed),
         };
         crate::lesson_report::write(path, lesson, number, flawed_side, fixed_side, &redactor)?;
         println!("\nreport: {path}");

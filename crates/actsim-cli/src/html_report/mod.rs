@@ -20,13 +20,13 @@ use std::fmt::Write;
 
 use actsim_sim::{SimReport, TraceEvent};
 
+pub use escape::esc;
 pub use redact::redact_inputs;
 
 use crate::diagnostics::CliError;
 use crate::input::duration::format_duration_ms;
 use crate::input::instant::format_instant_ms;
 use crate::sim_output::num;
-use escape::esc;
 
 /// One scenario's part of the page.
 pub struct ReportSection<'a> {
@@ -60,6 +60,23 @@ pub fn render_html_with_invalid(
     sections: &[ReportSection],
     invalid: &[InvalidSection],
 ) -> String {
+    render_page(title, "", sections, invalid, false)
+}
+
+/// A page that leads with `lead` (HTML, escaped by the caller) before its sections, whose
+/// metric tables are folded away (`<details>`) so that the timelines follow each other: the
+/// lesson page.
+pub fn render_html_with_lead(title: &str, lead: &str, sections: &[ReportSection]) -> String {
+    render_page(title, lead, sections, &[], true)
+}
+
+fn render_page(
+    title: &str,
+    lead: &str,
+    sections: &[ReportSection],
+    invalid: &[InvalidSection],
+    compact: bool,
+) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = writeln!(
         out,
@@ -76,11 +93,12 @@ pub fn render_html_with_invalid(
         esc(title),
         env!("CARGO_PKG_VERSION")
     );
-    if sections.len() + invalid.len() > 1 {
+    out.push_str(lead);
+    if sections.len() + invalid.len() > 1 && !compact {
         summary(&mut out, sections, invalid);
     }
     for (i, s) in sections.iter().enumerate() {
-        section(&mut out, i, s);
+        section(&mut out, i, s, compact);
     }
     for (i, bad) in invalid.iter().enumerate() {
         let _ = writeln!(
@@ -140,7 +158,7 @@ fn summary(out: &mut String, sections: &[ReportSection], invalid: &[InvalidSecti
     out.push_str("</tbody></table>\n");
 }
 
-fn section(out: &mut String, i: usize, s: &ReportSection) {
+fn section(out: &mut String, i: usize, s: &ReportSection, compact: bool) {
     let r = s.report;
     let _ = writeln!(
         out,
@@ -187,9 +205,19 @@ fn section(out: &mut String, i: usize, s: &ReportSection) {
             drawn.svg
         );
     }
-    out.push_str(&tables::metrics(r));
-    out.push_str(&tables::instances(r));
-    out.push_str(&tables::expectations(r));
+    if compact {
+        out.push_str(&tables::expectations(r));
+        let _ = write!(
+            out,
+            "<details class=\"more\"><summary>All metrics and instances</summary>{}{}</details>",
+            tables::metrics(r),
+            tables::instances(r)
+        );
+    } else {
+        out.push_str(&tables::metrics(r));
+        out.push_str(&tables::instances(r));
+        out.push_str(&tables::expectations(r));
+    }
     out.push_str(&tables::warnings(r));
     out.push_str(&tables::highlights(r));
     out.push_str("\n</section>\n");
