@@ -154,19 +154,7 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
         lesson.doc()
     ));
     out.push_str(&format!("  {:<36} {:>14} {:>14}\n", "", "flawed", "fixed"));
-    let mut shown: Vec<&str> = lesson.key_metrics.to_vec();
-    for extra in [
-        "logins",
-        "tokens_issued",
-        "cache.hit_ratio",
-        "errors",
-        "warnings",
-    ] {
-        if !shown.contains(&extra) {
-            shown.push(extra);
-        }
-    }
-    for (i, m) in shown.iter().enumerate() {
+    for (i, m) in lesson.compared_metrics().iter().enumerate() {
         let line = format!(
             "  {:<36} {:>14} {:>14}",
             m,

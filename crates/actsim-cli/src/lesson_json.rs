@@ -10,15 +10,6 @@ use crate::lesson_command::run_one;
 use crate::lessons::{Lesson, LESSONS};
 use crate::simulate_command::redactor_for;
 
-/// The metrics compared for every lesson, after its own key metrics.
-const COMMON_METRICS: [&str; 5] = [
-    "logins",
-    "tokens_issued",
-    "cache.hit_ratio",
-    "errors",
-    "warnings",
-];
-
 /// Runs `lessons` and prints the JSON object; returns the exit status (1 when a scenario's
 /// expectations fail, as the text output).
 pub fn execute(lessons: &[&Lesson]) -> Result<i32, CliError> {
@@ -35,12 +26,7 @@ pub fn execute(lessons: &[&Lesson]) -> Result<i32, CliError> {
         let redactor = redactor_for(&flawed.scenario);
         let ok = flawed.report.passed && fixed.report.passed;
         passed &= ok;
-        let mut names: Vec<&str> = lesson.key_metrics.to_vec();
-        for m in COMMON_METRICS {
-            if !names.contains(&m) {
-                names.push(m);
-            }
-        }
+        let names = lesson.compared_metrics();
         let comparison: Vec<Value> = names
             .iter()
             .map(|m| {

@@ -69,19 +69,7 @@ fn lead(lesson: &Lesson, flawed: &SimReport, fixed: &SimReport, a: &str, b: &str
         esc(lesson.fix)
     );
     out.push_str("<table class=\"comparison\"><thead><tr><th>metric</th><th class=\"num\">flawed</th><th class=\"num\">fixed</th></tr></thead><tbody>");
-    let mut shown: Vec<&str> = lesson.key_metrics.to_vec();
-    for extra in [
-        "logins",
-        "tokens_issued",
-        "cache.hit_ratio",
-        "errors",
-        "warnings",
-    ] {
-        if !shown.contains(&extra) {
-            shown.push(extra);
-        }
-    }
-    for m in shown {
+    for m in lesson.compared_metrics() {
         let value = |r: &SimReport| r.metrics.get(m).map_or("—".to_string(), |v| num(*v));
         let _ = write!(
             out,

@@ -383,22 +383,10 @@ fn json_summary(
     })
 }
 
-/// Escapes text for an XML attribute or element; characters XML 1.0 forbids (control
-/// characters other than tab, newline, carriage return) become U+FFFD.
+/// Escapes text for an XML attribute or element: the HTML report's escaping, which is valid
+/// XML too (`&#39;` for `'`; characters XML 1.0 forbids become U+FFFD).
 fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::html_report::esc(s)
 }
 
 /// A JUnit `classname` CI systems display well: the scenario's path without `.toml`, folders

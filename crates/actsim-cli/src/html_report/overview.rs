@@ -8,24 +8,17 @@ use std::fmt::Write;
 
 use super::escape::esc;
 use super::model::{outcome_class, Kind, Model, OUTCOMES};
+use super::timeline::{fx, LEFT, PLOT_W, RIGHT};
 use crate::input::instant::format_instant_ms;
 
 /// Buckets across the plot.
 pub const BUCKETS: usize = 216;
-const LEFT: f64 = 118.0;
-const PLOT_W: f64 = 1080.0;
-const RIGHT: f64 = 24.0;
 const TOP: f64 = 16.0;
 /// Height of the execution bars' area.
 const BARS_H: f64 = 56.0;
 /// Height of the instances line's area, under the bars.
 const LINE_H: f64 = 22.0;
 const AXIS_H: f64 = 18.0;
-
-fn fx(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
 
 /// What one bucket holds.
 #[derive(Clone, Default)]

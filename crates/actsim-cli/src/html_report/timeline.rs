@@ -22,10 +22,11 @@ use crate::input::duration::format_duration_ms;
 use crate::input::instant::format_instant_ms;
 
 /// Width of the lane labels on the left.
-const LEFT: f64 = 118.0;
+pub const LEFT: f64 = 118.0;
 /// Width of the time axis.
 pub const PLOT_W: f64 = 1080.0;
-const RIGHT: f64 = 24.0;
+/// The margin right of the time axis.
+pub const RIGHT: f64 = 24.0;
 const TOP: f64 = 30.0;
 const LANE_H: f64 = 42.0;
 /// The vertical middle of an execution bar, in a lane.
@@ -83,7 +84,7 @@ impl Kind {
 }
 
 /// A coordinate with at most one decimal.
-fn fx(v: f64) -> String {
+pub fn fx(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
