@@ -34,6 +34,9 @@ pub enum Command {
     /// (flawed → fixed); with a name, explain one lesson and compare its two scenarios.
     #[command(after_help = LESSON_EXAMPLES)]
     Lesson(LessonArgs),
+    /// Start a new action project: an action, its event, a secrets example, a scenario with
+    /// expectations, a README and a CI workflow; it passes `actsim test` as created.
+    Init(crate::init_command::InitArgs),
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -137,10 +140,15 @@ pub struct LessonArgs {
     /// With a lesson name: write a self-contained HTML report of both scenarios to this file.
     #[arg(long, value_name = "FILE", requires = "name")]
     pub report: Option<String>,
+
+    /// Print the lessons (all, or the one named) as one JSON object instead of text: caveat,
+    /// fix, the flawed → fixed comparison, expectations, warnings (docs/lesson-json.md).
+    #[arg(long, conflicts_with_all = ["list", "report"])]
+    pub json: bool,
 }
 
 /// Arguments of `actsim simulate`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
     /// The scenario file (TOML; see docs/scenario.md).
     pub scenario: String,
@@ -171,6 +179,11 @@ pub struct SimulateArgs {
     /// CPU time one execution may use before it is stopped (wall-clock guard).
     #[arg(long, default_value = "20s", value_name = "DURATION")]
     pub cpu_budget: String,
+
+    /// Run again whenever the scenario or a file it names (actions, their folders' modules,
+    /// secrets, event, tenant) changes; clears the screen and redraws. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// Arguments of `actsim test`.
@@ -185,9 +198,14 @@ pub struct TestArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Write a JUnit XML report (one test case per expectation).
+    /// Write a JUnit XML report: a test suite per scenario (with its run time and warnings in
+    /// system-out), a test case per expectation (failure messages in words).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+
+    /// Print the results as one JSON object instead of text (schema: docs/test-json.md).
+    #[arg(long)]
+    pub json: bool,
 
     /// Write a self-contained HTML report to this file, a section per scenario: its SVG
     /// timeline of instances over virtual time, metrics, expectations and warnings (invalid
@@ -206,7 +224,7 @@ pub struct TestArgs {
 }
 
 /// Arguments of `actsim run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The actions' JavaScript files (CommonJS `exports.onExecutePostLogin = …` or ESM
     /// `export const …`). Several run as one flow, in order, as production runs the actions
@@ -327,4 +345,9 @@ pub struct RunArgs {
     /// Print one JSON document (schema: docs/run-json.md) instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Run again whenever the action, a module beside it, the event, secrets or tenant file
+    /// changes; clears the screen and redraws, and keeps watching through errors. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
 }

@@ -15,13 +15,14 @@ use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
 
 /// One scenario of a lesson, run.
-struct Ran {
-    scenario: Scenario,
-    report: SimReport,
+pub(crate) struct Ran {
+    pub(crate) scenario: Scenario,
+    pub(crate) report: SimReport,
     events: Vec<TraceEvent>,
 }
 
-fn run_one(path: &std::path::Path, keep_events: bool) -> Result<Ran, CliError> {
+/// Runs one of a lesson's scenarios (keeping its events for a report when asked).
+pub(crate) fn run_one(path: &std::path::Path, keep_events: bool) -> Result<Ran, CliError> {
     let scenario = load_scenario_from(path, &crate::bundled::BUNDLED)?;
     let options = run_options(None, "20s", None)?;
     let mut collected = CollectingSink::default();
@@ -50,6 +51,13 @@ fn metric(report: &SimReport, name: &str) -> String {
 /// Run `actsim lesson`.
 pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
     let style = Style::detect();
+    if args.json {
+        let lessons: Vec<&Lesson> = match &args.name {
+            None => LESSONS.iter().collect(),
+            Some(name) => vec![find_or_explain(name)?],
+        };
+        return crate::lesson_json::execute(&lessons);
+    }
     if args.list {
         outln!(
             "{}",
@@ -65,17 +73,19 @@ pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
     }
     match &args.name {
         None => overview(style),
-        Some(name) => {
-            let lesson = find(name).ok_or_else(|| {
-                let names: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
-                CliError::usage(
-                    format!("there is no lesson '{name}'"),
-                    Some(&format!("the lessons are: {}", names.join(", "))),
-                )
-            })?;
-            detail(lesson, args.report.as_deref(), style)
-        }
+        Some(name) => detail(find_or_explain(name)?, args.report.as_deref(), style),
     }
+}
+
+/// The lesson called `name`, or an error listing the lessons.
+fn find_or_explain(name: &str) -> Result<&'static Lesson, CliError> {
+    find(name).ok_or_else(|| {
+        let names: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
+        CliError::usage(
+            format!("there is no lesson '{name}'"),
+            Some(&format!("the lessons are: {}", names.join(", "))),
+        )
+    })
 }
 
 /// Every lesson, one line each.
@@ -146,19 +156,7 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
         lesson.doc()
     ));
     out.push_str(&format!("  {:<36} {:>14} {:>14}\n", "", "flawed", "fixed"));
-    let mut shown: Vec<&str> = lesson.key_metrics.to_vec();
-    for extra in [
-        "logins",
-        "tokens_issued",
-        "cache.hit_ratio",
-        "errors",
-        "warnings",
-    ] {
-        if !shown.contains(&extra) {
-            shown.push(extra);
-        }
-    }
-    for (i, m) in shown.iter().enumerate() {
+    for (i, m) in lesson.compared_metrics().iter().enumerate() {
         let line = format!(
             "  {:<36} {:>14} {:>14}",
             m,
@@ -192,13 +190,24 @@ fn detail(lesson: &Lesson, report_path: Option<&str>, style: Style) -> Result<i3
     }
     out!("{}", redactor.text(&out));
     if let Some(path) = report_path {
+        let code = |ran: &Ran| -> String {
+            let codes: Vec<&str> = ran
+                .scenario
+                .actions
+                .iter()
+                .map(|a| a.source.code.as_str())
+                .collect();
+            codes.join("\n")
+        };
         let flawed_side = Side {
             report: &flawed.report,
             events: &flawed.events,
+            code: code(&flawed),
         };
         let fixed_side = Side {
             report: &fixed.report,
             events: &fixed.events,
+            code: code(&fixed),
         };
         crate::lesson_report::write(path, lesson, number, flawed_side, fixed_side, &redactor)?;
         outln!("\nreport: {path}");

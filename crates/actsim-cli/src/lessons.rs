@@ -115,6 +115,24 @@ impl Lesson {
         PathBuf::from(format!("fixtures/lessons/{}/fixed.toml", self.name))
     }
 
+    /// The metrics a lesson compares, flawed → fixed: its key metrics, then the ones every
+    /// lesson shows (logins, tokens, hit ratio, errors, warnings).
+    pub fn compared_metrics(&self) -> Vec<&'static str> {
+        let mut shown: Vec<&'static str> = self.key_metrics.to_vec();
+        for extra in [
+            "logins",
+            "tokens_issued",
+            "cache.hit_ratio",
+            "errors",
+            "warnings",
+        ] {
+            if !shown.contains(&extra) {
+                shown.push(extra);
+            }
+        }
+        shown
+    }
+
     /// The explanation.
     pub fn doc(&self) -> String {
         format!("docs/lessons/{}.md", self.name)

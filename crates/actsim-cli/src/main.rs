@@ -7,18 +7,22 @@ mod bundled;
 mod cli;
 mod diagnostics;
 mod html_report;
+mod init_command;
 mod input;
 mod lesson_command;
+mod lesson_json;
 mod lesson_report;
 mod lessons;
 mod output;
 mod run;
 mod run_command;
 mod serve_command;
+mod serve_tls;
 mod sim_output;
 mod simulate_command;
 mod style;
 mod test_command;
+mod watch;
 
 /// mimalloc behind `malloc`/`free` (the crate's `override` feature), for QuickJS and, through
 /// the system allocator, for Rust: a simulation allocates and frees a few dozen small objects
@@ -47,11 +51,14 @@ fn main() {
     }
     let cli = cli::Cli::parse();
     let result = match cli.command {
+        cli::Command::Run(args) if args.watch => watch::run(args),
         cli::Command::Run(args) => run_command::execute(args),
         cli::Command::Serve(args) => serve_command::execute(args),
+        cli::Command::Simulate(args) if args.watch => watch::simulate(args),
         cli::Command::Simulate(args) => simulate_command::execute(args),
         cli::Command::Test(args) => test_command::execute(args),
         cli::Command::Lesson(args) => lesson_command::execute(args),
+        cli::Command::Init(args) => init_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,6 +1,7 @@
-//! `actsim serve`: the mock tenant over real HTTP on 127.0.0.1, for SDKs, curl and apps under
-//! development. The same handler as `actsim run`'s in-process tenant, mounted on a wiremock
-//! server by `actsim_tenant::wiremock_adapter`.
+//! `actsim serve`: the mock tenant over real HTTP (or HTTPS with `--tls`) on 127.0.0.1, for
+//! SDKs, curl and apps under development. The same handler as `actsim run`'s in-process tenant,
+//! mounted on a wiremock server by `actsim_tenant::wiremock_adapter`; with `--tls`, a TLS front
+//! ([`crate::serve_tls`]) on the public port passes requests to that server.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -42,6 +43,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub offset: Option<String>,
 
+    /// Serve HTTPS with a certificate made at start (its authority is written to --ca-file;
+    /// trust it with NODE_EXTRA_CA_CERTS or curl --cacert). The issuer, discovery and the
+    /// Management API audience then use https://127.0.0.1:PORT, so SDKs given that as their
+    /// domain work unchanged.
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Where --tls writes the certificate authority (PEM) clients trust. Default: a file in the
+    /// temporary directory, named with the port.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_file: Option<String>,
+
+    /// The base URL clients use, when it is not the served one (e.g. behind your own proxy):
+    /// tokens carry iss = URL/, discovery lists URL's endpoints, and URL/api/v2/ is accepted
+    /// as the Management API audience. Default: the https:// URL with --tls; without --tls,
+    /// none (tokens say iss = https://{domain}/, as production).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
     /// Do not log requests.
     #[arg(long)]
     pub quiet: bool,
@@ -55,14 +75,42 @@ Examples (from the repository root):
   # Any free port, a tenant with quotas and faults, and a frozen clock:
   actsim serve --port 0 --tenant my-tenant.toml --freeze 2026-01-01T09:00:00Z
 
-Tokens carry iss = https://{domain}/ while the server is http://127.0.0.1:PORT: point your
-SDK's requests for https://{domain} at the printed URL (node-auth0 v4: the `fetch` option).
+  # HTTPS for SDKs that build URLs from a domain (node-auth0 v3/v4, openid-client):
+  actsim serve --tls --ca-file /tmp/actsim-ca.pem
+  NODE_EXTRA_CA_CERTS=/tmp/actsim-ca.pem node app.js   # domain: '127.0.0.1:4455'
+
+Without --tls, tokens carry iss = https://{domain}/ while the server is http://127.0.0.1:PORT:
+point your SDK's requests for https://{domain} at the printed URL (node-auth0 v4: the `fetch`
+option). With --tls, issuer, discovery and tokens all use https://127.0.0.1:PORT.
 Ctrl-C stops the server (exit status 0). Details: docs/tenant.md.";
 
 /// Run `actsim serve` until SIGINT or SIGTERM; returns the exit status.
 pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
-    let config = load_tenant(args.tenant.as_deref())?;
+    let mut config = load_tenant(args.tenant.as_deref())?;
     let clock = clock_from(&args)?;
+    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        CliError::usage(
+            format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
+            Some("pick another port with --port N, or --port 0 for any free one"),
+        )
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CliError::usage(format!("cannot read the listening port: {e}"), None))?
+        .port();
+    let tls = if args.tls {
+        Some(prepare_tls(&args, &config, port)?)
+    } else {
+        None
+    };
+    let public_url = match (&args.public_url, &tls) {
+        (Some(url), _) => Some(check_public_url(url)?),
+        (None, Some(_)) => Some(format!("https://127.0.0.1:{port}")),
+        (None, None) => None,
+    };
+    if let Some(url) = &public_url {
+        config = config.with_public_url(url.clone());
+    }
     let tenant = Tenant::new(config.clone()).map_err(|e| {
         CliError::usage(
             format!(
@@ -70,12 +118,6 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
                 args.tenant.as_deref().unwrap_or("the local tenant")
             ),
             Some("docs/tenant.md describes every field"),
-        )
-    })?;
-    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
-        CliError::usage(
-            format!("cannot listen on 127.0.0.1:{}: {e}", args.port),
-            Some("pick another port with --port N, or --port 0 for any free one"),
         )
     })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -86,22 +128,144 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
     if !args.quiet {
         responder = responder.with_observer(request_logger());
     }
+    let quiet = args.quiet;
     let server = runtime.block_on(async {
-        let server = TenantServer::start_on(listener, responder).await;
+        let (server, base) = match &tls {
+            None => {
+                let server = TenantServer::start_on(listener, responder).await;
+                let base = server.base_url();
+                (server, base)
+            }
+            Some(tls) => {
+                // The tenant's HTTP server listens on a private port; the TLS front takes the
+                // public one.
+                let inner = TcpListener::bind("127.0.0.1:0").map_err(|e| {
+                    CliError::usage(format!("cannot listen on 127.0.0.1: {e}"), None)
+                })?;
+                let server = TenantServer::start_on(inner, responder).await;
+                listener
+                    .set_nonblocking(true)
+                    .map_err(|e| CliError::usage(format!("cannot use the socket: {e}"), None))?;
+                let public = tokio::net::TcpListener::from_std(listener)
+                    .map_err(|e| CliError::usage(format!("cannot use the socket: {e}"), None))?;
+                let backend = server.address();
+                let certificates = Arc::clone(&tls.certificates);
+                let on_error: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |message| {
+                    if !quiet {
+                        let mut out = std::io::stdout().lock();
+                        let _ = writeln!(out, "{message}");
+                        let _ = out.flush();
+                    }
+                });
+                tokio::spawn(async move {
+                    crate::serve_tls::serve(public, backend, &certificates, on_error).await;
+                });
+                (server, format!("https://127.0.0.1:{port}"))
+            }
+        };
         // Handlers are installed before the banner says Ctrl-C works, so no early signal is lost.
         let stop = StopSignals::install();
-        print_banner(&config, &server.base_url(), &clock);
+        let mut text = banner(&config, &base, &clock);
+        if let Some(tls) = &tls {
+            text = text.replace(
+                "Press Ctrl-C to stop.",
+                &tls_banner(&tls.ca_file, &base, &config),
+            );
+        }
+        print_text(&text);
         stop.wait().await;
-        server
-    });
+        Ok::<_, CliError>(server)
+    })?;
     let (requests, issued) = {
         let tenant = server.tenant();
         let tenant = lock(&tenant);
         (tenant.token_requests(), tenant.issued_tokens().len())
     };
     drop(server);
+    if let Some(tls) = &tls {
+        if tls.remove_on_exit {
+            let _ = std::fs::remove_file(&tls.ca_file);
+        }
+    }
     outln!("actsim serve: stopped ({requests} token requests, {issued} tokens issued)");
     Ok(0)
+}
+
+/// What `--tls` needs: the certificates and where their authority was written.
+struct TlsSetup {
+    certificates: Arc<crate::serve_tls::Certificates>,
+    ca_file: String,
+    /// The file is actsim's own temporary file (removed at exit).
+    remove_on_exit: bool,
+}
+
+fn prepare_tls(args: &ServeArgs, config: &TenantConfig, port: u16) -> Result<TlsSetup, CliError> {
+    let names = vec![
+        "127.0.0.1".to_string(),
+        "localhost".to_string(),
+        config.domain.clone(),
+    ];
+    let certificates = crate::serve_tls::generate(&names)
+        .map_err(|e| CliError::usage(format!("--tls: {e}"), None))?;
+    let (ca_file, remove_on_exit) = match &args.ca_file {
+        Some(path) => (path.clone(), false),
+        None => (
+            std::env::temp_dir()
+                .join(format!("actsim-serve-{port}-ca.pem"))
+                .to_string_lossy()
+                .into_owned(),
+            true,
+        ),
+    };
+    std::fs::write(&ca_file, &certificates.ca_pem).map_err(|e| {
+        CliError::usage(
+            format!("--tls: cannot write the certificate authority to {ca_file}: {e}"),
+            Some("choose a writable file with --ca-file FILE"),
+        )
+    })?;
+    Ok(TlsSetup {
+        certificates: Arc::new(certificates),
+        ca_file,
+        remove_on_exit,
+    })
+}
+
+/// Checks `--public-url`: `http://` or `https://`, a host, no path, query or fragment.
+fn check_public_url(url: &str) -> Result<String, CliError> {
+    let trimmed = url.trim_end_matches('/');
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b)) =>
+        {
+            Ok(trimmed.to_string())
+        }
+        _ => Err(CliError::usage(
+            format!("--public-url {url:?} is not a base URL"),
+            Some("give scheme and host, e.g. --public-url https://localhost:8443 (no path)"),
+        )),
+    }
+}
+
+/// The lines `--tls` adds to the banner: where the authority is and how clients trust it.
+fn tls_banner(ca_file: &str, base: &str, config: &TenantConfig) -> String {
+    let host = base.trim_start_matches("https://");
+    let q = shell_quote(ca_file);
+    format!(
+        "TLS: a certificate made for this run, signed by a new local authority written to\n  {ca_file}\n\
+         Trust it (only for this server; never add it to a system store):\n\
+         \x20 Node.js   export NODE_EXTRA_CA_CERTS={q}\n\
+         \x20 curl      curl --cacert {q} {base}/.well-known/openid-configuration\n\
+         SDKs: domain '{host}' (node-auth0 v3/v4 ManagementClient/AuthenticationClient), or\n\
+         discovery at {base}/ (openid-client). Management API audience: {base}/api/v2/ or {}\n\n\
+         Press Ctrl-C to stop.\n",
+        config.management_audience()
+    )
 }
 
 /// The tenant in the TOML file at `path`, or the bundled local tenant; errors point at the line.
@@ -300,16 +464,25 @@ pub fn banner(config: &TenantConfig, base: &str, clock: &Clock) -> String {
         }
     }
     let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "SDKs build URLs from the domain: send their requests for https://{} to {base}",
-        config.domain
-    );
-    let _ = writeln!(
-        s,
-        "(node-auth0 v4: the `fetch` option; see docs/tenant.md). Tokens still say iss = {}.",
-        config.issuer()
-    );
+    if config.public_url.is_none() {
+        let _ = writeln!(
+            s,
+            "SDKs build URLs from the domain: send their requests for https://{} to {base}",
+            config.domain
+        );
+        let _ = writeln!(
+            s,
+            "(node-auth0 v4: the `fetch` option; or use --tls; see docs/tenant.md). Tokens still say iss = {}.",
+            config.issuer()
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "Issuer, discovery and tokens use the public URL {}; the Management API audience is also {}",
+            config.issuer(),
+            config.public_management_audience().unwrap_or_default()
+        );
+    }
     let _ = writeln!(
         s,
         "WARNING: tokens are signed with actsim's public development key. Never trust them outside local testing."
@@ -319,9 +492,9 @@ pub fn banner(config: &TenantConfig, base: &str, clock: &Clock) -> String {
     s
 }
 
-fn print_banner(config: &TenantConfig, base: &str, clock: &Clock) {
+fn print_text(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(banner(config, base, clock).as_bytes());
+    let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }
 

@@ -21,11 +21,54 @@ enum Outcome {
     Ran {
         path: String,
         report: Box<SimReport>,
+        /// Wall-clock seconds the simulation took (for JUnit's `time`).
+        seconds: f64,
+        /// Warnings, secrets redacted.
+        warnings: Vec<WarningLine>,
     },
     Invalid {
         path: String,
         message: String,
     },
+}
+
+impl Outcome {
+    fn failed(&self) -> bool {
+        match self {
+            Outcome::Ran { report, .. } => !report.passed,
+            Outcome::Invalid { .. } => true,
+        }
+    }
+}
+
+/// One warning of a run, secrets redacted.
+struct WarningLine {
+    kind: &'static str,
+    count: u64,
+    message: String,
+    fix: String,
+}
+
+impl WarningLine {
+    fn text(&self) -> String {
+        format!(
+            "⚠ {} ×{}: {} (fix: {})",
+            self.kind, self.count, self.message, self.fix
+        )
+    }
+}
+
+/// Human output, or nothing under `--json` (stdout then holds only the JSON object).
+struct Say {
+    quiet: bool,
+}
+
+impl Say {
+    fn line(&self, text: &str) {
+        if !self.quiet {
+            outln!("{text}");
+        }
+    }
 }
 
 /// The files `actsim test` runs, and the files of its folders it skipped.
@@ -113,21 +156,22 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
     } = collect(&args.paths)?;
     let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let style = Style::detect();
-    outln!(
+    let say = Say { quiet: args.json };
+    say.line(&format!(
         "{} · {} scenario{}",
         style.bold("actsim test"),
         files.len(),
         if files.len() == 1 { "" } else { "s" }
-    );
+    ));
     if !skipped.is_empty() {
         let names: Vec<String> = skipped.iter().map(|f| f.display().to_string()).collect();
-        outln!(
+        say.line(&format!(
             "  {}",
             style.dim(&format!(
                 "skipped (not scenarios, no [[actions]]): {}",
                 names.join(", ")
             ))
-        );
+        ));
     }
     let mut outcomes = Vec::new();
     // For --report: each run's report and events, secrets redacted.
@@ -136,9 +180,13 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         let path = file.display().to_string();
         match load_scenario(file) {
             Err(e) => {
-                outln!("\n{} {}", style.bold("▸"), style.cyan(&path));
+                say.line(&format!("\n{} {}", style.bold("▸"), style.cyan(&path)));
                 eprintln!("{:?}", miette::Report::new(CliError::from(e.clone())));
-                outln!("  {} invalid scenario: {}", style.red("✗"), e.headline());
+                say.line(&format!(
+                    "  {} invalid scenario: {}",
+                    style.red("✗"),
+                    e.headline()
+                ));
                 outcomes.push(Outcome::Invalid {
                     path,
                     message: e.headline(),
@@ -151,43 +199,60 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                 } else {
                     &mut discard
                 };
+                let started = std::time::Instant::now();
                 let report = run_simulation(&scenario, &options, keep)?;
+                let seconds = started.elapsed().as_secs_f64();
                 let redactor = redactor_for(&scenario);
                 if args.report.is_some() {
                     drawn.push(redact_inputs(&report, &collected.events, &redactor));
                 }
-                outln!(
+                say.line(&format!(
                     "\n{} {} — {} (seed {})",
                     style.bold("▸"),
                     style.cyan(&path),
                     report.scenario,
                     report.seed
-                );
+                ));
                 if report.expectations.is_empty() {
-                    outln!(
+                    say.line(&format!(
                         "  {} no expectations: the scenario ran ({} logins)",
                         style.yellow("!"),
                         report.metrics.get("logins").copied().unwrap_or(0.0)
-                    );
+                    ));
                 }
-                out!("{}", redactor.text(&render_expectations(&report, style)));
-                for w in &report.warnings {
-                    let line = format!(
-                        "  ⚠ {} ×{}: {} (fix: {})",
-                        w.kind.as_str(),
-                        w.count,
-                        w.first.message,
-                        w.first.fix
-                    );
-                    outln!("{}", style.yellow(&redactor.text(&line)));
+                if !args.json {
+                    out!("{}", redactor.text(&render_expectations(&report, style)));
+                }
+                let warnings: Vec<WarningLine> = report
+                    .warnings
+                    .iter()
+                    .map(|w| WarningLine {
+                        kind: w.kind.as_str(),
+                        count: w.count,
+                        message: redactor.text(&w.first.message),
+                        fix: redactor.text(&w.first.fix),
+                    })
+                    .collect();
+                for w in &warnings {
+                    say.line(&style.yellow(&format!("  {}", w.text())));
                 }
                 if !report.passed {
-                    outln!("    replay: actsim simulate {path} --seed {}", report.seed);
-                    outln!("            actsim test {path} --seed {}", report.seed);
+                    say.line(&format!(
+                        "    replay: actsim simulate {path} --seed {}",
+                        report.seed
+                    ));
+                    say.line(&format!(
+                        "            actsim test {path} --seed {}",
+                        report.seed
+                    ));
                 }
+                let mut report = Box::new(report);
+                redact_messages(&mut report, &redactor);
                 outcomes.push(Outcome::Ran {
                     path,
-                    report: Box::new(report),
+                    report,
+                    seconds,
+                    warnings,
                 });
             }
         }
@@ -207,17 +272,11 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
             Outcome::Invalid { .. } => failed += 1,
         }
     }
-    let scenarios_failed = outcomes
-        .iter()
-        .filter(|o| match o {
-            Outcome::Ran { report, .. } => !report.passed,
-            Outcome::Invalid { .. } => true,
-        })
-        .count();
-    outln!(
+    let scenarios_failed = outcomes.iter().filter(|o| o.failed()).count();
+    say.line(&format!(
         "\nexpectations: {passed} passed, {failed} failed · scenarios: {} passed, {scenarios_failed} failed",
         outcomes.len() - scenarios_failed
-    );
+    ));
     if let Some(path) = &args.report {
         let sections: Vec<ReportSection> = drawn
             .iter()
@@ -250,77 +309,194 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
             source,
         })?;
     }
+    if args.json {
+        let value = json_summary(&outcomes, &skipped, (passed, failed));
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
     Ok(if scenarios_failed > 0 { 1 } else { 0 })
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Redacts secrets from the expectation texts and problems kept for JUnit and JSON.
+fn redact_messages(report: &mut SimReport, redactor: &actsim_sim::Redactor) {
+    for e in &mut report.expectations {
+        e.problem = e.problem.as_deref().map(|p| redactor.text(p));
+    }
 }
 
-/// JUnit XML: a test suite per scenario, a test case per expectation.
+/// The `--json` object (docs/test-json.md).
+fn json_summary(
+    outcomes: &[Outcome],
+    skipped: &[PathBuf],
+    (passed, failed): (usize, usize),
+) -> serde_json::Value {
+    use serde_json::json;
+    let scenarios: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Invalid { path, message } => json!({
+                "path": path,
+                "valid": false,
+                "passed": false,
+                "error": message,
+            }),
+            Outcome::Ran {
+                path,
+                report,
+                seconds,
+                warnings,
+            } => json!({
+                "path": path,
+                "valid": true,
+                "name": report.scenario,
+                "seed": report.seed,
+                "passed": report.passed,
+                "time_s": (seconds * 1000.0).round() / 1000.0,
+                "logins": report.metrics.get("logins").copied().unwrap_or(0.0),
+                "expectations": report.expectations.iter().map(|e| json!({
+                    "text": e.expectation.text,
+                    "metric": e.expectation.metric,
+                    "op": e.expectation.op,
+                    "expected": match &e.expectation.value_metric {
+                        Some(name) => json!(name),
+                        None => json!(e.expectation.value),
+                    },
+                    "actual": e.actual,
+                    "passed": e.passed,
+                    "message": e.message(&report.metrics),
+                })).collect::<Vec<_>>(),
+                "warnings": warnings.iter().map(|w| json!({
+                    "kind": w.kind,
+                    "count": w.count,
+                    "message": w.message,
+                    "fix": w.fix,
+                })).collect::<Vec<_>>(),
+                "replay": (!report.passed).then(|| format!("actsim simulate {path} --seed {}", report.seed)),
+            }),
+        })
+        .collect();
+    let failed_scenarios = outcomes.iter().filter(|o| o.failed()).count();
+    json!({
+        "passed": failed_scenarios == 0,
+        "summary": {
+            "expectations_passed": passed,
+            "expectations_failed": failed,
+            "scenarios_passed": outcomes.len() - failed_scenarios,
+            "scenarios_failed": failed_scenarios,
+        },
+        "skipped_files": skipped.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "scenarios": scenarios,
+    })
+}
+
+/// Escapes text for an XML attribute or element: the HTML report's escaping, which is valid
+/// XML too (`&#39;` for `'`; characters XML 1.0 forbids become U+FFFD).
+fn xml_escape(s: &str) -> String {
+    crate::html_report::esc(s)
+}
+
+/// A JUnit `classname` CI systems display well: the scenario's path without `.toml`, folders
+/// joined with dots (`fixtures.scenarios.article-24h`), so that the dots CI systems read as
+/// package separators are the folders, not the extension.
+fn classname(path: &str) -> String {
+    let trimmed = path.strip_suffix(".toml").unwrap_or(path);
+    let parts: Vec<&str> = trimmed
+        .split(['/', '\\'])
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        .collect();
+    let joined = parts.join(".");
+    if joined.is_empty() {
+        "scenario".to_string()
+    } else {
+        joined
+    }
+}
+
+/// JUnit XML (the format of Ant's JUnit task, which Jenkins, GitLab, GitHub reporters and
+/// others read; checked against tests/junit/junit.xsd): a test suite per scenario with its
+/// wall-clock `time` and its warnings in `system-out`, a test case per expectation, failure
+/// messages in words (`tokens_issued was 358, expected <= 4`) and the replay command.
 fn junit_xml(outcomes: &[Outcome]) -> String {
     let mut suites = String::new();
-    let (mut tests, mut failures, mut errors) = (0, 0, 0);
-    for o in outcomes {
+    let (mut tests, mut failures, mut errors, mut total_time) = (0, 0, 0, 0.0);
+    for (id, o) in outcomes.iter().enumerate() {
         match o {
             Outcome::Invalid { path, message } => {
                 tests += 1;
                 errors += 1;
                 suites.push_str(&format!(
-                    "  <testsuite name=\"{p}\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"{p}\" name=\"scenario is valid\">\n      <error message=\"{m}\">{m}</error>\n    </testcase>\n  </testsuite>\n",
+                    "  <testsuite id=\"{id}\" name=\"{c}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\" file=\"{p}\">\n    <testcase classname=\"{c}\" name=\"scenario is valid\" time=\"0.000\" file=\"{p}\">\n      <error message=\"{m}\" type=\"invalid scenario\">{m}</error>\n    </testcase>\n  </testsuite>\n",
+                    c = xml_escape(&classname(path)),
                     p = xml_escape(path),
                     m = xml_escape(message)
                 ));
             }
-            Outcome::Ran { path, report } => {
+            Outcome::Ran {
+                path,
+                report,
+                seconds,
+                warnings,
+            } => {
                 let n = report.expectations.len().max(1);
                 let f = report.expectations.iter().filter(|e| !e.passed).count();
                 tests += n;
                 failures += f;
+                total_time += seconds;
+                let class = xml_escape(&classname(path));
+                let file = xml_escape(path);
                 suites.push_str(&format!(
-                    "  <testsuite name=\"{}\" file=\"{}\" tests=\"{n}\" failures=\"{f}\" errors=\"0\">\n",
+                    "  <testsuite id=\"{id}\" name=\"{}\" tests=\"{n}\" failures=\"{f}\" errors=\"0\" skipped=\"0\" time=\"{seconds:.3}\" file=\"{file}\">\n",
                     xml_escape(&report.scenario),
-                    xml_escape(path)
                 ));
+                suites.push_str(&format!(
+                    "    <properties>\n      <property name=\"seed\" value=\"{}\"/>\n      <property name=\"replay\" value=\"actsim simulate {file} --seed {}\"/>\n    </properties>\n",
+                    report.seed, report.seed
+                ));
+                // The run's time belongs to the scenario; its expectations are checked after it.
                 if report.expectations.is_empty() {
                     suites.push_str(&format!(
-                        "    <testcase classname=\"{}\" name=\"runs\"/>\n",
-                        xml_escape(path)
+                        "    <testcase classname=\"{class}\" name=\"runs\" time=\"{seconds:.3}\" file=\"{file}\"/>\n"
                     ));
                 }
-                for e in &report.expectations {
+                for (k, e) in report.expectations.iter().enumerate() {
                     let name = xml_escape(&e.expectation.text);
+                    let time = if k == 0 { *seconds } else { 0.0 };
                     if e.passed {
                         suites.push_str(&format!(
-                            "    <testcase classname=\"{}\" name=\"{name}\"/>\n",
-                            xml_escape(path)
+                            "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{time:.3}\" file=\"{file}\"/>\n"
                         ));
                     } else {
-                        let detail = match (e.actual, &e.problem) {
-                            (_, Some(p)) => p.clone(),
-                            (Some(a), None) => format!("actual {a}"),
-                            (None, None) => "no value".into(),
-                        };
+                        let message = e.message(&report.metrics);
                         let body = format!(
-                            "{} failed: {detail}. Replay: actsim simulate {path} --seed {}",
-                            e.expectation.text, report.seed
+                            "{message}\nexpectation: {}\nscenario: {path} (seed {})\nreplay: actsim simulate {path} --seed {}",
+                            e.expectation.text, report.seed, report.seed
                         );
                         suites.push_str(&format!(
-                            "    <testcase classname=\"{}\" name=\"{name}\">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                            xml_escape(path),
-                            xml_escape(&detail),
+                            "    <testcase classname=\"{class}\" name=\"{name}\" time=\"{time:.3}\" file=\"{file}\">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>\n",
+                            xml_escape(&message),
                             xml_escape(&body)
                         ));
                     }
+                }
+                if !warnings.is_empty() {
+                    suites.push_str(&format!(
+                        "    <system-out>{}</system-out>\n",
+                        xml_escape(
+                            &warnings
+                                .iter()
+                                .map(WarningLine::text)
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        )
+                    ));
                 }
                 suites.push_str("  </testsuite>\n");
             }
         }
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"actsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{suites}</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"actsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{total_time:.3}\">\n{suites}</testsuites>\n"
     )
 }

@@ -198,5 +198,11 @@ fn chromium_loads_the_report_without_errors_and_finds_lanes_markers_and_arrows()
     );
     assert_draws_the_run(&dom, &metrics);
     assert!(dom.contains("<svg class=\"timeline\""));
+    // The overview of the whole run is drawn and measured by the page itself.
+    assert!(dom.contains("<svg class=\"overview\""));
+    assert!(
+        dom.contains("data-overview-extent=\""),
+        "the overview was not measured"
+    );
     assert!(dom.contains("<title>instance 1: up 00:00:00.000 (+0ms)"));
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests of `actsim serve` with real clients: the real binary on a free port, curl,
-//! and Node.js with the real `auth0` (v4) and `jose` packages from tests/node-clients.
+//! and Node.js with the real `auth0` (v3 and v4), `jose` and `openid-client` packages from
+//! tests/node-clients, over plain HTTP and over `--tls`.
 //!
 //! Tests that need a tool the machine lacks print `SKIPPED: …` to stderr and return (and fail
 //! under CI=true).
@@ -84,7 +85,7 @@ impl Served {
             }
         }
         assert!(
-            base_url.starts_with("http://127.0.0.1:"),
+            base_url.starts_with("http://127.0.0.1:") || base_url.starts_with("https://127.0.0.1:"),
             "base URL {base_url}"
         );
         Served {
@@ -719,4 +720,155 @@ fn node_auth0_v4_and_jose_against_actsim_serve() {
     );
     let (code, _) = served.interrupt();
     assert_eq!(code, Some(0));
+}
+
+/// Whether tests/node-clients has these packages installed.
+fn node_packages(names: &[&str]) -> bool {
+    let dir = repo_root().join("tests/node-clients/node_modules");
+    names.iter().all(|n| dir.join(n).is_dir())
+}
+
+/// node-auth0 v3 and v4 and openid-client against `actsim serve --tls`, trusting its
+/// authority through NODE_EXTRA_CA_CERTS and addressing it as their domain, with no rewriting
+/// (tests/node-clients/check-serve-tls.mjs); curl checks the certificate and discovery.
+#[test]
+fn tls_serves_node_auth0_v3_v4_and_openid_client_by_domain() {
+    if !have("node") || !have("curl") {
+        return skip("node or curl is not installed; the --tls test of actsim serve did not run");
+    }
+    if !node_packages(&["auth0", "auth0-v3", "openid-client"]) {
+        return skip(
+            "tests/node-clients/node_modules lacks auth0, auth0-v3 or openid-client (run `npm ci` in tests/node-clients, as .ci/run does); the --tls test of actsim serve did not run",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let ca_path = ca.to_str().unwrap();
+    let served = Served::start(&["--tls", "--ca-file", ca_path]);
+    let base = served.base_url.clone();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let banner = served.stdout();
+    assert!(
+        banner.contains(&format!("export NODE_EXTRA_CA_CERTS={ca_path}")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("issuer (iss)    {base}/")),
+        "{banner}"
+    );
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+
+    // curl verifies the chain against the written authority; without it, it refuses.
+    let (status, _, body) = curl(&[
+        "--cacert",
+        ca_path,
+        &format!("{base}/.well-known/openid-configuration"),
+    ]);
+    assert_eq!(status, 200, "{body}");
+    let doc = json(&body);
+    assert_eq!(doc["issuer"], format!("{base}/"));
+    assert_eq!(doc["authorization_endpoint"], format!("{base}/authorize"));
+    assert_eq!(doc["token_endpoint"], format!("{base}/oauth/token"));
+    let untrusted = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "30",
+            &format!("{base}/.well-known/jwks.json"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !untrusted.status.success(),
+        "curl must reject an untrusted certificate"
+    );
+
+    let out = Command::new("node")
+        .current_dir(repo_root().join("tests/node-clients"))
+        .env("NODE_EXTRA_CA_CERTS", &ca)
+        .args(["check-serve-tls.mjs", &base])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "node failed:\nstdout: {stdout}\nstderr: {stderr}\nserver: {}",
+        served.stdout()
+    );
+    let r = json(stdout.trim());
+    // node-auth0 v3: getAccessToken, and getUsers with a Lucene query and totals.
+    assert_eq!(r["v3"]["tokenParts"], 3);
+    assert_eq!(r["v3"]["total"], 1);
+    assert_eq!(
+        r["v3"]["emails"],
+        serde_json::json!(["j+smith@example.com"])
+    );
+    // node-auth0 v4: users.getAll with a wildcard, an empty result, and a 400 for a range.
+    assert_eq!(r["v4"]["status"], 200);
+    assert_eq!(r["v4"]["names"], serde_json::json!(["Jane Smith"]));
+    assert_eq!(r["v4"]["none"], 0);
+    assert_eq!(r["v4"]["badQuery"]["statusCode"], 400);
+    // openid-client: discovery accepted the issuer; a client-credentials grant through it.
+    assert_eq!(r["openid"]["issuer"], format!("{base}/"));
+    assert_eq!(
+        r["openid"]["authorization_endpoint"],
+        format!("{base}/authorize")
+    );
+    assert_eq!(r["openid"]["token_endpoint"], format!("{base}/oauth/token"));
+    assert_eq!(r["openid"]["token_type"], "bearer");
+    assert_eq!(r["openid"]["scope"], "read:users update:users read:roles");
+    // One issuer everywhere: tokens carry the URL the clients used.
+    assert_eq!(r["tokenIss"], format!("{base}/"));
+    served.wait_for_line("GET /api/v2/users → 200");
+    served.wait_for_line("GET /api/v2/users → 400");
+    let (code, _) = served.interrupt();
+    assert_eq!(code, Some(0));
+}
+
+/// A plain-HTTP client on the `--tls` port is logged, and the server keeps serving.
+#[test]
+fn tls_port_survives_plain_http_and_writes_a_default_ca_file() {
+    if !have("curl") {
+        return skip(
+            "curl is not installed; the --tls plain-HTTP test of actsim serve did not run",
+        );
+    }
+    let served = Served::start(&["--tls"]);
+    let base = served.base_url.clone();
+    let banner = served.stdout();
+    let ca_line = banner
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Node.js   export NODE_EXTRA_CA_CERTS=")
+        })
+        .expect("a NODE_EXTRA_CA_CERTS line")
+        .to_string();
+    assert!(Path::new(&ca_line).is_file(), "{ca_line}");
+    let plain = base.replace("https://", "http://");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "10",
+            &format!("{plain}/.well-known/jwks.json"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    served.wait_for_line("TLS handshake with");
+    let (status, _, _) = curl(&[
+        "--cacert",
+        &ca_line,
+        &format!("{base}/.well-known/jwks.json"),
+    ]);
+    assert_eq!(status, 200);
+    let (code, _) = served.interrupt();
+    assert_eq!(code, Some(0));
+    assert!(
+        !Path::new(&ca_line).exists(),
+        "the temporary CA file is removed at exit"
+    );
 }

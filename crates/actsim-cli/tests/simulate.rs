@@ -132,13 +132,23 @@ fn junit_has_a_case_per_expectation_with_failures() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.starts_with("<?xml"));
     assert!(
-        xml.contains("<testsuites name=\"actsim\" tests=\"5\" failures=\"1\" errors=\"1\">"),
+        xml.contains("<testsuites name=\"actsim\" tests=\"5\" failures=\"1\" errors=\"1\" time=\""),
         "{xml}"
     );
     assert_eq!(xml.matches("<testcase ").count(), 5, "{xml}");
-    assert!(xml.contains("name=\"tokens_issued &lt;= 1\">"), "{xml}");
-    assert!(xml.contains("<failure message=\"actual "), "{xml}");
-    assert!(xml.contains("Replay: actsim simulate"), "{xml}");
+    assert!(
+        xml.contains("name=\"tokens_issued &lt;= 1\" time=\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"tokens_issued was "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(", expected &lt;= 1\" type=\"expectation\">"),
+        "{xml}"
+    );
+    assert!(xml.contains("replay: actsim simulate"), "{xml}");
     assert!(xml.contains("<error message="), "{xml}");
 }
 

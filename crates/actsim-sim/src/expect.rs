@@ -145,29 +145,12 @@ impl Expectation {
                 } else {
                     self.value_metric.as_ref().expect("rhs is a metric")
                 };
-                let prefix = missing.split('.').next().unwrap_or("");
-                let mut near: Vec<&str> = metrics
-                    .keys()
-                    .filter(|k| k.starts_with(prefix) || k.contains(missing.as_str()))
-                    .map(String::as_str)
-                    .take(8)
-                    .collect();
-                if near.is_empty() {
-                    near = metrics
-                        .keys()
-                        .map(String::as_str)
-                        .filter(|k| !k.starts_with("instance."))
-                        .take(12)
-                        .collect();
-                }
+                let near = closest_names(missing, metrics.keys().map(String::as_str));
                 ExpectationResult {
                     expectation: self.clone(),
                     actual: None,
                     passed: false,
-                    problem: Some(format!(
-                        "unknown metric '{missing}'; known metrics include: {}",
-                        near.join(", ")
-                    )),
+                    problem: Some(format!("unknown metric '{missing}'; {}", near)),
                 }
             }
         }
@@ -181,6 +164,95 @@ fn counts_what_actions_did(name: &str) -> bool {
     ["claims.", "denies.", "user.", "action."]
         .iter()
         .any(|p| name.starts_with(p) && name.len() > p.len())
+}
+
+/// Edit distance (Levenshtein, by characters) between `a` and `b`, stopping early once it
+/// exceeds `limit` (then `limit + 1`).
+pub fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > limit {
+        return limit + 1;
+    }
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        current[0] = i + 1;
+        let mut row_min = current[0];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            row_min = row_min.min(current[j + 1]);
+        }
+        if row_min > limit {
+            return limit + 1;
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+/// "did you mean …?" for a name that is not among `known`: the closest names by edit distance
+/// (at most a third of the name's length, and at least 2, away), up to three, nearest first;
+/// when none is that close, a sample of the known names (per-instance metrics left out).
+pub fn closest_names<'k>(missing: &str, known: impl Iterator<Item = &'k str>) -> String {
+    let known: Vec<&str> = known.collect();
+    let limit = (missing.chars().count() / 3).max(2);
+    let mut near: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| (edit_distance(missing, k, limit), *k))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    near.sort();
+    if !near.is_empty() {
+        let names: Vec<String> = near.iter().take(3).map(|(_, k)| format!("'{k}'")).collect();
+        return format!("did you mean {}?", names.join(" or "));
+    }
+    let sample: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| !k.starts_with("instance."))
+        .take(12)
+        .collect();
+    format!("known metrics include: {}", sample.join(", "))
+}
+
+impl ExpectationResult {
+    /// The outcome in words: `tokens_issued was 358, expected <= 4` (with the other metric's
+    /// value when the right side names one: `logins.completed was 709, expected == logins
+    /// (710)`), or the problem (unknown metric).
+    pub fn message(&self, metrics: &BTreeMap<String, f64>) -> String {
+        if let Some(problem) = &self.problem {
+            return problem.clone();
+        }
+        let e = &self.expectation;
+        let actual = self
+            .actual
+            .map_or_else(|| "no value".to_string(), format_number);
+        let expected = match &e.value_metric {
+            None => format_number(e.value),
+            Some(name) => match metrics.get(name) {
+                Some(v) => format!("{name} ({})", format_number(*v)),
+                None => name.clone(),
+            },
+        };
+        format!(
+            "{} was {actual}, expected {} {expected}",
+            e.metric,
+            e.op.as_str()
+        )
+    }
+}
+
+/// A metric value as people write it: integers without a fraction, others to at most four
+/// decimals.
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 /// The outcome of checking one expectation.
@@ -268,6 +340,71 @@ mod tests {
             "a family name alone is no metric"
         );
         assert!(Expectation::parse("tokens_issued four!").is_err());
+    }
+
+    #[test]
+    fn did_you_mean_picks_the_closest_names_by_edit_distance() {
+        let m: BTreeMap<String, f64> = [
+            "cache.errors",
+            "cache.gets",
+            "cache.hit_ratio",
+            "cache.hits",
+            "errors",
+            "executions",
+            "logins",
+            "logins.completed",
+            "redirects",
+            "token_requests",
+            "tokens_issued",
+            "instance.1.executions",
+        ]
+        .iter()
+        .map(|k| (k.to_string(), 1.0))
+        .collect();
+        let problem = |line: &str| Expectation::parse(line).unwrap().check(&m).problem.unwrap();
+        assert_eq!(
+            problem("token_issued <= 4"),
+            "unknown metric 'token_issued'; did you mean 'tokens_issued'?"
+        );
+        assert_eq!(
+            problem("cache.hit_ration >= 0.9"),
+            "unknown metric 'cache.hit_ration'; did you mean 'cache.hit_ratio'?"
+        );
+        assert!(problem("logins.complete == logins").contains("did you mean 'logins.completed'?"));
+        // Nothing close: a sample, without per-instance metrics.
+        let far = problem("zzzzzzzzzz <= 1");
+        assert!(far.contains("known metrics include: cache.errors"), "{far}");
+        assert!(!far.contains("instance."), "{far}");
+        assert_eq!(edit_distance("kitten", "sitting", 10), 3);
+        assert_eq!(
+            edit_distance("abc", "abcdefgh", 2),
+            3,
+            "stops past the limit"
+        );
+    }
+
+    #[test]
+    fn messages_in_words() {
+        let m = BTreeMap::from([
+            ("tokens_issued".to_string(), 358.0),
+            ("cache.hit_ratio".to_string(), 0.972_26),
+            ("logins".to_string(), 710.0),
+            ("logins.completed".to_string(), 709.0),
+        ]);
+        let message = |line: &str| Expectation::parse(line).unwrap().check(&m).message(&m);
+        assert_eq!(
+            message("tokens_issued <= 4"),
+            "tokens_issued was 358, expected <= 4"
+        );
+        assert_eq!(
+            message("cache.hit_ratio >= 0.99"),
+            "cache.hit_ratio was 0.9723, expected >= 0.99"
+        );
+        assert_eq!(
+            message("logins.completed == logins"),
+            "logins.completed was 709, expected == logins (710)"
+        );
+        assert!(message("tokns <= 1").starts_with("unknown metric 'tokns'"));
         assert!(Expectation::parse("a b <= 4").is_err());
         assert!(Expectation::parse("x <= 12abc").is_err());
     }

@@ -55,6 +55,30 @@ pub struct TenantConfig {
     /// Injected faults, checked in order.
     #[serde(default)]
     pub faults: Vec<FaultConfig>,
+    /// What a token request for scopes beyond the client grant gets: `deny` (default, 403
+    /// `access_denied` "Client has not been granted scopes: …", as Auth0 answers) or `drop`
+    /// (200 with only the granted scopes).
+    #[serde(default)]
+    pub excess_scopes: ExcessScopes,
+    /// The base URL clients address the tenant at directly (`actsim serve --tls` sets it, e.g.
+    /// `https://127.0.0.1:4455`): tokens then carry `iss = "{public_url}/"`, discovery lists
+    /// its endpoints under it, and `{public_url}/api/v2/` is accepted as a second name of the
+    /// Management API audience (SDKs derive the audience from the domain they are given).
+    /// Not part of the tenant file.
+    #[serde(skip)]
+    pub public_url: Option<String>,
+}
+
+/// The answer to a client-credentials request whose `scope` asks for scopes the client grant
+/// lacks (tenant file key `excess_scopes`).
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExcessScopes {
+    /// 403 `access_denied` "Client has not been granted scopes: a b" (Auth0's answer).
+    #[default]
+    Deny,
+    /// 200 with the granted scopes only (the requested ones that are granted).
+    Drop,
 }
 
 /// A role (Auth0 RBAC), as returned by `GET /api/v2/users/{id}/roles`.
@@ -68,6 +92,19 @@ pub struct RoleConfig {
     /// Description (default empty).
     #[serde(default)]
     pub description: String,
+    /// Permissions the role grants (`GET /api/v2/users/{id}/permissions` lists them).
+    #[serde(default)]
+    pub permissions: Vec<RolePermission>,
+}
+
+/// One permission of a role: a scope of an API, named as Auth0 names it.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RolePermission {
+    /// The API's identifier, e.g. `https://api.example.com/`.
+    pub resource_server_identifier: String,
+    /// The scope, e.g. `read:reports`.
+    pub permission_name: String,
 }
 
 /// A machine-to-machine application.
@@ -127,9 +164,36 @@ impl TenantConfig {
         format!("https://{}/api/v2/", self.domain)
     }
 
-    /// The token issuer, `https://{domain}/`.
+    /// The token issuer: `https://{domain}/`, or `{public_url}/` when the tenant is served at a
+    /// public URL.
     pub fn issuer(&self) -> String {
-        format!("https://{}/", self.domain)
+        match &self.public_url {
+            Some(url) => format!("{}/", url.trim_end_matches('/')),
+            None => format!("https://{}/", self.domain),
+        }
+    }
+
+    /// The Management API audience under the public URL (`{public_url}/api/v2/`), if any.
+    pub fn public_management_audience(&self) -> Option<String> {
+        self.public_url
+            .as_ref()
+            .map(|url| format!("{}/api/v2/", url.trim_end_matches('/')))
+    }
+
+    /// The configured name of `audience`: the Management API audience for its public-URL
+    /// alias, else `audience` itself.
+    pub fn canonical_audience(&self, audience: &str) -> String {
+        if self.public_management_audience().as_deref() == Some(audience) {
+            self.management_audience()
+        } else {
+            audience.to_string()
+        }
+    }
+
+    /// This configuration served at `url` (see [`TenantConfig::public_url`]).
+    pub fn with_public_url(mut self, url: impl Into<String>) -> TenantConfig {
+        self.public_url = Some(url.into());
+        self
     }
 
     /// Looks up a client by id.
@@ -139,7 +203,9 @@ impl TenantConfig {
 
     /// Whether `audience` is a known API: the Management API or an entry of `apis`.
     pub fn is_known_api(&self, audience: &str) -> bool {
-        audience == self.management_audience() || self.apis.iter().any(|a| a.identifier == audience)
+        audience == self.management_audience()
+            || self.public_management_audience().as_deref() == Some(audience)
+            || self.apis.iter().any(|a| a.identifier == audience)
     }
 
     /// Token lifetime in seconds for a known API: its own lifetime, else the tenant default.
@@ -371,9 +437,12 @@ impl TenantConfig {
                 id: "rol_actsimAdmin0001".to_string(),
                 name: "admin".to_string(),
                 description: "Administrators".to_string(),
+                permissions: Vec::new(),
             }],
             token_rate_limit: None,
             faults: Vec::new(),
+            excess_scopes: ExcessScopes::Deny,
+            public_url: None,
         }
     }
 }

@@ -7,8 +7,8 @@
 //! Endpoints:
 //! - `POST /oauth/token`: client-credentials grant ([`token_endpoint`] documents statuses),
 //!   with per-client quotas and a tenant rate limit ([`limits`]).
-//! - `GET`/`PATCH /api/v2/users/{id}`, `GET /api/v2/users/{id}/roles`,
-//!   `GET /api/v2/users-by-email`: a Management API subset ([`management_api`]).
+//! - a Management API subset ([`management_api`]): users (list and search, get, PATCH, by
+//!   email), roles, a user's roles and permissions, role assignment.
 //! - `GET /.well-known/jwks.json`: the public signing key.
 //! - `GET /.well-known/openid-configuration`: discovery ([`discovery`]).
 //! - anything else: 404 JSON.
@@ -57,6 +57,7 @@ pub mod management_api;
 pub mod time_fmt;
 pub mod token_endpoint;
 mod traffic;
+pub mod user_search;
 #[cfg(feature = "http")]
 pub mod wiremock_adapter;
 
@@ -66,7 +67,9 @@ use base64::Engine as _;
 use serde_json::Value;
 
 pub use clock::{Clock, TimeSource};
-pub use config::{ApiConfig, ClientConfig, ClientGrant, RoleConfig, TenantConfig};
+pub use config::{
+    ApiConfig, ClientConfig, ClientGrant, ExcessScopes, RoleConfig, RolePermission, TenantConfig,
+};
 pub use error::{ConfigError, TenantError};
 pub use http::{HttpRequest, HttpResponse};
 pub use jwt::{AccessTokenClaims, DEV_KEY_ID};
@@ -199,7 +202,10 @@ impl Tenant {
             ),
             ("GET", "/.well-known/jwks.json") => HttpResponse::from_json(200, self.keys.jwks()),
             ("GET", "/.well-known/openid-configuration") => {
-                let base = discovery::base_url(&self.config, req);
+                let base = match &self.config.public_url {
+                    Some(url) => url.trim_end_matches('/').to_string(),
+                    None => discovery::base_url(&self.config, req),
+                };
                 HttpResponse::from_json(200, &discovery::document(&self.config, &base))
             }
             (_, p) if p.starts_with("/api/v2/") => management_api::handle(
@@ -207,7 +213,7 @@ impl Tenant {
                 &self.keys,
                 management_api::Store {
                     users: &mut self.users,
-                    user_roles: &self.user_roles,
+                    user_roles: &mut self.user_roles,
                 },
                 req,
                 now_ms,

@@ -8,7 +8,10 @@
 //!    `access_denied` "Unauthorized";
 //! 4. `audience`: missing → 400 `invalid_request`; not an API → 403 "Service not enabled within
 //!    domain"; no client grant → 403 "Client is not authorized to access …".
-//! 5. the client's quota: a used-up hourly or daily bucket → 429 `too_many_requests` "Client
+//! 5. `scope`: a requested scope the grant lacks → 403 `access_denied` "Client has not been
+//!    granted scopes: …" (or, with `excess_scopes = "drop"`, the token carries only the granted
+//!    ones). Without `scope`, the token carries every granted scope.
+//! 6. the client's quota: a used-up hourly or daily bucket → 429 `too_many_requests` "Client
 //!    quota exceeded" with `Retry-After`, `X-RateLimit-*` and `Auth0-Client-Quota-Limit`.
 //!
 //! Before all of these, the tenant's rate limit (`token_rate_limit`) takes one request from its
@@ -19,7 +22,7 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::config::TenantConfig;
+use crate::config::{ExcessScopes, TenantConfig};
 use crate::http::{media_type, parse_form, percent_decode, HttpRequest, HttpResponse};
 use crate::jwt::{AccessTokenClaims, Keys};
 use crate::ledger::{IssuedToken, Ledger};
@@ -173,10 +176,12 @@ fn issue(
             &format!("Service not enabled within domain: {audience}"),
         ));
     }
+    // The public-URL alias of the Management API uses the Management API's grant.
+    let canonical = config.canonical_audience(audience);
     let grant = client
         .grants
         .iter()
-        .find(|g| g.audience == audience)
+        .find(|g| g.audience == canonical)
         .ok_or_else(|| {
             oauth_error(
                 403,
@@ -191,6 +196,21 @@ fn issue(
         .scope
         .as_deref()
         .map(|s| s.split_whitespace().collect());
+    if config.excess_scopes == ExcessScopes::Deny {
+        let mut missing: Vec<&str> = Vec::new();
+        for s in requested.iter().flatten() {
+            if !grant.scopes.iter().any(|g| g == s) && !missing.contains(s) {
+                missing.push(s);
+            }
+        }
+        if !missing.is_empty() {
+            return Err(oauth_error(
+                403,
+                "access_denied",
+                &format!("Client has not been granted scopes: {}", missing.join(" ")),
+            ));
+        }
+    }
     let mut scopes: Vec<&str> = Vec::new();
     for s in &grant.scopes {
         let wanted = requested.as_ref().is_none_or(|r| r.contains(&s.as_str()));
@@ -200,8 +220,8 @@ fn issue(
     }
     let scope = scopes.join(" ");
 
-    let quota = traffic.check_quota(config, client, audience, now_ms)?;
-    let lifetime = config.lifetime_for(audience);
+    let quota = traffic.check_quota(config, client, &canonical, now_ms)?;
+    let lifetime = config.lifetime_for(&canonical);
     let iat = now_ms.div_euclid(1000);
     let exp = iat.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX));
     let claims = AccessTokenClaims {

@@ -99,16 +99,19 @@ fn tenant_with_roles() -> Tenant {
             id: "rol_1".into(),
             name: "admin".into(),
             description: "A".into(),
+            permissions: Vec::new(),
         },
         RoleConfig {
             id: "rol_2".into(),
             name: "editor".into(),
             description: String::new(),
+            permissions: Vec::new(),
         },
         RoleConfig {
             id: "rol_3".into(),
             name: "viewer".into(),
             description: String::new(),
+            permissions: Vec::new(),
         },
     ];
     // By name and by id, duplicates ignored.
@@ -180,8 +183,8 @@ fn roles_paging_totals_and_errors() {
         json_of(&resp)["message"],
         "Insufficient scope, expected any of: read:roles"
     );
-    // Only GET.
-    let resp = t.handle(&bearer("POST", &roles_path, &token), NOW);
+    // GET, POST and DELETE only.
+    let resp = t.handle(&bearer("PUT", &roles_path, &token), NOW);
     assert_eq!(resp.status, 404);
     // No token.
     let resp = t.handle(&HttpRequest::new("GET", &roles_path), NOW);

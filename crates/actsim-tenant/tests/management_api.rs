@@ -328,8 +328,10 @@ fn other_routes_are_404_json() {
     for (method, path) in [
         ("DELETE", USER_PATH),
         ("GET", "/api/v2/users/"),
-        ("GET", "/api/v2/roles"),
+        ("PUT", "/api/v2/roles"),
+        ("GET", "/api/v2/roles/"),
         ("GET", "/api/v2/users/a/b"),
+        ("GET", "/api/v2/clients"),
         ("GET", "/"),
         ("GET", "/oauth/token"),
         ("POST", "/.well-known/jwks.json"),

@@ -124,8 +124,42 @@ fn http_basic_client_authentication() {
 }
 
 #[test]
-fn scope_parameter_narrows_to_the_granted_intersection() {
+fn scope_parameter_beyond_the_grant_is_denied_as_auth0_does() {
     let mut t = local();
+    let req = form_request(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", SECRET),
+        ("audience", MGMT),
+        ("scope", "read:roles delete:users read:users create:users"),
+    ]);
+    let resp = t.handle(&req, NOW);
+    assert_eq!(resp.status, 403);
+    let body = json_of(&resp);
+    assert_eq!(body["error"], "access_denied");
+    assert_eq!(
+        body["error_description"],
+        "Client has not been granted scopes: delete:users create:users"
+    );
+    assert!(t.issued_tokens().is_empty());
+    // A subset of the grant narrows the token to it, in grant order.
+    let req = form_request(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", SECRET),
+        ("audience", MGMT),
+        ("scope", "read:roles read:users"),
+    ]);
+    let resp = t.handle(&req, NOW);
+    assert_eq!(resp.status, 200);
+    assert_eq!(json_of(&resp)["scope"], "read:users read:roles");
+}
+
+#[test]
+fn excess_scopes_drop_narrows_to_the_granted_intersection() {
+    let mut config = actsim_tenant::TenantConfig::local_default();
+    config.excess_scopes = actsim_tenant::ExcessScopes::Drop;
+    let mut t = actsim_tenant::Tenant::new(config).unwrap();
     let req = form_request(&[
         ("grant_type", "client_credentials"),
         ("client_id", CLIENT_ID),
@@ -140,6 +174,16 @@ fn scope_parameter_narrows_to_the_granted_intersection() {
     let claims = verify_with(body["access_token"].as_str().unwrap(), &public_key(), MGMT).unwrap();
     assert_eq!(claims.scope, "read:users read:roles");
     assert_eq!(t.issued_tokens()[0].scope, "read:users read:roles");
+    // The tenant file spells it `excess_scopes = "drop"`.
+    let parsed = actsim_tenant::TenantConfig::from_toml_str(
+        "domain = \"d.test\"\nclients = []\nexcess_scopes = \"drop\"\n",
+    )
+    .unwrap();
+    assert_eq!(parsed.excess_scopes, actsim_tenant::ExcessScopes::Drop);
+    assert!(actsim_tenant::TenantConfig::from_toml_str(
+        "domain = \"d.test\"\nclients = []\nexcess_scopes = \"ignore\"\n",
+    )
+    .is_err());
 }
 
 #[test]

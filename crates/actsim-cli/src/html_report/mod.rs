@@ -8,6 +8,7 @@
 
 mod escape;
 mod model;
+mod overview;
 mod redact;
 mod tables;
 mod timeline;
@@ -19,13 +20,13 @@ use std::fmt::Write;
 
 use actsim_sim::{SimReport, TraceEvent};
 
+pub use escape::esc;
 pub use redact::redact_inputs;
 
 use crate::diagnostics::CliError;
 use crate::input::duration::format_duration_ms;
 use crate::input::instant::format_instant_ms;
 use crate::sim_output::num;
-use escape::esc;
 
 /// One scenario's part of the page.
 pub struct ReportSection<'a> {
@@ -59,6 +60,23 @@ pub fn render_html_with_invalid(
     sections: &[ReportSection],
     invalid: &[InvalidSection],
 ) -> String {
+    render_page(title, "", sections, invalid, false)
+}
+
+/// A page that leads with `lead` (HTML, escaped by the caller) before its sections, whose
+/// metric tables are folded away (`<details>`) so that the timelines follow each other: the
+/// lesson page.
+pub fn render_html_with_lead(title: &str, lead: &str, sections: &[ReportSection]) -> String {
+    render_page(title, lead, sections, &[], true)
+}
+
+fn render_page(
+    title: &str,
+    lead: &str,
+    sections: &[ReportSection],
+    invalid: &[InvalidSection],
+    compact: bool,
+) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = writeln!(
         out,
@@ -75,11 +93,12 @@ pub fn render_html_with_invalid(
         esc(title),
         env!("CARGO_PKG_VERSION")
     );
-    if sections.len() + invalid.len() > 1 {
+    out.push_str(lead);
+    if sections.len() + invalid.len() > 1 && !compact {
         summary(&mut out, sections, invalid);
     }
     for (i, s) in sections.iter().enumerate() {
-        section(&mut out, i, s);
+        section(&mut out, i, s, compact);
     }
     for (i, bad) in invalid.iter().enumerate() {
         let _ = writeln!(
@@ -92,7 +111,7 @@ pub fn render_html_with_invalid(
     }
     let _ = writeln!(
         out,
-        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark.</footer>\n<script>\n{JS}</script>\n</body>\n</html>"
+        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark. Drag across an overview (or type a window) to zoom the timeline under it into that time window.</footer>\n<script>\n{JS}</script>\n</body>\n</html>"
     );
     out
 }
@@ -139,7 +158,7 @@ fn summary(out: &mut String, sections: &[ReportSection], invalid: &[InvalidSecti
     out.push_str("</tbody></table>\n");
 }
 
-fn section(out: &mut String, i: usize, s: &ReportSection) {
+fn section(out: &mut String, i: usize, s: &ReportSection, compact: bool) {
     let r = s.report;
     let _ = writeln!(
         out,
@@ -164,8 +183,12 @@ fn section(out: &mut String, i: usize, s: &ReportSection) {
         esc(&num(s.events.len() as f64))
     );
     let drawn = timeline::render_timeline(r, s.events);
-    if !drawn.svg.is_empty() {
-        let _ = writeln!(out, "<div class=\"scroll\">{}</div>", drawn.svg);
+    if !drawn.overview.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>The whole run</h3><div class=\"scroll\">{}</div>\n<p class=\"window\">Time window of the timeline below: <input type=\"text\" class=\"win-from\" size=\"26\" aria-label=\"window start\"> → <input type=\"text\" class=\"win-to\" size=\"26\" aria-label=\"window end\"> <button type=\"button\" class=\"win-apply\">show</button> <button type=\"button\" class=\"win-reset\">whole run</button> <span class=\"hint\">or drag across the overview to zoom in</span></p>",
+            drawn.overview
+        );
     }
     if !drawn.notes.is_empty() {
         out.push_str("<ul class=\"capped\">");
@@ -175,9 +198,26 @@ fn section(out: &mut String, i: usize, s: &ReportSection) {
         out.push_str("</ul>\n");
     }
     legend(out);
-    out.push_str(&tables::metrics(r));
-    out.push_str(&tables::instances(r));
-    out.push_str(&tables::expectations(r));
+    if !drawn.svg.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Instances over time</h3><div class=\"scroll detail\">{}</div>",
+            drawn.svg
+        );
+    }
+    if compact {
+        out.push_str(&tables::expectations(r));
+        let _ = write!(
+            out,
+            "<details class=\"more\"><summary>All metrics and instances</summary>{}{}</details>",
+            tables::metrics(r),
+            tables::instances(r)
+        );
+    } else {
+        out.push_str(&tables::metrics(r));
+        out.push_str(&tables::instances(r));
+        out.push_str(&tables::expectations(r));
+    }
     out.push_str(&tables::warnings(r));
     out.push_str(&tables::highlights(r));
     out.push_str("\n</section>\n");

@@ -384,12 +384,72 @@ fn big_runs_are_aggregated_and_say_so() {
 }
 
 #[test]
-fn lanes_beyond_the_cap_are_left_out_and_said_so() {
-    let n = timeline::MAX_LANES as u32 + 5;
-    let events: Vec<TraceEvent> = (1..=n).map(|i| up(0, i)).collect();
+fn many_instances_share_lanes_and_every_instance_is_reachable() {
+    let n = timeline::MAX_LANES as u32 * 3 + 5;
+    let mut events: Vec<TraceEvent> = (1..=n).map(|i| up(0, i)).collect();
+    // One execution on the last instance: it is drawn, on the last lane.
+    events.push(start(1_000, 7, n, "onExecutePostLogin"));
+    events.push(end(2_000, 7, n, "completed"));
     let html = page(&report(&[]), &events);
-    assert_eq!(count(&html, "<g class=\"lane\""), timeline::MAX_LANES);
-    assert!(html.contains(&format!("{n} instances came up; only the first")));
+    let lanes = count(&html, "<g class=\"lane\"");
+    assert!(lanes <= timeline::MAX_LANES, "{lanes}");
+    assert_eq!(lanes as u32, n.div_ceil(4), "4 instances per lane");
+    // Every instance is named by exactly one lane label.
+    let mut covered = Vec::new();
+    let needle = "<text class=\"lane-label\" x=\"8\" y=\"28\">";
+    for (i, _) in html.match_indices(needle) {
+        let rest = &html[i + needle.len()..];
+        let label = &rest[..rest.find('<').unwrap()];
+        let range = label
+            .trim_start_matches("instances ")
+            .trim_start_matches("instance ");
+        let (a, b) = range.split_once('–').unwrap_or((range, range));
+        covered.extend(a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap());
+    }
+    assert_eq!(covered, (1..=n).collect::<Vec<_>>());
+    assert_eq!(count(&html, "class=\"exec completed\" data-login=\"7\""), 1);
+    assert!(html.contains(&format!(
+        "{n} instances came up: they are drawn on {lanes} lanes"
+    )));
+}
+
+#[test]
+fn the_overview_covers_the_whole_run_at_any_size() {
+    // Executions from the first to the last minute of a 6-hour run.
+    let mut events = vec![up(0, 1)];
+    let n = 360u64;
+    for i in 0..n {
+        let t = i as i64 * 60_000;
+        events.push(start(t, i, 1, "onExecutePostLogin"));
+        events.push(end(t + 10, i, 1, "completed"));
+    }
+    let mut r = report(&[1]);
+    r.end_ms = T0 + n as i64 * 60_000;
+    let html = page(&r, &events);
+    let ov = &html[html.find("<svg class=\"overview\"").unwrap()..];
+    let ov = &ov[..ov.find("</svg>").unwrap()];
+    let xs: Vec<f64> = ov
+        .match_indices("<rect class=\"ov-exec completed\" x=\"")
+        .map(|(i, _)| {
+            let rest = &ov[i + 35..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert_eq!(xs.len(), overview::BUCKETS, "a bar in every bucket");
+    assert!(xs[0] <= 118.0 + 0.1, "{}", xs[0]);
+    assert!(*xs.last().unwrap() >= 118.0 + 1080.0 - 1080.0 / overview::BUCKETS as f64 - 0.1);
+    let counted: u64 = ov
+        .match_indices("data-count=\"")
+        .map(|(i, _)| {
+            let rest = &ov[i + 12..];
+            rest[..rest.find('"').unwrap()].parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(counted, n, "every execution is in the overview");
+    assert!(ov.contains(&format!(
+        ">{}<",
+        crate::input::instant::format_instant_ms(r.end_ms)
+    )));
 }
 
 #[test]
@@ -477,4 +537,200 @@ fn several_sections_get_a_summary_and_invalid_scenarios_their_error() {
     assert!(html.contains("<section class=\"invalid\" id=\"invalid-1\"><h2>bad.toml"));
     assert!(html.contains("&#39;x&lt;y&#39; is not a duration"));
     assert!(html.contains("no instance came up"));
+}
+
+/// A million logins over 24 hours on 589 instances: cache reads, a token fetch per miss, and a
+/// redirect resumed on another instance for every 20th login.
+fn a_million_logins() -> (SimReport, Vec<TraceEvent>) {
+    const LOGINS: u64 = 1_000_000;
+    const INSTANCES: u32 = 589;
+    const DAY: i64 = 86_400_000;
+    let mut events: Vec<TraceEvent> = (1..=INSTANCES).map(|i| up(0, i)).collect();
+    events.reserve(LOGINS as usize * 4);
+    let mut tokens = 0;
+    for login in 0..LOGINS {
+        let t = login as i64 * DAY / LOGINS as i64;
+        let instance = 1 + (login % u64::from(INSTANCES)) as u32;
+        events.push(start(t, login, instance, "onExecutePostLogin"));
+        if login % 50 == 0 {
+            events.push(cache(t, login, instance, "get", "miss"));
+            tokens += 1;
+            events.push(token(t + 5, login, instance, tokens));
+        } else {
+            events.push(cache(t, login, instance, "get", "hit"));
+        }
+        if login % 20 == 0 {
+            events.push(end(t + 40, login, instance, "redirect"));
+            events.push(redirect(t + 40, login, instance));
+            let to = 1 + (instance % INSTANCES);
+            events.push(resume(t + 15_000, login, instance, to));
+        } else {
+            events.push(end(t + 40, login, instance, "completed"));
+        }
+    }
+    let mut r = report(&(1..=INSTANCES).collect::<Vec<_>>());
+    r.end_ms = T0 + DAY;
+    r.metrics.insert("logins".into(), LOGINS as f64);
+    (r, events)
+}
+
+/// The run of bar-coloured pixels in the overview's bottom bar row of a screenshot: (first x,
+/// last x), or `None` when no row has the colour.
+fn overview_bar_extent(png_bytes: &[u8], rgb: [u8; 3]) -> Option<(usize, usize)> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().ok()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).ok()?;
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let is_bar = |x: usize, y: usize| {
+        let p = (y * w + x) * channels;
+        buf[p].abs_diff(rgb[0]) <= 6
+            && buf[p + 1].abs_diff(rgb[1]) <= 6
+            && buf[p + 2].abs_diff(rgb[2]) <= 6
+    };
+    // The overview is the first drawing with bars: its first band of rows holding the colour;
+    // take that band's bottom row (every bucket's bar reaches the baseline).
+    let first = (0..h).find(|&y| (0..w).any(|x| is_bar(x, y)))?;
+    let mut bottom = first;
+    while bottom + 1 < h && (0..w).any(|x| is_bar(x, bottom + 1)) {
+        bottom += 1;
+    }
+    let xs: Vec<usize> = (0..w).filter(|&x| is_bar(x, bottom)).collect();
+    Some((*xs.first()?, *xs.last()?))
+}
+
+#[test]
+fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
+    let (r, events) = a_million_logins();
+    let html = page(&r, &events);
+    drop(events);
+    assert!(html.len() < 5_000_000, "{} bytes", html.len());
+    // Every instance is reachable, every execution is in the overview.
+    assert!(count(&html, "<g class=\"lane\"") <= timeline::MAX_LANES);
+    assert!(html.contains("589 instances came up: they are drawn on"));
+    let size = 589u32.div_ceil(timeline::MAX_LANES as u32);
+    let last = format!("instances {}–589", 1 + size * (588 / size));
+    assert!(
+        html.contains(&last),
+        "the last lane names the last instances: {last}"
+    );
+    let ov = &html[html.find("<svg class=\"overview\"").unwrap()..];
+    let ov = &ov[..ov.find("</svg>").unwrap()];
+    let total: u64 = ov
+        .match_indices("data-count=\"")
+        .map(|(i, _)| {
+            let rest = &ov[i + 12..];
+            rest[..rest.find('"').unwrap()].parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(total, 1_000_000);
+    // Dense redirects are aggregated.
+    assert!(html.contains("resume arrows are merged into"));
+
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: chromium not installed (.ci/run installs it); the million-login page was not rendered"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("million.html");
+    std::fs::write(&file, &html).unwrap();
+    let shot = dir.path().join("million.png");
+    let run = |extra: &[String]| {
+        std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--force-device-scale-factor=1",
+                "--window-size=1400,1000",
+                &format!("--user-data-dir={}", dir.path().join("profile").display()),
+            ])
+            .args(extra)
+            .arg(format!("file://{}", file.display()))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = run(&["--dump-dom".to_string()]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page's script did not finish"
+    );
+    // The page's own measurement of the rendered overview: bars from the plot's left edge to
+    // its right edge.
+    let extent = dom
+        .split("data-overview-extent=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the script measured the overview");
+    let (a, b) = extent.split_once(',').unwrap();
+    let (a, b): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
+    assert!(a <= 0.01 && b >= 0.99, "overview extent {extent}");
+    // A time window from the address zooms the timeline: one hour of 24 is 24 times as wide.
+    let zoomed = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--window-size=1400,1000",
+            &format!(
+                "--user-data-dir={}",
+                dir.path().join("profile-zoom").display()
+            ),
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "file://{}#window=2026-01-01T06:00:00.000Z/2026-01-01T07:00:00.000Z",
+            file.display()
+        ))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("chromium runs");
+    let zoomed = String::from_utf8_lossy(&zoomed.stdout);
+    let window = format!(
+        "data-window=\"{},{}\"",
+        T0 + 6 * 3_600_000,
+        T0 + 7 * 3_600_000
+    );
+    assert!(zoomed.contains(&window), "the window was not applied");
+    let timeline_tag = &zoomed[zoomed.find("<svg class=\"timeline\"").unwrap()..];
+    let width: f64 = timeline_tag
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    // 24 hours (and the last resumes, seconds later) shown as one: about 24 times as wide.
+    assert!(
+        (width / (1222.0 * 24.0) - 1.0).abs() < 0.001,
+        "zoomed width {width}"
+    );
+    // And in pixels: the screenshot's overview bars span the whole 1080-pixel plot.
+    let out = run(&[format!("--screenshot={}", shot.display())]);
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let (x1, x2) = overview_bar_extent(&png, [0x4c, 0x8e, 0xe8]).expect("bars in the screenshot");
+    let width = x2 + 1 - x1;
+    assert!(
+        (1070..=1082).contains(&width),
+        "the overview's bars span {width} px ({x1}..={x2}), not the whole 1080-px time axis"
+    );
 }

@@ -3,10 +3,12 @@
 //! evictions, warnings and abandoned redirects, and an arrow from each redirect to the instance
 //! where the flow resumed.
 //!
-//! Big runs stay light: above [`LANE_CAP`] marks of one kind on one lane, that kind is drawn as
-//! one aggregated mark per [`AGG_PX`]-pixel bucket (with `data-count`), arrows above
-//! [`ARROW_CAP`] are merged per bucket and pair of instances, and at most [`MAX_LANES`] lanes are
-//! drawn. Every such cut is described in the notes shown under the drawing.
+//! Big runs stay light and whole: above [`MAX_LANES`] instances, consecutive instances share a
+//! lane (`instances 1–13`), so every instance is on the page; above a per-lane cap (at most
+//! [`LANE_CAP`], less when there are many lanes, so that the page stays a few megabytes) marks
+//! of one kind on one lane are drawn as one aggregated mark per bucket of at least [`AGG_PX`]
+//! pixels (with `data-count`), and arrows above [`ARROW_CAP`] are merged per bucket and pair of
+//! lanes. Every such step is described in the notes shown above the drawing.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -15,14 +17,16 @@ use actsim_sim::{SimReport, TraceEvent};
 
 use super::escape::esc;
 use super::model::{build, outcome_class, Arrow, Exec, Kind, Lane, Mark, Model, OUTCOMES};
+use super::overview;
 use crate::input::duration::format_duration_ms;
 use crate::input::instant::format_instant_ms;
 
 /// Width of the lane labels on the left.
-const LEFT: f64 = 118.0;
+pub const LEFT: f64 = 118.0;
 /// Width of the time axis.
 pub const PLOT_W: f64 = 1080.0;
-const RIGHT: f64 = 24.0;
+/// The margin right of the time axis.
+pub const RIGHT: f64 = 24.0;
 const TOP: f64 = 30.0;
 const LANE_H: f64 = 42.0;
 /// The vertical middle of an execution bar, in a lane.
@@ -35,8 +39,14 @@ pub const AGG_PX: f64 = 4.0;
 /// Above this many resume arrows, arrows are merged per bucket and pair of instances.
 pub const ARROW_CAP: usize = 300;
 const ARROW_AGG_PX: f64 = 8.0;
-/// At most this many lanes are drawn.
-pub const MAX_LANES: usize = 200;
+/// Merged arrows drawn, at most about this many: the bucket widens until they fit.
+const ARROW_BUDGET: usize = 1_500;
+/// At most this many lanes are drawn; more instances share lanes.
+pub const MAX_LANES: usize = 48;
+/// Marks drawn on the whole timeline, at most about this many (the page-size budget).
+const MARK_BUDGET: usize = 16_000;
+/// Kinds of marks a lane can hold (executions and the point markers).
+const KINDS: usize = 8;
 
 impl Kind {
     /// The marker's shape centred at `x` in a lane's local coordinates.
@@ -74,7 +84,7 @@ impl Kind {
 }
 
 /// A coordinate with at most one decimal.
-fn fx(v: f64) -> String {
+pub fn fx(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
@@ -87,6 +97,8 @@ impl Model {
 
 /// The drawn timeline of one section.
 pub struct Timeline {
+    /// The overview of the whole run (empty when there is nothing to draw).
+    pub overview: String,
     /// The `<svg>` element (empty when there is nothing to draw).
     pub svg: String,
     /// What was aggregated or left out, one sentence each.
@@ -95,23 +107,30 @@ pub struct Timeline {
 
 /// Draw `events` (already redacted) of `report`.
 pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
-    let m = build(report, events);
+    let mut m = build(report, events);
     let mut notes = Vec::new();
     if m.lanes.is_empty() {
         return Timeline {
+            overview: String::new(),
             svg: String::new(),
             notes: vec!["no instance came up: there is nothing to draw".into()],
         };
     }
-    let drawn: Vec<u32> = m.lanes.keys().copied().take(MAX_LANES).collect();
-    if m.lanes.len() > drawn.len() {
+    let overview = overview::render(&m);
+    let instances = m.lanes.len();
+    let labels = group_lanes(&mut m);
+    if m.lanes.len() < instances {
         notes.push(format!(
-            "{} instances came up; only the first {MAX_LANES} lanes (instances {}–{}) are drawn",
+            "{instances} instances came up: they are drawn on {} lanes of up to {} consecutive instances each (hover a lane for its instances)",
             m.lanes.len(),
-            drawn[0],
-            drawn[drawn.len() - 1]
+            instances.div_ceil(MAX_LANES)
         ));
     }
+    let drawn: Vec<u32> = m.lanes.keys().copied().collect();
+    // The page-size budget: fewer unaggregated marks and wider buckets when lanes are many.
+    let per_lane_kind = MARK_BUDGET / (drawn.len() * KINDS);
+    let lane_cap = per_lane_kind.clamp(20, LANE_CAP);
+    let agg_px = (PLOT_W / per_lane_kind.max(1) as f64).max(AGG_PX);
     let index: BTreeMap<u32, usize> = drawn.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let width = LEFT + PLOT_W + RIGHT;
     let height = TOP + LANE_H * drawn.len() as f64 + BOTTOM;
@@ -125,7 +144,7 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
         t1 = m.t1
     );
     axis(&m, &mut svg, height);
-    let bucket_ms = (m.t1 - m.t0) as f64 * AGG_PX / PLOT_W;
+    let bucket_ms = (m.t1 - m.t0) as f64 * agg_px / PLOT_W;
     let mut aggregated: BTreeMap<&'static str, (usize, usize, usize)> = BTreeMap::new();
     for (i, number) in drawn.iter().enumerate() {
         let lane = &m.lanes[number];
@@ -141,13 +160,17 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
             fx(width),
             fx(LANE_H)
         );
+        let label = match labels.get(number) {
+            Some(last) if last != number => format!("instances {number}–{last}"),
+            _ => format!("instance {number}"),
+        };
         let _ = write!(
             svg,
-            "<text class=\"lane-label\" x=\"8\" y=\"28\">instance {number}</text>"
+            "<text class=\"lane-label\" x=\"8\" y=\"28\">{label}</text>"
         );
         span(&m, *number, lane, &mut svg);
-        if lane.execs.len() > LANE_CAP {
-            let marks = exec_buckets(&m, lane, &mut svg);
+        if lane.execs.len() > lane_cap {
+            let marks = exec_buckets(&m, lane, agg_px, &mut svg);
             let a = aggregated.entry("executions").or_default();
             *a = (a.0 + 1, a.1 + lane.execs.len(), a.2 + marks);
         } else {
@@ -156,8 +179,8 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
             }
         }
         for (kind, marks) in &lane.marks {
-            if marks.len() > LANE_CAP {
-                let n = mark_buckets(&m, *kind, marks, &mut svg);
+            if marks.len() > lane_cap {
+                let n = mark_buckets(&m, *kind, marks, agg_px, &mut svg);
                 let a = aggregated.entry(kind.plural()).or_default();
                 *a = (a.0 + 1, a.1 + marks.len(), a.2 + n);
             } else {
@@ -185,11 +208,11 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
     }
     svg.push_str("<g class=\"arrows\">");
     if arrows.len() > ARROW_CAP {
-        let n = arrow_buckets(&m, &index, &arrows, &mut svg);
+        let (n, px) = arrow_buckets(&m, &index, &arrows, &mut svg);
         notes.push(format!(
-            "{} resume arrows are merged into {n} (one per {} of virtual time and pair of instances; data-count holds how many each stands for)",
+            "{} resume arrows are merged into {n} (one per {} of virtual time and pair of lanes; data-count holds how many each stands for)",
             group(arrows.len()),
-            format_duration_ms(((m.t1 - m.t0) as f64 * ARROW_AGG_PX / PLOT_W).round().max(1.0) as i64)
+            format_duration_ms(((m.t1 - m.t0) as f64 * px / PLOT_W).round().max(1.0) as i64)
         ));
     } else {
         for a in arrows {
@@ -207,7 +230,56 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
             format_duration_ms(bucket_ms.round().max(1.0) as i64)
         ));
     }
-    Timeline { svg, notes }
+    Timeline {
+        overview,
+        svg,
+        notes,
+    }
+}
+
+/// Above [`MAX_LANES`] instances, merges runs of consecutive instances into one lane each
+/// (keyed by the first instance; arrows follow); returns each lane's last instance.
+fn group_lanes(m: &mut Model) -> BTreeMap<u32, u32> {
+    let n = m.lanes.len();
+    if n <= MAX_LANES {
+        return m.lanes.keys().map(|k| (*k, *k)).collect();
+    }
+    let size = n.div_ceil(MAX_LANES);
+    let old: Vec<(u32, Lane)> = std::mem::take(&mut m.lanes).into_iter().collect();
+    let mut labels = BTreeMap::new();
+    let mut key_of: BTreeMap<u32, u32> = BTreeMap::new();
+    for chunk in old.chunks(size) {
+        let key = chunk[0].0;
+        labels.insert(key, chunk[chunk.len() - 1].0);
+        let mut merged = Lane {
+            up: chunk.iter().filter_map(|(_, l)| l.up).min(),
+            ..Lane::default()
+        };
+        // The lane is down only when every instance in it is, at the last one's end.
+        if chunk.iter().all(|(_, l)| l.down.is_some()) {
+            let last = chunk
+                .iter()
+                .filter_map(|(_, l)| l.down.as_ref().map(|(t, _)| *t))
+                .max();
+            merged.down = last.map(|t| (t, "every instance of the lane went away".to_string()));
+        }
+        m.lanes.insert(key, merged);
+        for (number, _) in chunk {
+            key_of.insert(*number, key);
+        }
+    }
+    for (number, lane) in old {
+        let merged = m.lanes.get_mut(&key_of[&number]).expect("grouped above");
+        merged.execs.extend(lane.execs);
+        for (kind, marks) in lane.marks {
+            merged.marks.entry(kind).or_default().extend(marks);
+        }
+    }
+    for a in &mut m.arrows {
+        a.from = key_of.get(&a.from).copied().unwrap_or(a.from);
+        a.to = key_of.get(&a.to).copied().unwrap_or(a.to);
+    }
+    labels
 }
 
 /// `12,345`.
@@ -365,11 +437,11 @@ fn bucket_range(m: &Model, b: i64, px: f64) -> (i64, i64) {
 }
 
 /// Executions as one bar per bucket, coloured by the worst outcome in it; returns the marks drawn.
-fn exec_buckets(m: &Model, lane: &Lane, svg: &mut String) -> usize {
+fn exec_buckets(m: &Model, lane: &Lane, px: f64, svg: &mut String) -> usize {
     let mut buckets: BTreeMap<i64, BTreeMap<&'static str, usize>> = BTreeMap::new();
     for e in &lane.execs {
         *buckets
-            .entry(bucket(m, e.start, AGG_PX))
+            .entry(bucket(m, e.start, px))
             .or_default()
             .entry(outcome_class(&e.outcome))
             .or_default() += 1;
@@ -386,7 +458,7 @@ fn exec_buckets(m: &Model, lane: &Lane, svg: &mut String) -> usize {
             .find(|o| counts.contains_key(*o))
             .copied()
             .unwrap_or("other");
-        let (from, to) = bucket_range(m, *b, AGG_PX);
+        let (from, to) = bucket_range(m, *b, px);
         let detail: Vec<String> = OUTCOMES
             .iter()
             .chain(std::iter::once(&"other"))
@@ -401,8 +473,8 @@ fn exec_buckets(m: &Model, lane: &Lane, svg: &mut String) -> usize {
         let _ = write!(
             svg,
             "<rect class=\"exec agg {worst}\" data-count=\"{total}\" x=\"{}\" y=\"18\" width=\"{}\" height=\"12\" fill-opacity=\"{:.2}\"><title>{}</title></rect>",
-            fx(LEFT + *b as f64 * AGG_PX),
-            fx(AGG_PX - 0.5),
+            fx(LEFT + *b as f64 * px),
+            fx(px - 0.5),
             0.35 + 0.65 * total as f64 / max as f64,
             esc(&title)
         );
@@ -411,16 +483,16 @@ fn exec_buckets(m: &Model, lane: &Lane, svg: &mut String) -> usize {
 }
 
 /// Markers of one kind as one mark per bucket; returns the marks drawn.
-fn mark_buckets(m: &Model, kind: Kind, marks: &[Mark], svg: &mut String) -> usize {
+fn mark_buckets(m: &Model, kind: Kind, marks: &[Mark], px: f64, svg: &mut String) -> usize {
     let mut buckets: BTreeMap<i64, usize> = BTreeMap::new();
     for mark in marks {
-        *buckets.entry(bucket(m, mark.t, AGG_PX)).or_default() += 1;
+        *buckets.entry(bucket(m, mark.t, px)).or_default() += 1;
     }
     for (b, n) in &buckets {
-        let (from, to) = bucket_range(m, *b, AGG_PX);
+        let (from, to) = bucket_range(m, *b, px);
         let title = format!("{n} {} {} – {}", kind.plural(), m.when(from), m.when(to));
         let attrs = format!("class=\"marker {} agg\" data-count=\"{n}\"", kind.class());
-        svg.push_str(&kind.shape(LEFT + (*b as f64 + 0.5) * AGG_PX, &attrs, &title));
+        svg.push_str(&kind.shape(LEFT + (*b as f64 + 0.5) * px, &attrs, &title));
     }
     buckets.len()
 }
@@ -519,27 +591,35 @@ fn arrow(
     );
 }
 
-/// Arrows merged per bucket of the resume time and pair of instances; returns the arrows drawn.
+/// Arrows merged per bucket of the resume time and pair of lanes, the bucket widening until at
+/// most [`ARROW_BUDGET`] are drawn; returns the arrows drawn and the bucket width in pixels.
 fn arrow_buckets(
     m: &Model,
     index: &BTreeMap<u32, usize>,
     arrows: &[&Arrow],
     svg: &mut String,
-) -> usize {
-    let mut buckets: BTreeMap<(i64, u32, u32), Vec<&Arrow>> = BTreeMap::new();
-    for a in arrows {
-        buckets
-            .entry((bucket(m, a.t_to, ARROW_AGG_PX), a.from, a.to))
-            .or_default()
-            .push(a);
-    }
+) -> (usize, f64) {
+    let mut px = ARROW_AGG_PX;
+    let buckets = loop {
+        let mut buckets: BTreeMap<(i64, u32, u32), Vec<&Arrow>> = BTreeMap::new();
+        for a in arrows {
+            buckets
+                .entry((bucket(m, a.t_to, px), a.from, a.to))
+                .or_default()
+                .push(a);
+        }
+        if buckets.len() <= ARROW_BUDGET || px >= PLOT_W {
+            break buckets;
+        }
+        px *= 2.0;
+    };
     for group in buckets.values() {
         let first = group[0];
         let title = if group.len() == 1 {
             arrow_title(m, first)
         } else {
             format!(
-                "{} flows yielded on instance {} and resumed on instance {} between {} and {}",
+                "{} flows yielded on lane {} and resumed on lane {} between {} and {}",
                 group.len(),
                 first.from,
                 first.to,
@@ -549,5 +629,5 @@ fn arrow_buckets(
         };
         arrow(m, index, first, Some(group.len()), &title, svg);
     }
-    buckets.len()
+    (buckets.len(), px)
 }

@@ -296,7 +296,11 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
                 report.notes.push(format!(
                     "{}: no action redirected (or one denied/failed first), so {} did not run",
                     actsim_sim::observer::flow_label(options.trigger, login),
-                    options.trigger.info().continue_handler.unwrap_or("the continue handler")
+                    options
+                        .trigger
+                        .info()
+                        .continue_handler
+                        .unwrap_or("the continue handler")
                 ));
             }
         }

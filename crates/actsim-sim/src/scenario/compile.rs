@@ -812,7 +812,10 @@ fn mock_status(
         Some(v) if !(100..=599).contains(v.get_ref()) => Err(ScenarioError::new(
             path,
             text,
-            format!("{field}: {} is not an HTTP status (100 to 599)", v.get_ref()),
+            format!(
+                "{field}: {} is not an HTTP status (100 to 599)",
+                v.get_ref()
+            ),
             Some(v.span()),
         )),
         Some(v) => Ok(*v.get_ref()),
