@@ -108,6 +108,12 @@ enum Event {
     Kill {
         number: u32,
     },
+    /// A random kill or recycle (`[perturb]`).
+    Fault {
+        recycle: bool,
+    },
+    /// A login whose arrival was delayed by `[perturb] arrival_jitter`.
+    JitteredLogin,
 }
 
 /// How a flow ended.
@@ -204,6 +210,14 @@ pub struct Simulation<'a, 'b> {
     rng_users: SeededRng,
     rng_cache: SeededRng,
     rng_life: SeededRng,
+    /// `[perturb]`: a stream per kind (faults, misplacements, jitter), so that a scenario
+    /// without it draws exactly as before and removing one kind leaves the others' draws alone.
+    rng_faults: SeededRng,
+    rng_recycles: SeededRng,
+    rng_misplace: SeededRng,
+    rng_jitter: SeededRng,
+    faults_done: u32,
+    jittered_pending: u64,
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
     flows: BTreeMap<u64, Flow>,
@@ -303,6 +317,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
             rng_users: SeededRng::new(derive_seed(seed, 4)),
             rng_cache: SeededRng::new(derive_seed(seed, 5)),
             rng_life: SeededRng::new(derive_seed(seed, 6)),
+            rng_faults: SeededRng::new(derive_seed(seed, 7)),
+            rng_misplace: SeededRng::new(derive_seed(seed, 8)),
+            rng_recycles: SeededRng::new(derive_seed(seed, 10)),
+            rng_jitter: SeededRng::new(derive_seed(seed, 9)),
+            faults_done: 0,
+            jittered_pending: 0,
             instances: Vec::new(),
             shared_cache,
             flows: BTreeMap::new(),
@@ -350,6 +370,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
     /// The virtual time now.
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Logins that have arrived so far (for progress displays).
+    pub fn logins(&self) -> u64 {
+        self.metrics.logins
     }
 
     fn schedule(&mut self, at: i64, event: Event) {
@@ -427,6 +452,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         for &(at, number) in &self.sc.instances.kills.clone() {
             self.schedule(t0 + at, Event::Kill { number });
         }
+        if self.sc.perturb.faults() {
+            for recycle in [false, true] {
+                self.schedule_fault(recycle);
+            }
+        }
         let first = match self.sc.traffic.arrivals {
             _ if self.sc.traffic.script.is_some() => t0,
             Arrivals::Poisson => {
@@ -490,7 +520,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     self.retire(inst, "idle");
                 }
             }
-            Event::Kill { number } => self.kill(number),
+            Event::Kill { number } => self.kill(number, "scripted"),
+            Event::Fault { recycle } => self.fault(recycle),
+            Event::JitteredLogin => {
+                self.jittered_pending -= 1;
+                self.new_login();
+            }
         }
     }
 
@@ -590,19 +625,71 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.replenish();
     }
 
-    fn kill(&mut self, number: u32) {
+    /// Schedule the next random kill (or recycle) of `[perturb]`, if its rate allows one
+    /// before the traffic ends.
+    fn schedule_fault(&mut self, recycle: bool) {
+        let p = &self.sc.perturb;
+        let rate = if recycle {
+            p.recycle_rate_per_ms
+        } else {
+            p.kill_rate_per_ms
+        };
+        if rate <= 0.0 || self.faults_done >= p.max_faults {
+            return;
+        }
+        let now = self.now();
+        let rng = if recycle {
+            &mut self.rng_recycles
+        } else {
+            &mut self.rng_faults
+        };
+        let at = now + (exponential(rng, 1.0 / rate) as i64).max(1);
+        if at < self.end_ms {
+            self.schedule(at, Event::Fault { recycle });
+        }
+    }
+
+    /// A random kill or graceful recycle of a random running instance (`[perturb]`).
+    fn fault(&mut self, recycle: bool) {
+        if self.faults_done >= self.sc.perturb.max_faults {
+            return;
+        }
+        let candidates = self.placeable();
+        if !candidates.is_empty() {
+            self.faults_done += 1;
+            let rng = if recycle {
+                &mut self.rng_recycles
+            } else {
+                &mut self.rng_faults
+            };
+            let pick = candidates[(rng.next_u64() % candidates.len() as u64) as usize];
+            if recycle {
+                let number = self.instances[pick].number;
+                self.highlight(format!(
+                    "instance {number} recycled (perturbation): it takes no new executions"
+                ));
+                self.retire(pick, "recycled");
+            } else {
+                let number = self.instances[pick].number;
+                self.kill(number, "perturbation");
+            }
+        }
+        self.schedule_fault(recycle);
+    }
+
+    fn kill(&mut self, number: u32, why: &str) {
         let Some(inst) = self
             .instances
             .iter()
             .position(|i| i.number == number && i.alive)
         else {
             self.highlight(format!(
-                "scripted kill of instance {number} skipped: it is not running"
+                "{why} kill of instance {number} skipped: it is not running"
             ));
             return;
         };
         self.highlight(format!(
-            "instance {number} killed (scripted): its cache and module state are gone"
+            "instance {number} killed ({why}): its cache and module state are gone"
         ));
         let victims: Vec<(usize, usize, ExecId)> = self
             .running
@@ -638,13 +725,18 @@ impl<'a, 'b> Simulation<'a, 'b> {
             candidates = vec![new];
         }
         let instances = &self.instances;
-        self.placer.choose(
+        let chosen = self.placer.choose(
             policy,
             &candidates,
             preferred,
             |i| instances[i].active,
             &mut self.rng_place,
-        )
+        );
+        let misplace = self.sc.perturb.misplace;
+        if misplace > 0.0 && self.rng_misplace.next_f64() < misplace {
+            return candidates[(self.rng_misplace.next_u64() % candidates.len() as u64) as usize];
+        }
+        chosen
     }
 
     fn runtime(&mut self, inst: usize, action: usize) -> Result<&mut Box<dyn Runtime>, String> {
@@ -676,7 +768,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
     fn arrival(&mut self) {
         let now = self.now();
         let t = &self.sc.traffic;
-        let limit_reached = t.max_logins.is_some_and(|m| self.next_login >= m);
+        let arrived = self.next_login + self.jittered_pending;
+        let limit_reached = t.max_logins.is_some_and(|m| arrived >= m);
         if now >= self.end_ms || limit_reached {
             return;
         }
@@ -685,11 +778,19 @@ impl<'a, 'b> Simulation<'a, 'b> {
         } else {
             1
         };
+        let jitter = self.sc.perturb.arrival_jitter_ms;
         for _ in 0..batch {
-            if t.max_logins.is_some_and(|m| self.next_login >= m) {
+            let arrived = self.next_login + self.jittered_pending;
+            if t.max_logins.is_some_and(|m| arrived >= m) {
                 break;
             }
-            self.new_login();
+            if jitter > 0 && t.script.is_none() {
+                let delay = (self.rng_jitter.next_u64() % (jitter as u64 + 1)) as i64;
+                self.jittered_pending += 1;
+                self.schedule(now + delay, Event::JitteredLogin);
+            } else {
+                self.new_login();
+            }
         }
         if t.script.is_some() {
             return; // the next one arrives when this flow has ended (see end_flow)
@@ -1262,7 +1363,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     self.emit(TraceEvent::Abandon { t: now, login });
                     self.end_flow(login, FlowResult::Abandoned);
                 } else {
-                    let delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
+                    let mut delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
+                    let jitter = self.sc.perturb.return_jitter_ms;
+                    if jitter > 0 {
+                        delay += (self.rng_jitter.next_u64() % (jitter as u64 + 1)) as i64;
+                    }
                     self.schedule(now + delay, Event::UserReturns { login });
                 }
             }
