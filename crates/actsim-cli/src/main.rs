@@ -3,11 +3,14 @@
 
 mod cli;
 mod diagnostics;
+mod explore_command;
 mod html_report;
 mod input;
 mod lesson_command;
 mod lesson_report;
 mod lessons;
+mod parallel;
+mod progress;
 mod run;
 mod run_command;
 mod serve_command;
@@ -36,6 +39,7 @@ fn main() {
         cli::Command::Simulate(args) => simulate_command::execute(args),
         cli::Command::Test(args) => test_command::execute(args),
         cli::Command::Lesson(args) => lesson_command::execute(args),
+        cli::Command::Explore(args) => explore_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
