@@ -84,3 +84,57 @@ pub fn merge(mut reports: Vec<ExploreReport>) -> Result<ExploreReport, String> {
     }
     Ok(merged)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::report::Finding;
+    use crate::explore::seeds::{SeedPlan, Shard};
+
+    fn part(index: u32, runs: u64, first_seed: Option<u64>) -> ExploreReport {
+        ExploreReport {
+            scenario: "s".into(),
+            path: "s.toml".into(),
+            plan: SeedPlan {
+                first: 1,
+                count: Some(10),
+            },
+            shard: Some(Shard { index, count: 2 }),
+            runs,
+            failing_runs: u64::from(first_seed.is_some()),
+            expectations: vec![Finding {
+                expectation: "errors == 0".into(),
+                violations: u64::from(first_seed.is_some()),
+                first_seed,
+                first_actual: first_seed.map(|_| 1.0),
+                replay: first_seed.map(|s| format!("r {s}")),
+                minimal: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn counts_add_and_the_lowest_seed_wins() {
+        let merged = merge(vec![part(2, 5, Some(4)), part(1, 5, Some(7))]).unwrap();
+        assert_eq!(merged.shard, None);
+        assert_eq!((merged.runs, merged.failing_runs), (10, 2));
+        let f = &merged.expectations[0];
+        assert_eq!((f.violations, f.first_seed), (2, Some(4)));
+        assert_eq!(f.replay.as_deref(), Some("r 4"));
+    }
+
+    #[test]
+    fn missing_duplicate_or_foreign_shards_are_refused() {
+        assert!(merge(vec![part(1, 5, None)])
+            .unwrap_err()
+            .contains("missing shards: 2/2"));
+        assert!(merge(vec![part(1, 5, None), part(1, 5, None)])
+            .unwrap_err()
+            .contains("twice"));
+        let mut other = part(2, 5, None);
+        other.path = "other.toml".into();
+        assert!(merge(vec![part(1, 5, None), other])
+            .unwrap_err()
+            .contains("different explorations"));
+    }
+}
