@@ -43,6 +43,9 @@ pub fn merge(mut reports: Vec<ExploreReport>) -> Result<ExploreReport, String> {
         .map(|r| r.shard.map_or(0, |s| s.index))
         .collect();
     seen.sort_unstable();
+    if seen.windows(2).any(|w| w[0] == w[1]) {
+        return Err("a shard is given twice".to_string());
+    }
     let expected: Vec<u32> = (1..=count).collect();
     if seen != expected {
         let missing: Vec<String> = expected
@@ -50,11 +53,7 @@ pub fn merge(mut reports: Vec<ExploreReport>) -> Result<ExploreReport, String> {
             .filter(|i| !seen.contains(i))
             .map(|i| format!("{i}/{count}"))
             .collect();
-        return Err(if missing.is_empty() {
-            "a shard is given twice".to_string()
-        } else {
-            format!("missing shards: {}", missing.join(", "))
-        });
+        return Err(format!("missing shards: {}", missing.join(", ")));
     }
     let mut merged = reports[0].clone();
     merged.shard = None;

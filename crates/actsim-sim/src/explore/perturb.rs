@@ -51,7 +51,10 @@ pub const DEFAULT_MAX_FAULTS: u32 = 3;
 impl Perturbations {
     /// Whether any perturbation is on.
     pub fn any(&self) -> bool {
-        *self != Perturbations::default()
+        self.faults()
+            || self.misplace > 0.0
+            || self.arrival_jitter_ms > 0
+            || self.return_jitter_ms > 0
     }
 
     /// Whether random kills or recycles are on.
