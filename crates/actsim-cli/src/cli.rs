@@ -224,6 +224,10 @@ pub struct LessonArgs {
     /// With a lesson name: write a self-contained HTML report of both scenarios to this file.
     #[arg(long, value_name = "FILE", requires = "name")]
     pub report: Option<String>,
+
+    /// No progress line (the lesson running) on the terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `actsim simulate`.

@@ -64,7 +64,7 @@ pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
         return Ok(0);
     }
     match &args.name {
-        None => overview(style),
+        None => overview(style, args.quiet),
         Some(name) => {
             let lesson = find(name).ok_or_else(|| {
                 let names: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
@@ -79,7 +79,7 @@ pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
 }
 
 /// Every lesson, one line each.
-fn overview(style: Style) -> Result<i32, CliError> {
+fn overview(style: Style, quiet: bool) -> Result<i32, CliError> {
     println!(
         "{}\n",
         style.bold("actsim lessons: each api.cache caveat, shown by a flawed and a fixed action in virtual time")
@@ -89,9 +89,12 @@ fn overview(style: Style) -> Result<i32, CliError> {
         "#", "lesson", "key number: flawed → fixed"
     );
     let mut failed = 0;
+    let mut progress = crate::progress::Progress::new(quiet, false);
     for (i, l) in LESSONS.iter().enumerate() {
+        progress.update(|| format!("lesson {}/{}: {}", i + 1, LESSONS.len(), l.name));
         let flawed = run_one(&l.flawed(), false)?;
         let fixed = run_one(&l.fixed(), false)?;
+        progress.clear();
         let key = l.key_metrics[0];
         let numbers = format!(
             "{key}: {} → {}",
