@@ -426,7 +426,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
         match self.queue.pop_first() {
             Some(((at, _), event))
                 if !(at > self.end_ms
-                    && (self.flows.is_empty() || at > self.end_ms + DRAIN_LIMIT_MS)) =>
+                    && ((self.flows.is_empty() && self.jittered_pending == 0)
+                        || at > self.end_ms + DRAIN_LIMIT_MS)) =>
             {
                 self.clock.set(at.max(self.now()));
                 self.handle(event);
