@@ -70,7 +70,7 @@ fn run_with_progress(
     let mut steps = 0u64;
     while sim.step() {
         steps += 1;
-        if steps % 2048 == 0 {
+        if steps.is_multiple_of(2048) {
             progress.update(|| {
                 format!(
                     "simulate: virtual {} of {} · {} logins",
