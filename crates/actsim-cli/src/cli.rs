@@ -37,6 +37,93 @@ pub enum Command {
     /// Start a new action project: an action, its event, a secrets example, a scenario with
     /// expectations, a README and a CI workflow; it passes `actsim test` as created.
     Init(crate::init_command::InitArgs),
+    /// Search many seeds for schedules that break a scenario's expectations (redirects resuming
+    /// on recycled instances, evictions, races on cold instances), shrink each failure to a
+    /// small run, tell its story and save it as a regression scenario.
+    #[command(after_help = EXPLORE_EXAMPLES)]
+    Explore(ExploreArgs),
+}
+
+const EXPLORE_EXAMPLES: &str = "\
+Examples (from the repository root):
+  # 300 seeds of a bundled target, on every core; failures shrunk and replayable:
+  actsim explore fixtures/explore/resume-after-recycle/flawed.toml --seeds 300
+
+  # Keep the smallest failing run as a regression test (it fails under `actsim test`):
+  actsim explore fixtures/explore/cold-stampede/flawed.toml --seeds 300 --save-repro repro.toml
+
+  # As many seeds as a minute allows:
+  actsim explore fixtures/explore/eviction-refetch/flawed.toml --time 60s
+
+  # Spread over machines (a CI matrix), then combine into the unsharded report:
+  actsim explore S.toml --seeds 10000 --shard 1/4 --json > shard-1.json   # … up to 4/4
+  actsim explore --merge shard-1.json shard-2.json shard-3.json shard-4.json
+
+Each seed drives every choice of the simulator, including the perturbations the scenario
+declares in [perturb] (docs/scenario.md). The report (and its order) is the same whatever
+--jobs is. Exit status: 0 when no seed violated an expectation, 1 when one did, 2 when the
+inputs are wrong.";
+
+/// Arguments of `actsim explore`.
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// The scenario file (TOML; see docs/scenario.md). Not with --merge.
+    #[arg(required_unless_present = "merge", conflicts_with = "merge")]
+    pub scenario: Option<String>,
+
+    /// Run this many seeds (default 1000, unless --time is given).
+    #[arg(long, value_name = "N", conflicts_with = "time", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: Option<u64>,
+
+    /// Run seeds for this long (wall-clock), e.g. 60s or 5m, instead of a number of seeds.
+    #[arg(long, value_name = "DURATION")]
+    pub time: Option<String>,
+
+    /// The first seed; the others follow it (first, first + 1, …).
+    #[arg(long, default_value_t = 1, value_name = "SEED")]
+    pub first_seed: u64,
+
+    /// Worker threads, each running whole simulations (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
+
+    /// Run only shard i of n (seed number k of the plan goes to shard k mod n + 1); combine the
+    /// shards' --json reports with --merge.
+    #[arg(long, value_name = "i/n")]
+    pub shard: Option<String>,
+
+    /// Combine the --json reports of every shard of one exploration into its report.
+    #[arg(long, value_name = "REPORT.json", num_args = 1..)]
+    pub merge: Vec<String>,
+
+    /// Write the smallest failing run as a scenario file that fails under `actsim test` (the
+    /// first violated expectation's, when several are).
+    #[arg(long, value_name = "FILE")]
+    pub save_repro: Option<String>,
+
+    /// Do not shrink failing runs.
+    #[arg(long)]
+    pub no_shrink: bool,
+
+    /// At most this many candidate runs when shrinking one failure.
+    #[arg(long, default_value_t = actsim_sim::explore::DEFAULT_SHRINK_RUNS, value_name = "N")]
+    pub shrink_runs: u32,
+
+    /// Print the report as JSON (what --merge reads) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress line.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// How requests reach the mock tenant (see `actsim simulate --help`).
+    #[arg(long, value_enum, value_name = "TRANSPORT")]
+    pub transport: Option<TransportArg>,
+
+    /// CPU time one execution may use before it is stopped (wall-clock guard).
+    #[arg(long, default_value = "20s", value_name = "DURATION")]
+    pub cpu_budget: String,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -145,6 +232,10 @@ pub struct LessonArgs {
     /// fix, the flawed → fixed comparison, expectations, warnings (docs/lesson-json.md).
     #[arg(long, conflicts_with_all = ["list", "report"])]
     pub json: bool,
+
+    /// No progress line (the lesson running) on the terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `actsim simulate`.
@@ -184,6 +275,10 @@ pub struct SimulateArgs {
     /// secrets, event, tenant) changes; clears the screen and redraws. Ctrl-C stops.
     #[arg(long)]
     pub watch: bool,
+
+    /// No progress line (virtual time, logins) on the terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `actsim test`.
@@ -221,6 +316,15 @@ pub struct TestArgs {
     /// CPU time one execution may use before it is stopped (wall-clock guard).
     #[arg(long, default_value = "20s", value_name = "DURATION")]
     pub cpu_budget: String,
+
+    /// Scenarios simulated at the same time, one per worker thread (default: the number of
+    /// cores). Results are printed in file order whatever this is.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub jobs: Option<u64>,
+
+    /// No progress line (scenarios done) on the terminal.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Arguments of `actsim run`.

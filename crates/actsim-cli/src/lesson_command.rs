@@ -72,7 +72,7 @@ pub fn execute(args: LessonArgs) -> Result<i32, CliError> {
         return Ok(0);
     }
     match &args.name {
-        None => overview(style),
+        None => overview(style, args.quiet),
         Some(name) => detail(find_or_explain(name)?, args.report.as_deref(), style),
     }
 }
@@ -89,7 +89,7 @@ fn find_or_explain(name: &str) -> Result<&'static Lesson, CliError> {
 }
 
 /// Every lesson, one line each.
-fn overview(style: Style) -> Result<i32, CliError> {
+fn overview(style: Style, quiet: bool) -> Result<i32, CliError> {
     outln!(
         "{}\n",
         style.bold("actsim lessons: each api.cache caveat, shown by a flawed and a fixed action in virtual time")
@@ -101,9 +101,12 @@ fn overview(style: Style) -> Result<i32, CliError> {
         "key number: flawed → fixed"
     );
     let mut failed = 0;
+    let mut progress = crate::progress::Progress::new(quiet, false);
     for (i, l) in LESSONS.iter().enumerate() {
+        progress.update(|| format!("lesson {}/{}: {}", i + 1, LESSONS.len(), l.name));
         let flawed = run_one(&l.flawed(), false)?;
         let fixed = run_one(&l.fixed(), false)?;
+        progress.clear();
         let key = l.key_metrics[0];
         let numbers = format!(
             "{key}: {} → {}",

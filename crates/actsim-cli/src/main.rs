@@ -6,6 +6,7 @@
 mod bundled;
 mod cli;
 mod diagnostics;
+mod explore_command;
 mod html_report;
 mod init_command;
 mod input;
@@ -14,6 +15,8 @@ mod lesson_json;
 mod lesson_report;
 mod lessons;
 mod output;
+mod parallel;
+mod progress;
 mod run;
 mod run_command;
 mod serve_command;
@@ -59,6 +62,7 @@ fn main() {
         cli::Command::Test(args) => test_command::execute(args),
         cli::Command::Lesson(args) => lesson_command::execute(args),
         cli::Command::Init(args) => init_command::execute(args),
+        cli::Command::Explore(args) => explore_command::execute(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

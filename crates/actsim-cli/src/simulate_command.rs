@@ -5,7 +5,7 @@ use std::path::Path;
 
 use actsim_sim::{
     load_scenario, simulate, CollectingSink, JsonLinesSink, NullSink, Redactor, RunOptions,
-    Scenario, SimReport, TeeSink, TraceSink, Transport,
+    Scenario, SimReport, Simulation, TeeSink, TraceSink, Transport,
 };
 
 use crate::cli::SimulateArgs;
@@ -13,6 +13,7 @@ use crate::diagnostics::CliError;
 use crate::html_report::{redact_inputs, render_html, write_report, ReportSection};
 use crate::input::duration::parse_duration_ms;
 use crate::output::{out, outln};
+use crate::progress::{virtual_elapsed, Progress};
 use crate::sim_output::render;
 use crate::style::Style;
 
@@ -43,12 +44,40 @@ pub fn run_simulation(
     options: &RunOptions,
     sink: &mut dyn TraceSink,
 ) -> Result<SimReport, CliError> {
-    simulate(scenario, options, sink).map_err(|e| {
-        CliError::usage(
-            format!("the HTTP transport could not start its local server: {e}"),
-            Some("use --transport in-process, or free a loopback port"),
-        )
-    })
+    simulate(scenario, options, sink).map_err(transport_error)
+}
+
+fn transport_error(e: std::io::Error) -> CliError {
+    CliError::usage(
+        format!("the HTTP transport could not start its local server: {e}"),
+        Some("use --transport in-process, or free a loopback port"),
+    )
+}
+
+/// [`run_simulation`] with a progress line (virtual time reached, logins so far).
+fn run_with_progress(
+    scenario: &Scenario,
+    options: &RunOptions,
+    sink: &mut dyn TraceSink,
+    progress: &mut Progress,
+) -> Result<SimReport, CliError> {
+    let mut sim = Simulation::new(scenario, options, sink).map_err(transport_error)?;
+    let mut steps = 0u64;
+    while sim.step() {
+        steps += 1;
+        if steps.is_multiple_of(2048) {
+            progress.update(|| {
+                format!(
+                    "simulate: virtual {} of {} · {} logins",
+                    virtual_elapsed(sim.now() - scenario.start_ms),
+                    virtual_elapsed(scenario.duration_ms),
+                    sim.logins()
+                )
+            });
+        }
+    }
+    progress.clear();
+    Ok(sim.finish())
 }
 
 /// Run `actsim simulate`; the exit status is 0 (expectations that fail are shown, not fatal).
@@ -56,6 +85,7 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
     let scenario = load_scenario(Path::new(&args.scenario))?;
     let options = run_options(args.seed, &args.cpu_budget, args.transport.map(Into::into))?;
     let redactor = redactor_for(&scenario);
+    let mut progress = Progress::new(args.quiet, args.json);
     // The HTML report draws every event; without --report none is kept.
     let (mut collected, mut discard) = (CollectingSink::default(), NullSink);
     let keep: &mut dyn TraceSink = if args.report.is_some() {
@@ -74,7 +104,7 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
                 a: &mut sink,
                 b: keep,
             };
-            let report = run_simulation(&scenario, &options, &mut both)?;
+            let report = run_with_progress(&scenario, &options, &mut both, &mut progress)?;
             let failed = sink.error.take();
             let flushed = sink.into_inner().flush();
             if let Some(e) = failed.or(flushed.err()) {
@@ -85,7 +115,7 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
             }
             report
         }
-        None => run_simulation(&scenario, &options, keep)?,
+        None => run_with_progress(&scenario, &options, keep, &mut progress)?,
     };
     if let Some(path) = &args.report {
         let (shown, events) = redact_inputs(&report, &collected.events, &redactor);

@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use actsim_sim::{load_scenario, CollectingSink, NullSink, SimReport, TraceEvent, TraceSink};
+use actsim_sim::{
+    load_scenario, CollectingSink, NullSink, Scenario, SimReport, TraceEvent, TraceSink,
+};
 
 use crate::cli::TestArgs;
 use crate::diagnostics::CliError;
@@ -12,6 +14,8 @@ use crate::html_report::{
     redact_inputs, render_html_with_invalid, write_report, InvalidSection, ReportSection,
 };
 use crate::output::{out, outln};
+use crate::parallel::{default_jobs, run_in_order, Plan};
+use crate::progress::Progress;
 use crate::sim_output::render_expectations;
 use crate::simulate_command::{redactor_for, run_options, run_simulation};
 use crate::style::Style;
@@ -176,86 +180,97 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
     let mut outcomes = Vec::new();
     // For --report: each run's report and events, secrets redacted.
     let mut drawn: Vec<(SimReport, Vec<TraceEvent>)> = Vec::new();
-    for file in &files {
-        let path = file.display().to_string();
-        match load_scenario(file) {
-            Err(e) => {
-                say.line(&format!("\n{} {}", style.bold("▸"), style.cyan(&path)));
-                eprintln!("{:?}", miette::Report::new(CliError::from(e.clone())));
-                say.line(&format!(
-                    "  {} invalid scenario: {}",
-                    style.red("✗"),
-                    e.headline()
-                ));
-                outcomes.push(Outcome::Invalid {
-                    path,
-                    message: e.headline(),
-                });
+    let mut broken: Option<CliError> = None;
+    let mut progress = Progress::new(args.quiet || args.json, false);
+    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
+    run_scenarios(
+        &files,
+        &options,
+        args.report.is_some(),
+        jobs,
+        |done, run| {
+            progress.clear();
+            let path = run.path;
+            match run.result {
+                Err(RunError::Invalid(e)) => {
+                    say.line(&format!("\n{} {}", style.bold("▸"), style.cyan(&path)));
+                    eprintln!("{:?}", miette::Report::new(CliError::from(e.clone())));
+                    say.line(&format!(
+                        "  {} invalid scenario: {}",
+                        style.red("✗"),
+                        e.headline()
+                    ));
+                    outcomes.push(Outcome::Invalid {
+                        path,
+                        message: e.headline(),
+                    });
+                }
+                Err(RunError::Broken(e)) => {
+                    broken.get_or_insert(e);
+                }
+                Ok((scenario, report, events)) => {
+                    let seconds = run.elapsed.as_secs_f64();
+                    let redactor = redactor_for(&scenario);
+                    if args.report.is_some() {
+                        drawn.push(redact_inputs(&report, &events, &redactor));
+                    }
+                    say.line(&format!(
+                        "\n{} {} — {} (seed {}) · {:.2} s",
+                        style.bold("▸"),
+                        style.cyan(&path),
+                        report.scenario,
+                        report.seed,
+                        seconds
+                    ));
+                    if report.expectations.is_empty() {
+                        say.line(&format!(
+                            "  {} no expectations: the scenario ran ({} logins)",
+                            style.yellow("!"),
+                            report.metrics.get("logins").copied().unwrap_or(0.0)
+                        ));
+                    }
+                    if !args.json {
+                        out!("{}", redactor.text(&render_expectations(&report, style)));
+                    }
+                    let warnings: Vec<WarningLine> = report
+                        .warnings
+                        .iter()
+                        .map(|w| WarningLine {
+                            kind: w.kind.as_str(),
+                            count: w.count,
+                            message: redactor.text(&w.first.message),
+                            fix: redactor.text(&w.first.fix),
+                        })
+                        .collect();
+                    for w in &warnings {
+                        say.line(&style.yellow(&format!("  {}", w.text())));
+                    }
+                    if !report.passed {
+                        say.line(&format!(
+                            "    replay: actsim simulate {path} --seed {}",
+                            report.seed
+                        ));
+                        say.line(&format!(
+                            "            actsim test {path} --seed {}",
+                            report.seed
+                        ));
+                    }
+                    let mut report = Box::new(report);
+                    redact_messages(&mut report, &redactor);
+                    outcomes.push(Outcome::Ran {
+                        path,
+                        report,
+                        seconds,
+                        warnings,
+                    });
+                }
             }
-            Ok(scenario) => {
-                let (mut collected, mut discard) = (CollectingSink::default(), NullSink);
-                let keep: &mut dyn TraceSink = if args.report.is_some() {
-                    &mut collected
-                } else {
-                    &mut discard
-                };
-                let started = std::time::Instant::now();
-                let report = run_simulation(&scenario, &options, keep)?;
-                let seconds = started.elapsed().as_secs_f64();
-                let redactor = redactor_for(&scenario);
-                if args.report.is_some() {
-                    drawn.push(redact_inputs(&report, &collected.events, &redactor));
-                }
-                say.line(&format!(
-                    "\n{} {} — {} (seed {})",
-                    style.bold("▸"),
-                    style.cyan(&path),
-                    report.scenario,
-                    report.seed
-                ));
-                if report.expectations.is_empty() {
-                    say.line(&format!(
-                        "  {} no expectations: the scenario ran ({} logins)",
-                        style.yellow("!"),
-                        report.metrics.get("logins").copied().unwrap_or(0.0)
-                    ));
-                }
-                if !args.json {
-                    out!("{}", redactor.text(&render_expectations(&report, style)));
-                }
-                let warnings: Vec<WarningLine> = report
-                    .warnings
-                    .iter()
-                    .map(|w| WarningLine {
-                        kind: w.kind.as_str(),
-                        count: w.count,
-                        message: redactor.text(&w.first.message),
-                        fix: redactor.text(&w.first.fix),
-                    })
-                    .collect();
-                for w in &warnings {
-                    say.line(&style.yellow(&format!("  {}", w.text())));
-                }
-                if !report.passed {
-                    say.line(&format!(
-                        "    replay: actsim simulate {path} --seed {}",
-                        report.seed
-                    ));
-                    say.line(&format!(
-                        "            actsim test {path} --seed {}",
-                        report.seed
-                    ));
-                }
-                let mut report = Box::new(report);
-                redact_messages(&mut report, &redactor);
-                outcomes.push(Outcome::Ran {
-                    path,
-                    report,
-                    seconds,
-                    warnings,
-                });
-            }
-        }
+            progress.update(|| format!("test: {done}/{} scenarios", files.len()));
+        },
+    );
+    progress.clear();
+    if let Some(e) = broken {
+        return Err(e);
     }
     let (mut passed, mut failed) = (0, 0);
     for o in &outcomes {
@@ -317,6 +332,65 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         );
     }
     Ok(if scenarios_failed > 0 { 1 } else { 0 })
+}
+
+/// Why a scenario did not run.
+enum RunError {
+    /// Its file is invalid (reported, the others still run).
+    Invalid(actsim_sim::ScenarioError),
+    /// The simulator could not start (stops the command).
+    Broken(CliError),
+}
+
+/// One scenario's run, as a worker hands it back.
+struct ScenarioRun {
+    path: String,
+    result: Result<(Scenario, SimReport, Vec<TraceEvent>), RunError>,
+    /// Wall-clock time of loading and simulating.
+    elapsed: std::time::Duration,
+}
+
+/// Load and simulate `files` on `jobs` worker threads (keeping every trace event when
+/// `keep_events`), handing each run to `each` in file order with the number done so far.
+fn run_scenarios(
+    files: &[PathBuf],
+    options: &actsim_sim::RunOptions,
+    keep_events: bool,
+    jobs: usize,
+    mut each: impl FnMut(usize, ScenarioRun),
+) {
+    run_in_order(
+        Plan {
+            jobs,
+            limit: Some(files.len() as u64),
+            stop: &|| false,
+        },
+        |k| {
+            let file = &files[k as usize];
+            let started = std::time::Instant::now();
+            let result = match load_scenario(file) {
+                Err(e) => Err(RunError::Invalid(e)),
+                Ok(scenario) => {
+                    let (mut collected, mut discard) = (CollectingSink::default(), NullSink);
+                    let keep: &mut dyn TraceSink = if keep_events {
+                        &mut collected
+                    } else {
+                        &mut discard
+                    };
+                    match run_simulation(&scenario, options, keep) {
+                        Ok(report) => Ok((scenario, report, collected.events)),
+                        Err(e) => Err(RunError::Broken(e)),
+                    }
+                }
+            };
+            ScenarioRun {
+                path: file.display().to_string(),
+                result,
+                elapsed: started.elapsed(),
+            }
+        },
+        |k, run| each(k as usize + 1, run),
+    );
 }
 
 /// Redacts secrets from the expectation texts and problems kept for JUnit and JSON.

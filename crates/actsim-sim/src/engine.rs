@@ -108,6 +108,12 @@ enum Event {
     Kill {
         number: u32,
     },
+    /// A random kill or recycle (`[perturb]`).
+    Fault {
+        recycle: bool,
+    },
+    /// A login whose arrival was delayed by `[perturb] arrival_jitter`.
+    JitteredLogin,
 }
 
 /// How a flow ended.
@@ -204,6 +210,14 @@ pub struct Simulation<'a, 'b> {
     rng_users: SeededRng,
     rng_cache: SeededRng,
     rng_life: SeededRng,
+    /// `[perturb]`: a stream per kind (faults, misplacements, jitter), so that a scenario
+    /// without it draws exactly as before and removing one kind leaves the others' draws alone.
+    rng_faults: SeededRng,
+    rng_recycles: SeededRng,
+    rng_misplace: SeededRng,
+    rng_jitter: SeededRng,
+    faults_done: u32,
+    jittered_pending: u64,
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
     flows: BTreeMap<u64, Flow>,
@@ -297,6 +311,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
             rng_users: SeededRng::new(derive_seed(seed, 4)),
             rng_cache: SeededRng::new(derive_seed(seed, 5)),
             rng_life: SeededRng::new(derive_seed(seed, 6)),
+            rng_faults: SeededRng::new(derive_seed(seed, 7)),
+            rng_misplace: SeededRng::new(derive_seed(seed, 8)),
+            rng_recycles: SeededRng::new(derive_seed(seed, 10)),
+            rng_jitter: SeededRng::new(derive_seed(seed, 9)),
+            faults_done: 0,
+            jittered_pending: 0,
             instances: Vec::new(),
             shared_cache,
             flows: BTreeMap::new(),
@@ -340,6 +360,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.clock.now_ms()
     }
 
+    /// Logins that have arrived so far (for progress displays).
+    pub fn logins(&self) -> u64 {
+        self.obs.metrics.logins
+    }
+
     fn schedule(&mut self, at: i64, event: Event) {
         self.seq += 1;
         self.queue.insert((at, self.seq), event);
@@ -370,7 +395,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
         match self.queue.pop_first() {
             Some(((at, _), event))
                 if !(at > self.end_ms
-                    && (self.flows.is_empty() || at > self.end_ms + DRAIN_LIMIT_MS)) =>
+                    && ((self.flows.is_empty() && self.jittered_pending == 0)
+                        || at > self.end_ms + DRAIN_LIMIT_MS)) =>
             {
                 self.clock.set(at.max(self.now()));
                 self.handle(event);
@@ -395,6 +421,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
         for &(at, number) in &self.sc.instances.kills.clone() {
             self.schedule(t0 + at, Event::Kill { number });
+        }
+        if self.sc.perturb.faults() {
+            for recycle in [false, true] {
+                self.schedule_fault(recycle);
+            }
         }
         let first = match self.sc.traffic.arrivals {
             _ if self.sc.traffic.script.is_some() => t0,
@@ -461,7 +492,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     self.retire(inst, "idle");
                 }
             }
-            Event::Kill { number } => self.kill(number),
+            Event::Kill { number } => self.kill(number, "scripted"),
+            Event::Fault { recycle } => self.fault(recycle),
+            Event::JitteredLogin => {
+                self.jittered_pending -= 1;
+                self.new_login();
+            }
         }
     }
 
@@ -553,7 +589,57 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.replenish();
     }
 
-    fn kill(&mut self, number: u32) {
+    /// Schedule the next random kill (or recycle) of `[perturb]`, if its rate allows one
+    /// before the traffic ends.
+    fn schedule_fault(&mut self, recycle: bool) {
+        let p = &self.sc.perturb;
+        let rate = if recycle {
+            p.recycle_rate_per_ms
+        } else {
+            p.kill_rate_per_ms
+        };
+        if rate <= 0.0 || self.faults_done >= p.max_faults {
+            return;
+        }
+        let now = self.now();
+        let rng = if recycle {
+            &mut self.rng_recycles
+        } else {
+            &mut self.rng_faults
+        };
+        let at = now + (exponential(rng, 1.0 / rate) as i64).max(1);
+        if at < self.end_ms {
+            self.schedule(at, Event::Fault { recycle });
+        }
+    }
+
+    /// A random kill or graceful recycle of a random running instance (`[perturb]`).
+    fn fault(&mut self, recycle: bool) {
+        if self.faults_done >= self.sc.perturb.max_faults {
+            return;
+        }
+        let candidates = self.placeable();
+        if !candidates.is_empty() {
+            self.faults_done += 1;
+            let rng = if recycle {
+                &mut self.rng_recycles
+            } else {
+                &mut self.rng_faults
+            };
+            let pick = candidates[(rng.next_u64() % candidates.len() as u64) as usize];
+            if recycle {
+                let number = self.instances[pick].number;
+                self.observe(SimEvent::Recycled { instance: number });
+                self.retire(pick, "recycled");
+            } else {
+                let number = self.instances[pick].number;
+                self.kill(number, "perturbation");
+            }
+        }
+        self.schedule_fault(recycle);
+    }
+
+    fn kill(&mut self, number: u32, why: &'static str) {
         let Some(inst) = self
             .instances
             .iter()
@@ -562,12 +648,14 @@ impl<'a, 'b> Simulation<'a, 'b> {
             self.observe(SimEvent::Kill {
                 instance: number,
                 skipped: true,
+                why,
             });
             return;
         };
         self.observe(SimEvent::Kill {
             instance: number,
             skipped: false,
+            why,
         });
         let victims: Vec<(usize, usize, ExecId)> = self
             .running
@@ -603,13 +691,18 @@ impl<'a, 'b> Simulation<'a, 'b> {
             candidates = vec![new];
         }
         let instances = &self.instances;
-        self.placer.choose(
+        let chosen = self.placer.choose(
             policy,
             &candidates,
             preferred,
             |i| instances[i].active,
             &mut self.rng_place,
-        )
+        );
+        let misplace = self.sc.perturb.misplace;
+        if misplace > 0.0 && self.rng_misplace.next_f64() < misplace {
+            return candidates[(self.rng_misplace.next_u64() % candidates.len() as u64) as usize];
+        }
+        chosen
     }
 
     fn runtime(&mut self, inst: usize, action: usize) -> Result<&mut Box<dyn Runtime>, String> {
@@ -641,7 +734,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
     fn arrival(&mut self) {
         let now = self.now();
         let t = &self.sc.traffic;
-        let limit_reached = t.max_logins.is_some_and(|m| self.next_login >= m);
+        let arrived = self.next_login + self.jittered_pending;
+        let limit_reached = t.max_logins.is_some_and(|m| arrived >= m);
         if now >= self.end_ms || limit_reached {
             return;
         }
@@ -650,11 +744,19 @@ impl<'a, 'b> Simulation<'a, 'b> {
         } else {
             1
         };
+        let jitter = self.sc.perturb.arrival_jitter_ms;
         for _ in 0..batch {
-            if t.max_logins.is_some_and(|m| self.next_login >= m) {
+            let arrived = self.next_login + self.jittered_pending;
+            if t.max_logins.is_some_and(|m| arrived >= m) {
                 break;
             }
-            self.new_login();
+            if jitter > 0 && t.script.is_none() {
+                let delay = (self.rng_jitter.next_u64() % (jitter as u64 + 1)) as i64;
+                self.jittered_pending += 1;
+                self.schedule(now + delay, Event::JitteredLogin);
+            } else {
+                self.new_login();
+            }
         }
         if t.script.is_some() {
             return; // the next one arrives when this flow has ended (see end_flow)
@@ -1076,7 +1178,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     self.observe(SimEvent::Abandoned { login });
                     self.end_flow(login, FlowResult::Abandoned);
                 } else {
-                    let delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
+                    let mut delay = self.sc.traffic.return_after.sample(&mut self.rng_users);
+                    let jitter = self.sc.perturb.return_jitter_ms;
+                    if jitter > 0 {
+                        delay += (self.rng_jitter.next_u64() % (jitter as u64 + 1)) as i64;
+                    }
                     self.schedule(now + delay, Event::UserReturns { login });
                 }
             }

@@ -12,6 +12,7 @@
 pub mod driver;
 pub mod engine;
 pub mod expect;
+pub mod explore;
 pub mod http_transport;
 pub mod inputs;
 pub mod metrics;

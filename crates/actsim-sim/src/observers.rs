@@ -25,8 +25,14 @@ pub enum SimEvent<'e> {
     InstanceUp { instance: u32, reason: &'static str },
     /// An instance goes away (`killed`, `max_age`, `idle`).
     InstanceDown { instance: u32, reason: &'static str },
+    /// A perturbation recycled an instance: it takes no new executions.
+    Recycled { instance: u32 },
     /// A scripted kill: of a running instance, or skipped.
-    Kill { instance: u32, skipped: bool },
+    Kill {
+        instance: u32,
+        skipped: bool,
+        why: &'static str,
+    },
     /// A flow arrives for user `user` (0-based), with the user's id when the event has one.
     Arrival {
         login: u64,
@@ -170,12 +176,20 @@ impl<'s> Observers<'s> {
                     reason,
                 });
             }
-            SimEvent::Kill { instance, skipped } => self.highlight(
+            SimEvent::Recycled { instance } => self.highlight(
+                t,
+                format!("instance {instance} recycled (perturbation): it takes no new executions"),
+            ),
+            SimEvent::Kill {
+                instance,
+                skipped,
+                why,
+            } => self.highlight(
                 t,
                 if skipped {
-                    format!("scripted kill of instance {instance} skipped: it is not running")
+                    format!("{why} kill of instance {instance} skipped: it is not running")
                 } else {
-                    format!("instance {instance} killed (scripted): its cache and module state are gone")
+                    format!("instance {instance} killed ({why}): its cache and module state are gone")
                 },
             ),
             SimEvent::Arrival {

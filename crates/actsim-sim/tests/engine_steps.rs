@@ -341,6 +341,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
         tenant_latency: Dist::Fixed(50),
         mock_latency: Dist::Fixed(50),
         transport: actsim_sim::Transport::InProcess,
+        perturb: Default::default(),
     }
 }
 

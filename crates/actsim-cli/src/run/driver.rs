@@ -127,6 +127,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
         tenant_latency: Dist::Fixed(options.latency_ms),
         mock_latency: Dist::Fixed(options.latency_ms),
         transport: actsim_sim::Transport::InProcess,
+        perturb: Default::default(),
     }
 }
 

@@ -71,6 +71,8 @@ pub struct Scenario {
     pub mock_latency: Dist,
     /// How requests reach the tenant.
     pub transport: crate::network::Transport,
+    /// Bounded perturbations of the schedule (`[perturb]`), drawn from the seed.
+    pub perturb: crate::explore::Perturbations,
 }
 
 /// One action bound to the trigger.
@@ -414,6 +416,8 @@ impl Compiler<'_> {
             )?,
             mock_latency: self.dist("network.mock_latency", &raw.network.mock_latency, "50ms")?,
             transport: raw.network.transport,
+            perturb: crate::explore::perturb::compile(&raw.perturb)
+                .map_err(|(message, span)| self.err(span, message))?,
         })
     }
 

@@ -33,6 +33,8 @@ pub struct RawScenario {
     pub mocks: Vec<RawMock>,
     #[serde(default)]
     pub network: RawNetwork,
+    #[serde(default)]
+    pub perturb: crate::explore::perturb::RawPerturb,
 }
 
 #[derive(Debug, Default, Deserialize)]
