@@ -16,11 +16,17 @@ const EXPLORE = 'docs-v2 main/docs/customize/actions/explore-triggers';
 const REFERENCE = 'docs-v2 main/docs/customize/actions/reference';
 
 // m(path, params, returns, extra): extra may hold effect ('deny' | 'redirect' | 'prompt' |
-// 'drop' | 'retry'), record (false), emulated ('yes' | 'planned'), note.
+// 'drop' | 'retry'), record (false), emulated ('yes' | 'partly' | 'planned' | 'no'), note.
+// `partly`: the call is checked and recorded, but part of what production then does is not
+// simulated; the note says which part and why.
 function m(path, params, returns, extra = {}) {
   return { path, params, returns, record: true, emulated: 'yes', effect: null, note: '', ...extra };
 }
 const yes = { emulated: 'yes' };
+// The MFA members: recorded, but no factor is challenged (actsim has no MFA user interface or
+// enrolled factors): the user is taken to pass at once, so later Actions run without waiting.
+const MFA_PARTLY = 'recorded; the challenge itself is not simulated (no MFA screens or enrolled factors in actsim): the user is taken to pass it at once, so later Actions do not wait';
+const PROMPT_NOTE = 'options `{fields?, vars?}`; suspends like a redirect; the continue handler gets `event.prompt = {id, fields, vars}`: the render\'s `fields` with what the user submitted over them (`actsim run --prompt-field`, scenario `[traffic.redirect] prompt_fields`), and its `vars`';
 const query = { record: false };
 
 function cache(emulated) {
@@ -34,8 +40,8 @@ function cache(emulated) {
 // api.notification of the custom email and phone providers.
 function notification() {
   return [
-    m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts' }),
-    m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts' }),
+    m('notification.drop', ['reason'], 'void', { effect: 'drop', note: 'failed, never retried; only the last drop/retry counts; `actsim run` shows it on the `delivery` line with the reason' }),
+    m('notification.retry', ['reason'], 'void', { effect: 'retry', note: 'failed, retried up to 5 times; only the last drop/retry counts; the retries themselves are not simulated (one execution per notification)' }),
   ];
 }
 function redirectHelpers(emulated) {
@@ -67,10 +73,10 @@ const TRIGGERS = {
       m('accessToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
       m('accessToken.addScope', ['scope'], 'void', yes),
       m('accessToken.removeScope', ['scope'], 'void', yes),
-      m('authentication.challengeWith', ['factor', 'options?'], 'void', { note: 'factor `{type, options?}`; options `{additionalFactors?}`; later Actions wait for the challenge' }),
-      m('authentication.challengeWithAny', ['factors'], 'void'),
-      m('authentication.enrollWith', ['factor', 'options?'], 'void'),
-      m('authentication.enrollWithAny', ['factors'], 'void'),
+      m('authentication.challengeWith', ['factor', 'options?'], 'void', { emulated: 'partly', note: `factor \`{type, options?}\`; options \`{additionalFactors?}\`; ${MFA_PARTLY}` }),
+      m('authentication.challengeWithAny', ['factors'], 'void', { emulated: 'partly', note: MFA_PARTLY }),
+      m('authentication.enrollWith', ['factor', 'options?'], 'void', { emulated: 'partly', note: MFA_PARTLY }),
+      m('authentication.enrollWithAny', ['factors'], 'void', { emulated: 'partly', note: MFA_PARTLY }),
       m('authentication.recordMethod', ['provider_url'], 'api', { note: 'only in onContinuePostLogin (throws in onExecutePostLogin)' }),
       m('authentication.setPrimaryUser', ['primary_user_id'], 'void', { note: 'at most once per transaction: a second call throws "The primary user can only be altered once per transaction"' }),
       ...cache('yes'),
@@ -78,7 +84,7 @@ const TRIGGERS = {
       m('groups.hasGroupMembership', ['groups'], 'Promise<{memberships, errors?}>', { ...query, note: 'in the typings, not on the docs page; actsim answers `is_member: false` for each group' }),
       m('idToken.setCustomClaim', ['key', 'value'], 'api', { ...yes, note: 'the name must be a non-empty string' }),
       m('multifactor.enable', ['provider', 'options?'], 'api', { ...yes, note: 'provider `none`/`guardian`/`google-authenticator`/`duo`/`any`; options `{allowRememberBrowser?, providerOptions?}`' }),
-      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'options `{fields?, vars?}`; suspends like a redirect, resumes in onContinuePostLogin with `event.prompt`; not with sendUserTo in the same Action' }),
+      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: `${PROMPT_NOTE}; not with sendUserTo in the same Action` }),
       m('redirect.canRedirect', [], 'boolean', { ...query, note: 'deprecated (typings only); false for `prompt=none` and non-interactive protocols' }),
       ...redirectHelpers('yes'),
       m('redirect.sendUserTo', ['url', 'options?'], 'api', { ...yes, effect: 'redirect', note: SEND_USER_TO_NOTE }),
@@ -157,10 +163,10 @@ const TRIGGERS = {
     source: `${TYPES} src/password-reset-post-challenge/v1/index.d.ts; ${EXPLORE}/password-reset-triggers/post-challenge-trigger/post-challenge-api-object.mdx`,
     members: [
       m('access.deny', ['reason'], 'void', { effect: 'deny' }),
-      m('authentication.challengeWith', ['factor', 'options?'], 'void'),
-      m('authentication.challengeWithAny', ['factors'], 'void'),
+      m('authentication.challengeWith', ['factor', 'options?'], 'void', { emulated: 'partly', note: MFA_PARTLY }),
+      m('authentication.challengeWithAny', ['factors'], 'void', { emulated: 'partly', note: MFA_PARTLY }),
       ...cache('yes'),
-      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: 'resumes in onContinuePostChallenge with `event.prompt`' }),
+      m('prompt.render', ['promptId', 'promptOptions?'], 'void', { effect: 'prompt', note: PROMPT_NOTE.replace('the continue handler', 'onContinuePostChallenge') }),
       ...redirectHelpers('yes'),
       m('redirect.sendUserTo', ['url', 'options?'], 'void', { effect: 'redirect', note: SEND_USER_TO_NOTE.replace('the continue handler', 'onContinuePostChallenge') }),
       m('transaction.setResultUrl', ['url', 'options?'], 'void', { note: 'options `{query?}`: where the user goes after the reset' }),
@@ -201,10 +207,11 @@ const TRIGGERS = {
     members: [...cache('yes')],
   },
 };
-// Every trigger is emulated (crates/actsim-js/src/trigger.rs); a member actsim did not emulate
-// would say `emulated: 'planned'` or `'no'` and why in its note.
+// Every trigger runs (crates/actsim-js/src/trigger.rs); a member actsim emulates only in part
+// says `emulated: 'partly'` and why in its note (a member it lacked would say `'no'`).
 for (const t of Object.values(TRIGGERS)) {
-  t.emulated = t.members.every((mem) => mem.emulated === 'yes') ? 'yes' : 'partly';
+  const partly = t.members.filter((mem) => mem.emulated !== 'yes').length;
+  t.emulated = partly === 0 ? 'yes' : `yes, ${partly} member${partly === 1 ? '' : 's'} partly`;
 }
 
 // The `args` actsim records for a call of `member` with `actual` arguments (before copying).
@@ -247,7 +254,7 @@ function markdown() {
 function triggerTable() {
   const out = ['| Trigger | Handlers | Blocking | Emulated | Source of the members |', '|---|---|---|---|---|'];
   for (const [name, t] of Object.entries(TRIGGERS)) {
-    out.push(`| \`${name}\` | ${t.handlers.map((h) => `\`${h}\``).join(', ')} | ${t.blocking ? 'yes' : 'no (runs after the flow)'} | ${t.emulated} | ${t.source} |`);
+    out.push(`| \`${name}\` | ${t.handlers.map((h) => `\`${h}\``).join(', ')} | ${t.blocking ? 'yes' : 'no (runs after the flow: a failure is reported, `failures_reported`, and blocks nothing)'} | ${t.emulated} | ${t.source} |`);
   }
   return out.join('\n');
 }

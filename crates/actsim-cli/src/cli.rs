@@ -394,6 +394,16 @@ pub struct RunArgs {
     )]
     pub return_params: Vec<String>,
 
+    /// A field the user submits in a form rendered with api.prompt.render (repeatable): the
+    /// continue handler reads it in event.prompt.fields (over the render's own fields), e.g.
+    /// --prompt-field company=Acme
+    #[arg(
+        long = "prompt-field",
+        value_name = "NAME=VALUE",
+        requires = "continue_flow"
+    )]
+    pub prompt_fields: Vec<String>,
+
     /// Mock tenant configuration (TOML). Default: fixtures/tenants/local.toml's tenant.
     #[arg(long, value_name = "FILE")]
     pub tenant: Option<String>,

@@ -15,7 +15,12 @@ pub const EXIT_BROKEN_PIPE: i32 = 141;
 pub const EXIT_WRITE_ERROR: i32 = 74;
 
 /// Write `text` to stdout and flush it; on failure end the program as the module comment says.
+///
+/// A lone UTF-16 surrogate an action's value carried (held in Rust text as its stand-in, see
+/// `actsim_js::escape_lone_surrogates`) is written as Node's `JSON.stringify` writes it,
+/// `\ud83d`: valid in JSON output and readable in text.
 pub fn write_stdout(text: &str) {
+    let text = actsim_js::escape_lone_surrogates(text);
     let mut stdout = io::stdout().lock();
     if let Err(error) = stdout
         .write_all(text.as_bytes())

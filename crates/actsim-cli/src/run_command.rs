@@ -123,6 +123,13 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         })?;
         return_params.insert(k.to_string(), v.to_string());
     }
+    let mut prompt_fields = BTreeMap::new();
+    for p in &args.prompt_fields {
+        let (k, v) = p.split_once('=').ok_or_else(|| {
+            CliError::usage(format!("--prompt-field '{p}': expected NAME=VALUE"), None)
+        })?;
+        prompt_fields.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+    }
     let (cache_limits, fail_cache_writes, max_writes) = cache_options(&args.cache_options)?;
     let cpu_ms = flag_duration("cpu-budget", &args.cpu_budget)?;
     let instance = InstanceConfig {
@@ -149,6 +156,7 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         resume_on: args.resume_on,
         return_after_ms: flag_duration("return-after", &args.return_after)?,
         return_params,
+        prompt_fields,
         cache_limits,
         fail_cache_writes,
         cache_entries: args

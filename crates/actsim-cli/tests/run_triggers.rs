@@ -93,3 +93,166 @@ fn password_reset_post_challenge_continues_on_a_fresh_instance_and_misses_the_ca
         assert_eq!(ex[1]["commands"][0]["name"], "transaction.setResultUrl");
     }
 }
+
+/// A non-blocking trigger runs after the fact: a throwing post-user-registration action is
+/// reported (its outcome, the summary's `reported`, `failures_reported` by trigger, a note) and
+/// blocks nothing (the flow completes, exit status 0), while the same throw in a blocking
+/// trigger fails the flow (exit status 1).
+#[test]
+fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
+    let (_dir, path) = temp_file(
+        "welcome.js",
+        "exports.onExecutePostUserRegistration = async (event, api) => {\n  throw new Error('CRM is down');\n};\n",
+    );
+    let (doc, code) = run_json(&[&path, "--trigger", "post-user-registration"]);
+    assert_eq!(code, 0, "{doc}");
+    let ex = &doc["executions"][0];
+    assert_eq!(ex["outcome"]["status"], "failed");
+    assert_eq!(ex["outcome"]["error"]["message"], "CRM is down");
+    assert_eq!(doc["summary"]["failed"], 0);
+    assert_eq!(doc["summary"]["reported"], 1);
+    let metric = |name: &str| doc["metrics"][name].as_f64().unwrap_or(-1.0);
+    assert_eq!(metric("failures_reported"), 1.0);
+    assert_eq!(metric("failures_reported.post-user-registration"), 1.0);
+    assert_eq!(metric("failures_reported.event-stream"), 0.0);
+    assert_eq!(metric("logins.failed"), 0.0);
+    assert_eq!(metric("logins.completed"), 1.0);
+    assert_eq!(metric("errors"), 1.0);
+    let notes = doc["notes"].to_string();
+    assert!(notes.contains("reported") && notes.contains("blocks nothing"), "{notes}");
+
+    let out = actsim(&["run", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("✗ failed (handler threw)"), "{text}");
+    assert!(
+        text.contains("reported, blocks nothing: post-user-registration runs after the fact"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0 failed · 1 failure reported (blocked nothing)"),
+        "{text}"
+    );
+    // An expectation makes the reported failure fail the run.
+    let out = actsim(&["run", &path, "--expect", "failures_reported == 0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+
+    // The same throw in a blocking trigger fails the flow.
+    let (_dir, blocking) = temp_file(
+        "pre.js",
+        "exports.onExecutePreUserRegistration = async (event, api) => {\n  throw new Error('CRM is down');\n};\n",
+    );
+    let (doc, code) = run_json(&[&blocking]);
+    assert_eq!(code, 1, "{doc}");
+    assert_eq!(doc["summary"]["failed"], 1);
+    assert_eq!(doc["summary"]["reported"], 0);
+    assert_eq!(doc["metrics"]["logins.failed"], 1.0);
+    assert_eq!(doc["metrics"]["failures_reported"], 0.0);
+}
+
+/// After `api.prompt.render`, the continue handler gets `event.prompt`: the form's id, the
+/// render's pre-filled fields with what the user submitted (`--prompt-field`) over them, and
+/// the render's vars. After a plain redirect there is no `event.prompt`.
+#[test]
+fn the_continue_after_a_prompt_gets_the_fields_the_form_returned() {
+    let action = "exports.onExecutePostLogin = async (event, api) => {\n  api.prompt.render('ap_profile', { fields: { email: event.user.email, company: 'unknown' }, vars: { step: 2 } });\n};\nexports.onContinuePostLogin = async (event, api) => {\n  console.log(JSON.stringify(event.prompt));\n  api.user.setUserMetadata('company', event.prompt.fields.company);\n};\n";
+    let (_dir, path) = temp_file("profile.js", action);
+    let (doc, code) = run_json(&[
+        &path,
+        "--continue",
+        "--prompt-field",
+        "company=Acme",
+        "--prompt-field",
+        "role=admin",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    let ex = doc["executions"].as_array().unwrap();
+    assert_eq!(ex.len(), 2, "{doc}");
+    assert_eq!(ex[0]["outcome"]["redirect"]["prompt"], "ap_profile");
+    assert_eq!(ex[1]["handler"], "onContinuePostLogin");
+    assert_eq!(
+        ex[1]["console"][0]["text"],
+        r#"{"id":"ap_profile","fields":{"email":"j+smith@example.com","company":"Acme","role":"admin"},"vars":{"step":2}}"#
+    );
+    assert_eq!(ex[1]["commands"][0]["args"][1], "Acme");
+    // Without --prompt-field the form comes back as it was pre-filled.
+    let (doc, _) = run_json(&[&path, "--continue"]);
+    assert_eq!(
+        doc["executions"][1]["console"][0]["text"],
+        r#"{"id":"ap_profile","fields":{"email":"j+smith@example.com","company":"unknown"},"vars":{"step":2}}"#
+    );
+    // A plain redirect gives the continue handler no event.prompt.
+    let (_dir, redirect) = temp_file(
+        "redirect.js",
+        "exports.onExecutePostLogin = async (event, api) => {\n  api.redirect.sendUserTo('https://consent.example.com/');\n};\nexports.onContinuePostLogin = async (event, api) => {\n  console.log(String(event.prompt));\n};\n",
+    );
+    let (doc, _) = run_json(&[&redirect, "--continue", "--prompt-field", "x=1"]);
+    assert_eq!(doc["executions"][1]["console"][0]["text"], "undefined");
+}
+
+/// `actsim run`'s text shows what became of the message for send-phone-message and the custom
+/// email and phone providers: delivered or sent, dropped or retried with the reason, or not
+/// sent when the action failed.
+#[test]
+fn run_text_shows_the_notification_outcome() {
+    let cases = [
+        (
+            "exports.onExecuteCustomPhoneProvider = async (event, api) => {\n  api.notification.retry('provider busy');\n  api.notification.drop('number blocked');\n};\n",
+            "delivery  ✗ dropped (api.notification.drop: number blocked): the message failed and is never retried",
+        ),
+        (
+            "exports.onExecuteCustomEmailProvider = async (event, api) => {\n  api.notification.retry('rate limited');\n};\n",
+            "delivery  ↻ retry (api.notification.retry: rate limited): the email failed and production retries it, up to 5 times",
+        ),
+        (
+            "exports.onExecuteCustomEmailProvider = async (event, api) => {};\n",
+            "delivery  ✓ delivered: the action completed without api.notification.drop or retry, so the email counts as sent",
+        ),
+        (
+            "exports.onExecuteSendPhoneMessage = async (event, api) => {};\n",
+            "delivery  ✓ sent: the action completed, so the message counts as handed to the provider",
+        ),
+        (
+            "exports.onExecuteSendPhoneMessage = async (event, api) => {\n  throw new Error('Twilio 500');\n};\n",
+            "delivery  ✗ not delivered: the action failed, so the message was not sent",
+        ),
+    ];
+    for (code, line) in cases {
+        let (_dir, path) = temp_file("provider.js", code);
+        let out = actsim(&["run", &path]);
+        let text = stdout(&out);
+        assert!(text.contains(line), "{line}\nnot in:\n{text}");
+    }
+    // Triggers without a message have no delivery line.
+    let (_dir, path) = temp_file(
+        "login.js",
+        "exports.onExecutePostLogin = async (event, api) => {};\n",
+    );
+    assert!(!stdout(&actsim(&["run", &path])).contains("delivery"));
+}
+
+/// A lone surrogate in a recorded value is printed as Node's JSON.stringify writes it, in the
+/// JSON document and in the text output, and transaction metadata holding one reaches the
+/// continue handler intact.
+#[test]
+fn recorded_lone_surrogates_are_printed_as_node_escapes_them() {
+    let (_dir, path) = temp_file(
+        "half.js",
+        "const half = '😀'.slice(0, 1);\nexports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('nick', 'Ada' + half);\n  api.transaction.setMetadata('m', half);\n  api.redirect.sendUserTo('https://x.example.com/');\n};\nexports.onContinuePostLogin = async (event, api) => {\n  console.log(event.transaction.metadata.m === half, event.transaction.metadata.m.length);\n};\n",
+    );
+    let out = actsim(&["run", &path, "--continue", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = stdout(&out);
+    assert!(json.contains(r#""Ada\ud83d""#), "{json}");
+    // The document is JSON as Node writes it (serde_json refuses lone surrogate escapes, so
+    // check it with the escape replaced).
+    let checked = json.replace(r"\ud83d", r"\ufffd");
+    let doc: serde_json::Value = serde_json::from_str(&checked).expect("valid JSON");
+    assert_eq!(doc["executions"][1]["console"][0]["text"], "true 1");
+    let out = actsim(&["run", &path]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(r#"api.idToken.setCustomClaim("nick", "Ada\ud83d")"#),
+        "{text}"
+    );
+}

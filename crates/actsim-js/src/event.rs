@@ -63,12 +63,37 @@ impl PreparedEvent {
         }
     }
 
+    /// The same event without field `name` (unchanged when it has none).
+    pub fn without_field(&self, name: &str) -> Self {
+        if !self.fields.iter().any(|f| &*f.name == name) {
+            return self.clone();
+        }
+        let fields: Vec<EventField> = self
+            .fields
+            .iter()
+            .filter(|f| &*f.name != name)
+            .cloned()
+            .collect();
+        PreparedEvent {
+            fields: fields.into(),
+            has_transaction_metadata: self.has_transaction_metadata && name != "transaction",
+        }
+    }
+
     /// The JSON text of field `name`, if the event has it.
     pub fn field_json(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()
             .find(|f| &*f.name == name)
             .map(|f| &*f.json)
+    }
+
+    /// Field `name` as a JSON value, if the event has it. A lone surrogate in it (written as
+    /// its `\udXXX` escape for JavaScript, which serde_json refuses) comes back as the stand-in
+    /// recorded values use (text.rs), so reading and writing a field back keeps it.
+    pub fn field_value(&self, name: &str) -> Option<Value> {
+        let text = self.field_json(name)?;
+        serde_json::from_str(&crate::text::kept_json(text)).ok()
     }
 
     /// The whole event as a JSON value (the unit tests compare events with it).
@@ -215,11 +240,16 @@ fn field(name: &str, value: &Value) -> EventField {
     }
 }
 
+/// `value` as JSON text for JavaScript's `JSON.parse`. A recorded value that carried a lone
+/// surrogate (transaction metadata set before a redirect) holds its stand-in (text.rs); it is
+/// written as the `\udXXX` escape, so the action gets the lone surrogate back.
 fn json_text(value: &Value) -> Rc<str> {
     // Serialising a `Value` cannot fail (its keys are strings).
-    serde_json::to_string(value)
-        .unwrap_or_else(|_| "null".to_string())
-        .into()
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    match crate::text::escape_lone_surrogates(&text) {
+        std::borrow::Cow::Borrowed(_) => text.into(),
+        std::borrow::Cow::Owned(escaped) => escaped.into(),
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::ops::{FetchRequest, HostOpKind};
 use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Notification, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
-use crate::text::{js_string_text, well_formed_json, Text};
+use crate::text::{js_string_kept, kept_json, lossy, node_utf8_len, Kept, Text};
 
 use crate::boundary::set_native;
 
@@ -64,7 +64,7 @@ fn console_and_commands<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    set_native(ctx, host, "log", move |level: String, Text(text): Text| {
+    set_native(ctx, host, "log", move |level: String, Kept(text): Kept| {
         let mut st = s.borrow_mut();
         let at_ms = st.clock.now_ms();
         let cap = st.config.console_cap_bytes;
@@ -73,10 +73,11 @@ fn console_and_commands<'js>(
             Some(id) => {
                 if let Some(exec) = st.execs.get_mut(&id) {
                     // Once cut, stay cut: the kept output is always a prefix of what was written.
-                    if exec.report.console_truncated || exec.console_bytes + line.text.len() > cap {
+                    let bytes = node_utf8_len(&line.text);
+                    if exec.report.console_truncated || exec.console_bytes + bytes > cap {
                         exec.report.console_truncated = true;
                     } else {
-                        exec.console_bytes += line.text.len();
+                        exec.console_bytes += bytes;
                         exec.report.console.push(line);
                     }
                     return;
@@ -95,7 +96,7 @@ fn console_and_commands<'js>(
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = serde_json::from_str(&well_formed_json(&args))
+                let args = serde_json::from_str(&kept_json(&args))
                     .unwrap_or(serde_json::Value::Null);
                 exec.report.commands.push(Command { at_ms, name, args });
             }
@@ -195,7 +196,7 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "unreadFailedSet",
-        move |id: f64, Text(key): Text, code: String| {
+        move |id: f64, Kept(key): Kept, code: String| {
             let mut st = s.borrow_mut();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
                 exec.report.unread_failed_sets.push((key, code));
@@ -221,11 +222,11 @@ fn console_and_commands<'js>(
         // `prompt`: the prompt's id when api.prompt.render suspended the flow.
         move |id: f64,
               denied: bool,
-              Text(url): Text,
+              Kept(url): Kept,
               query: Option<String>,
               prompt: Opt<Value<'js>>| {
             let query = query
-                .and_then(|q| serde_json::from_str(&well_formed_json(&q)).ok())
+                .and_then(|q| serde_json::from_str(&kept_json(&q)).ok())
                 .unwrap_or(serde_json::Value::Null);
             let redirect = Some(Redirect {
                 url,
@@ -252,7 +253,7 @@ fn console_and_commands<'js>(
 
 /// The text of `v` when it is a string (an optional argument of a native).
 fn optional_string(v: &Value<'_>) -> Option<String> {
-    v.as_string().and_then(|s| js_string_text(s).ok())
+    v.as_string().and_then(|s| js_string_kept(s).ok())
 }
 
 /// Whether `recordValues` records `v` itself: a string, number, boolean, `undefined` or
@@ -268,7 +269,7 @@ fn primitive_json(v: &Value<'_>) -> serde_json::Value {
     if let Some(b) = v.as_bool() {
         serde_json::Value::Bool(b)
     } else if let Some(s) = v.as_string() {
-        serde_json::Value::String(js_string_text(s).unwrap_or_default())
+        serde_json::Value::String(js_string_kept(s).unwrap_or_default())
     } else if let Some(i) = v.as_int() {
         serde_json::Value::from(i)
     } else if let Some(n) = v.as_float() {
@@ -335,7 +336,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheGet",
-        move |ctx: Ctx<'js>, id: f64, Text(key): Text| -> JsResult<Value<'js>> {
+        move |ctx: Ctx<'js>, id: f64, Kept(key): Kept| -> JsResult<Value<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let fast = st.config.fast_paths;
@@ -349,7 +350,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             // when it differs from the last one returned (warm.rs: cache_value).
             let cache = exec.cache.clone();
             let cache = cache.borrow();
-            let found = cache.peek(&key, now);
+            let found = cache.peek(&lossy(&key), now);
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,
                 op: CacheOpKind::Get,
@@ -378,7 +379,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         "cacheSet",
         move |ctx: Ctx<'js>,
               id: f64,
-              Text(key): Text,
+              Kept(key): Kept,
               Text(value): Text,
               ttl: Value<'js>,
               expires_at: Value<'js>|
@@ -400,7 +401,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Err(CacheErrorCode::MaxSideEffectsExceeded)
             } else {
                 exec.cache_writes += 1;
-                exec.cache.borrow_mut().set(&key, &value, &opts, now)
+                exec.cache.borrow_mut().set(&lossy(&key), &value, &opts, now)
             };
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,
@@ -441,7 +442,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheDelete",
-        move |ctx: Ctx<'js>, id: f64, Text(key): Text| -> JsResult<Object<'js>> {
+        move |ctx: Ctx<'js>, id: f64, Kept(key): Kept| -> JsResult<Object<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
@@ -455,7 +456,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Err(CacheErrorCode::MaxSideEffectsExceeded)
             } else {
                 exec.cache_writes += 1;
-                exec.cache.borrow_mut().delete(&key, now)
+                exec.cache.borrow_mut().delete(&lossy(&key), now)
             };
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,

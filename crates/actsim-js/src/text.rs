@@ -5,6 +5,16 @@
 //! Node does whenever it encodes a string as UTF-8 (`Buffer.from`, `TextEncoder`, its console,
 //! `Buffer.byteLength`, which therefore counts 3 bytes for each). Nothing throws, and the rest of
 //! the string is kept.
+//!
+//! Values actsim *records* (console lines, `api` commands' arguments, redirect URLs and queries,
+//! cache keys in the report) keep a lone surrogate instead ([`Kept`], [`kept_json`]): it is
+//! carried in Rust text as a stand-in character, U+10F800 plus its offset from U+D800 (the last
+//! 2048 code points of the private use plane 16), and written out as the escape Node's
+//! `JSON.stringify` writes (`\ud83d`) by [`escape_lone_surrogates`], which the CLI applies to
+//! everything it prints; an event field holding one reaches JavaScript as the lone surrogate
+//! again (`event.rs`). [`node_utf8_len`] counts a stand-in as the 3 bytes Node counts. The
+//! one ambiguity: a real character of U+10F800–U+10FFFF in a recorded value is shown as the
+//! surrogate it stands for.
 
 use std::borrow::Cow;
 
@@ -38,9 +48,100 @@ pub(crate) fn js_string_text(s: &rquickjs::String<'_>) -> rquickjs::Result<Strin
     }
 }
 
+/// The first stand-in: a lone surrogate U+D800 + n is carried as U+10F800 + n.
+const STAND_IN_BASE: u32 = 0x10_F800;
+
+/// The stand-in character of the UTF-16 surrogate `unit` (U+D800–U+DFFF).
+fn stand_in(unit: u32) -> char {
+    char::from_u32(STAND_IN_BASE + (unit & 0x7FF)).unwrap_or('\u{FFFD}')
+}
+
+/// The surrogate a stand-in character carries, if `c` is one.
+fn surrogate_of(c: char) -> Option<u32> {
+    let c = c as u32;
+    (c >= STAND_IN_BASE).then(|| 0xD800 + (c - STAND_IN_BASE))
+}
+
+/// A string argument of a native whose value actsim records: like [`Text`], but a lone
+/// surrogate is kept as its stand-in (see the module comment).
+pub(crate) struct Kept(pub String);
+
+impl<'js> FromJs<'js> for Kept {
+    fn from_js(ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<Self> {
+        match value.as_string() {
+            Some(s) => js_string_kept(s).map(Kept),
+            None => String::from_js(ctx, value).map(Kept),
+        }
+    }
+}
+
+/// The text of a JavaScript string, with each lone surrogate as its stand-in.
+pub(crate) fn js_string_kept(s: &rquickjs::String<'_>) -> rquickjs::Result<String> {
+    match s.to_string() {
+        Ok(text) => Ok(text),
+        Err(rquickjs::Error::Utf8(_)) => {
+            let c = s.clone().to_cstring()?;
+            // SAFETY: as in `js_string_text`: the bytes live as long as `c`.
+            let bytes = unsafe { std::slice::from_raw_parts(c.as_ptr().cast::<u8>(), c.len()) };
+            Ok(decode_wtf8(bytes, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Kept text as the cache and encoders see it: each stand-in becomes U+FFFD (borrowed when
+/// there is none).
+pub(crate) fn lossy(text: &str) -> Cow<'_, str> {
+    if !has_stand_in(text) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if surrogate_of(c).is_some() { '\u{FFFD}' } else { c })
+            .collect(),
+    )
+}
+
+/// Whether `text` holds a stand-in (its UTF-8 starts `F4 8F A0..BF`).
+fn has_stand_in(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == 0xF4 && w[1] == 0x8F && w[2] >= 0xA0)
+}
+
+/// `text` with each lone surrogate written as Node's `JSON.stringify` writes it (`\ud83d`):
+/// valid inside a JSON string and readable in text. Borrowed when there is none.
+pub fn escape_lone_surrogates(text: &str) -> Cow<'_, str> {
+    if !has_stand_in(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match surrogate_of(c) {
+            Some(unit) => out.push_str(&format!("\\u{unit:04x}")),
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The length of `text` in bytes as Node's `Buffer.byteLength` counts the string it stands
+/// for: a stand-in (4 bytes here) counts 3, as Node encodes a lone surrogate.
+pub fn node_utf8_len(text: &str) -> usize {
+    if !has_stand_in(text) {
+        return text.len();
+    }
+    text.len() - text.chars().filter(|c| surrogate_of(*c).is_some()).count()
+}
+
 /// UTF-8 text from generalised UTF-8 bytes: each encoded surrogate (`ED A0..BF 80..BF`) becomes
 /// U+FFFD; anything else invalid too (QuickJS makes nothing else invalid).
 fn from_wtf8(bytes: &[u8]) -> String {
+    decode_wtf8(bytes, false)
+}
+
+/// As [`from_wtf8`], with each surrogate as its stand-in when `keep` is set.
+fn decode_wtf8(bytes: &[u8], keep: bool) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -48,7 +149,10 @@ fn from_wtf8(bytes: &[u8]) -> String {
             && bytes.get(i + 1).is_some_and(|b| (0xA0..=0xBF).contains(b))
             && bytes.get(i + 2).is_some_and(|b| (0x80..=0xBF).contains(b));
         if surrogate {
-            out.extend_from_slice("\u{FFFD}".as_bytes());
+            let unit = 0xD000 | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            let c = if keep { stand_in(unit) } else { '\u{FFFD}' };
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -64,6 +168,17 @@ fn from_wtf8(bytes: &[u8]) -> String {
 /// A JSON text made by `JSON.stringify` with each lone surrogate escape (`\ud83d` not part of
 /// a pair) replaced by `\ufffd`, which serde_json accepts; borrowed when there is none.
 pub(crate) fn well_formed_json(json: &str) -> Cow<'_, str> {
+    replace_lone_escapes(json, |_| "\\ufffd".to_string())
+}
+
+/// As [`well_formed_json`], but each lone surrogate escape becomes its stand-in character, so
+/// the parsed value keeps it (for recorded values).
+pub(crate) fn kept_json(json: &str) -> Cow<'_, str> {
+    replace_lone_escapes(json, |unit| stand_in(unit).to_string())
+}
+
+/// `json` with each lone surrogate escape replaced by `with(unit)`.
+fn replace_lone_escapes(json: &str, with: impl Fn(u32) -> String) -> Cow<'_, str> {
     let b = json.as_bytes();
     let escape_at = |i: usize| -> Option<u32> {
         if b.get(i) == Some(&b'\\') && b.get(i + 1) == Some(&b'u') {
@@ -95,7 +210,7 @@ pub(crate) fn well_formed_json(json: &str) -> Cow<'_, str> {
         if high || low {
             let o = out.get_or_insert_with(|| String::with_capacity(json.len()));
             o.push_str(&json[copied..i]);
-            o.push_str("\\ufffd");
+            o.push_str(&with(unit));
             copied = i + 6;
         }
         i += 6;
@@ -127,6 +242,24 @@ mod tests {
             r#"{"\ufffd":"\ufffd\ud83d\ude00"}"#
         );
         assert!(matches!(well_formed_json(r#"["plain"]"#), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn kept_values_carry_lone_surrogates_and_print_as_node_escapes_them() {
+        let kept = decode_wtf8(b"a\xED\xA0\xBDb", true);
+        assert_eq!(kept.chars().nth(1), Some('\u{10F83D}'));
+        assert_eq!(escape_lone_surrogates(&kept), "a\\ud83db");
+        assert_eq!(node_utf8_len(&kept), 5);
+        assert_eq!(lossy(&kept), "a\u{FFFD}b");
+        let json = kept_json(r#"["\ude00x","\ud83d\ude00"]"#);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value[0].as_str().unwrap(), "\u{10FE00}x");
+        assert_eq!(value[1].as_str().unwrap(), "😀");
+        assert_eq!(
+            escape_lone_surrogates(&serde_json::to_string(&value).unwrap()),
+            r#"["\ude00x","😀"]"#
+        );
+        assert!(matches!(escape_lone_surrogates("é😀"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -347,3 +347,62 @@ fn every_catalog_action_without_http_records_what_its_manifest_and_node_record()
     eprintln!("catalog: {compared} of {} actions compared", actions.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// jose 6 is published as an ES module only (`"type": "module"`, an `exports` map without a
+/// `require` condition). Node 22 still loads it with `require` (require(esm)) and returns the
+/// module namespace object; the catalog's custom-token-exchange action
+/// (`legacy-jwt-jose.js`) relies on that. This loads the real jose 6 installed in
+/// actions/catalog, signs an HS256 JWT with it and verifies it (and a wrong key's failure).
+#[test]
+fn require_of_the_es_module_only_jose_6_returns_its_namespace_and_verifies_a_jwt() {
+    let dir = repo().join("actions/catalog");
+    let package = dir.join("node_modules/jose/package.json");
+    if !package.is_file() {
+        skip("jose 6 (require of an ES-module-only package): run npm ci in actions/catalog");
+        return;
+    }
+    let p: Value = serde_json::from_str(&std::fs::read_to_string(&package).unwrap()).unwrap();
+    let version = p["version"].as_str().unwrap_or_default();
+    assert!(version.starts_with("6."), "jose {version} is installed, not 6.x");
+    assert_eq!(p["type"], "module", "jose 6 is an ES module package");
+    assert!(
+        p["exports"]["."].get("require").is_none(),
+        "jose 6 has no CommonJS entry: {}",
+        p["exports"]["."]
+    );
+    let code = "const jose = require('jose');\nconst again = require('jose');\nexports.onExecuteCustomTokenExchange = async (event, api) => {\n  const key = new TextEncoder().encode(event.secrets.KEY);\n  const token = await new jose.SignJWT({ group: 'finance' })\n    .setProtectedHeader({ alg: 'HS256' })\n    .setSubject('legacy-7')\n    .setIssuedAt()\n    .setExpirationTime('5m')\n    .sign(key);\n  const { payload, protectedHeader } = await jose.jwtVerify(token, key, { algorithms: ['HS256'] });\n  let wrong;\n  try {\n    await jose.jwtVerify(token, new TextEncoder().encode('another-secret-of-32-bytes-length!'));\n  } catch (e) {\n    wrong = `${e.constructor.name} ${e.code} ${e instanceof jose.errors.JOSEError}`;\n  }\n  console.log(Object.prototype.toString.call(jose), jose === again, typeof jose.default, typeof jose.jwtVerify);\n  console.log(protectedHeader.alg, payload.group, payload.exp - payload.iat, wrong);\n  api.authentication.setUserById(payload.sub);\n};\n";
+    let file = dir.join("custom-token-exchange/jose6-probe.js");
+    let clock = Clock::new(DEFAULT_NOW);
+    let mut inst = Instance::new(
+        ActionSource::new(file.to_string_lossy().into_owned(), code.to_string()),
+        clock.clone(),
+        InstanceConfig::default(),
+    )
+    .expect("the instance starts");
+    let secrets: BTreeMap<String, String> = [(
+        "KEY".to_string(),
+        "legacy-hs256-secret-not-real-32bytes!".to_string(),
+    )]
+    .into();
+    let m = json!({ "trigger": "custom-token-exchange", "event": {} });
+    let spec = ExecutionSpec {
+        trigger: Trigger::CustomTokenExchange,
+        phase: Phase::Execute,
+        event: base_event(&m).into(),
+        secrets: Rc::new(secrets),
+        cache: Rc::new(RefCell::new(CacheStore::new(CacheLimits::default()))),
+    };
+    let report = run_to_end(&mut inst, &clock, spec, no_network);
+    assert!(!report.failed(), "{:?}", report.outcome);
+    let console: Vec<&str> = report.console.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        console,
+        [
+            "[object Module] true undefined function",
+            "HS256 finance 300 JWSSignatureVerificationFailed ERR_JWS_SIGNATURE_VERIFICATION_FAILED true",
+        ]
+    );
+    assert_eq!(report.commands.len(), 1);
+    assert_eq!(report.commands[0].name, "authentication.setUserById");
+    assert_eq!(report.commands[0].args, json!(["legacy-7"]));
+}

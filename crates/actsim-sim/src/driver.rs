@@ -182,9 +182,7 @@ pub fn continue_event(
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
-    let request = event
-        .field_json("request")
-        .and_then(|r| serde_json::from_str::<Value>(r).ok());
+    let request = event.field_value("request");
     match request {
         Some(Value::Object(mut request)) => {
             let method = if form.is_empty() { "GET" } else { "POST" };
@@ -195,6 +193,30 @@ pub fn continue_event(
         }
         _ => event.clone(),
     }
+}
+
+/// The continue event's `event.prompt`. After `api.prompt.render(id, {fields?, vars?})` it is
+/// `{id, fields, vars}`: the fields the user submitted (the render's `fields`, pre-filled and
+/// hidden ones, with `submitted` over them) and the render's `vars` (`{}` without them). After
+/// a redirect that was not a prompt the event has no `prompt`.
+pub fn prompt_event(
+    event: &PreparedEvent,
+    rendered: Option<&actsim_js::Redirect>,
+    submitted: &std::collections::BTreeMap<String, Value>,
+) -> PreparedEvent {
+    let Some((id, options)) = rendered.and_then(|r| Some((r.prompt.as_ref()?, &r.query))) else {
+        return event.without_field("prompt");
+    };
+    let object = |name: &str| match options.get(name) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let mut fields = object("fields");
+    for (k, v) in submitted {
+        fields.insert(k.clone(), v.clone());
+    }
+    let prompt = serde_json::json!({ "id": id, "fields": fields, "vars": object("vars") });
+    event.with_field("prompt", &prompt)
 }
 
 /// Apply the execution's `api.transaction.setMetadata` calls to the flow's event, so that later
@@ -208,10 +230,7 @@ pub fn apply_transaction_metadata(event: &mut PreparedEvent, report: &ExecutionR
     if calls.peek().is_none() {
         return;
     }
-    let Some(mut transaction) = event
-        .field_json("transaction")
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-    else {
+    let Some(mut transaction) = event.field_value("transaction") else {
         return;
     };
     let Some(metadata) = transaction

@@ -180,6 +180,8 @@ struct Flow {
     user_id: Option<String>,
     /// Cache records as they were before the running execution wrote them (for rollback).
     snapshot: Option<BTreeMap<String, Option<CacheRecord>>>,
+    /// The redirect or prompt the flow is suspended at, for the continue event.
+    suspended_at: Option<actsim_js::Redirect>,
 }
 
 /// One simulation: the world (instances, flows, caches, clock, queue, network) and its
@@ -811,6 +813,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 resume_number: 0,
                 user_id,
                 snapshot: None,
+                suspended_at: None,
             },
         );
         self.start_segment(login);
@@ -904,7 +907,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     label: &label,
                     error: &e,
                 });
-                self.end_flow(login, FlowResult::Failed);
+                self.flow_failed(login);
                 return;
             }
         };
@@ -1155,9 +1158,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         flow.snapshot = None;
         driver::apply_transaction_metadata(&mut flow.event, &report);
         match report.outcome {
-            Outcome::Failed { .. } => {
-                self.end_flow(login, FlowResult::Failed);
-            }
+            Outcome::Failed { .. } => self.flow_failed(login),
             Outcome::Completed { denied: true, .. } => {
                 self.observe(SimEvent::Denied);
                 self.end_flow(login, FlowResult::Denied);
@@ -1169,10 +1170,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;
                 flow.yielded_on = Some(inst);
+                let url = redirect.url.clone();
+                flow.suspended_at = Some(redirect);
                 self.observe(SimEvent::Redirected {
                     login,
                     instance: number,
-                    url: redirect.url,
+                    url,
                 });
                 if self.rng_users.next_f64() < self.sc.traffic.abandon {
                     self.observe(SimEvent::Abandoned { login });
@@ -1245,6 +1248,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
             &traffic.params,
             &traffic.body,
         );
+        flow.event = driver::prompt_event(
+            &flow.event,
+            flow.suspended_at.take().as_ref(),
+            &traffic.prompt_fields,
+        );
         flow.instance = to;
         flow.phase = Phase::Continue;
         self.start_segment(login);
@@ -1272,7 +1280,21 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 }
                 self.collect(inst, action);
             }
-            None => self.end_flow(login, FlowResult::Failed),
+            None => self.flow_failed(login),
+        }
+    }
+
+    /// An execution of the flow failed (or could not start). A blocking trigger's flow fails
+    /// with it. A non-blocking trigger (post-user-registration, post-change-password,
+    /// event-stream) runs after the fact: the failure is reported (`failures_reported`) and
+    /// blocks nothing, so the flow ends `ok`; like every flow, its later actions do not run.
+    fn flow_failed(&mut self, login: u64) {
+        let trigger = self.sc.trigger;
+        if trigger.info().blocks {
+            self.end_flow(login, FlowResult::Failed);
+        } else {
+            self.observe(SimEvent::FailureReported { login, trigger });
+            self.end_flow(login, FlowResult::Completed);
         }
     }
 

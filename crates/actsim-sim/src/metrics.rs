@@ -39,6 +39,8 @@ pub struct Metrics {
     pub continues: u64,
     pub resumed_elsewhere: u64,
     pub denies: u64,
+    /// Failed executions of non-blocking triggers (reported, blocking nothing), by trigger id.
+    pub failures_reported: BTreeMap<String, u64>,
     pub cache_gets: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
@@ -291,6 +293,14 @@ impl Metrics {
         put("continues", self.continues as f64);
         put("resumed_elsewhere", self.resumed_elsewhere as f64);
         put("denies", self.denies as f64);
+        put(
+            "failures_reported",
+            self.failures_reported.values().sum::<u64>() as f64,
+        );
+        for info in actsim_js::TRIGGERS.iter().filter(|t| !t.blocks) {
+            let n = self.failures_reported.get(info.id).copied().unwrap_or(0);
+            put(&format!("failures_reported.{}", info.id), n as f64);
+        }
         let mock_token_requests: u64 = self
             .mock_tokens
             .keys()

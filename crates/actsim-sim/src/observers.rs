@@ -73,6 +73,12 @@ pub enum SimEvent<'e> {
     },
     /// A flow was denied.
     Denied,
+    /// An execution of a non-blocking trigger's flow failed: reported, the flow goes on as
+    /// completed.
+    FailureReported {
+        login: u64,
+        trigger: actsim_js::Trigger,
+    },
     /// A flow suspends for a redirect.
     Redirected {
         login: u64,
@@ -266,6 +272,20 @@ impl<'s> Observers<'s> {
                 &mut raised,
             ),
             SimEvent::Denied => self.metrics.denies += 1,
+            SimEvent::FailureReported { login, trigger } => {
+                let n = self
+                    .metrics
+                    .failures_reported
+                    .entry(trigger.as_str().to_string())
+                    .or_default();
+                *n += 1;
+                if *n == 1 {
+                    self.highlight(
+                        t,
+                        format!("{}: an execution failed; {} runs after the fact, so the failure is reported and blocks nothing", crate::observer::flow_label(trigger, login), trigger.as_str()),
+                    );
+                }
+            }
             SimEvent::Redirected {
                 login,
                 instance,

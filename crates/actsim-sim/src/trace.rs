@@ -215,6 +215,8 @@ impl<W: Write> TraceSink for JsonLinesSink<W> {
         }
         let value = serde_json::to_value(event).unwrap_or(serde_json::Value::Null);
         let line = serde_json::to_string(&self.redactor.json(value)).unwrap_or_default();
+        // A lone surrogate of an action's value as Node's JSON.stringify writes it.
+        let line = actsim_js::escape_lone_surrogates(&line);
         if let Err(e) = writeln!(self.out, "{line}") {
             self.error = Some(e);
         }

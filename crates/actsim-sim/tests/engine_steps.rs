@@ -332,6 +332,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
             abandon: 0.0,
             params: BTreeMap::new(),
             body: BTreeMap::new(),
+            prompt_fields: BTreeMap::new(),
             script: None,
         },
         mocks: vec![

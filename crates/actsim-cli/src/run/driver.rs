@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub return_after_ms: i64,
     /// Query parameters the user brings back to /continue.
     pub return_params: BTreeMap<String, String>,
+    /// Fields the user submits in a form rendered with `api.prompt.render`.
+    pub prompt_fields: BTreeMap<String, Value>,
     /// Cache limits.
     pub cache_limits: CacheLimits,
     /// Injected failures of the first instance's next cache writes (after `cache_entries`).
@@ -121,6 +123,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
             abandon: if continues { 0.0 } else { 1.0 },
             params: options.return_params.clone(),
             body: BTreeMap::new(),
+            prompt_fields: options.prompt_fields.clone(),
             script: Some(options.advance_ms.clone()),
         },
         mocks: options.mocks.clone(),
@@ -305,6 +308,16 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
                 ));
             }
         }
+    }
+    if report.summary.reported > 0 {
+        report.notes.push(format!(
+            "{} execution{} of {} failed: {} runs after the fact, so each failure is reported (failures_reported = {}) and blocks nothing, and the exit status stays 0; add --expect 'failures_reported == 0' to make it 1",
+            report.summary.reported,
+            if report.summary.reported == 1 { "" } else { "s" },
+            options.trigger.as_str(),
+            options.trigger.as_str(),
+            report.summary.reported
+        ));
     }
     let missing: BTreeSet<&String> = report
         .executions

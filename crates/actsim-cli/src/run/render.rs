@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use actsim_cache::CacheErrorCode;
-use actsim_js::{CacheOpKind, ErrorKind, Outcome, Phase};
+use actsim_js::{CacheOpKind, ErrorKind, Notification, Outcome, Phase, Trigger};
 
 use super::report::{CacheEntryOut, ExecutionEntry, RunReport};
 use crate::input::duration::format_duration_ms;
@@ -41,6 +41,18 @@ pub fn render(report: &RunReport, sources: &[actsim_js::ActionSource], style: St
         style.red(&format!("{} failed", s.failed))
     } else {
         "0 failed".to_string()
+    };
+    let failed = if s.reported > 0 {
+        format!(
+            "{failed} · {}",
+            style.yellow(&format!(
+                "{} failure{} reported (blocked nothing)",
+                s.reported,
+                if s.reported == 1 { "" } else { "s" }
+            ))
+        )
+    } else {
+        failed
     };
     let _ = writeln!(
         out,
@@ -164,8 +176,17 @@ fn render_entry(
                     line.push_str(&format!("\n{pad}{}", style.red("^")));
                 }
             }
+            if !r.trigger.info().blocks {
+                line.push_str(&style.yellow(&format!(
+                    "\nreported, blocks nothing: {} runs after the fact, so the failure does not fail the flow",
+                    r.trigger.as_str()
+                )));
+            }
             field(out, "outcome", &line);
         }
+    }
+    if let Some(line) = notification_line(e, style) {
+        field(out, "delivery", &line);
     }
     let mut cache_lines = vec![format!(
         "before: {}",
@@ -294,6 +315,60 @@ fn render_entry(
             field(out, "stack", &style.dim(error.stack.trim_end()));
         }
     }
+}
+
+/// What became of the message, for the triggers that deliver one: the custom email and phone
+/// providers (`api.notification.drop`/`retry`, the last call counting, with its reason) and
+/// send-phone-message (a completed execution hands the message to the provider). `None` for
+/// the other triggers.
+fn notification_line(e: &ExecutionEntry, style: Style) -> Option<String> {
+    let r = &e.report;
+    let provider = matches!(
+        r.trigger,
+        Trigger::CustomEmailProvider | Trigger::CustomPhoneProvider
+    );
+    if !provider && r.trigger != Trigger::SendPhoneMessage {
+        return None;
+    }
+    let what = if r.trigger == Trigger::CustomEmailProvider {
+        "email"
+    } else {
+        "message"
+    };
+    if r.failed() {
+        return Some(style.red(&format!(
+            "✗ not delivered: the action failed, so the {what} was not sent"
+        )));
+    }
+    let reason = |name: &str| {
+        r.commands
+            .iter()
+            .rev()
+            .find(|c| c.name == name)
+            .and_then(|c| c.args.get(0))
+            .map(|a| match a {
+                serde_json::Value::String(s) => format!(": {s}"),
+                serde_json::Value::Null => String::new(),
+                other => format!(": {other}"),
+            })
+            .unwrap_or_default()
+    };
+    Some(match r.notification {
+        Some(Notification::Drop) => style.red(&format!(
+            "✗ dropped (api.notification.drop{}): the {what} failed and is never retried",
+            reason("notification.drop")
+        )),
+        Some(Notification::Retry) => style.yellow(&format!(
+            "↻ retry (api.notification.retry{}): the {what} failed and production retries it, up to 5 times",
+            reason("notification.retry")
+        )),
+        None if provider => style.green(&format!(
+            "✓ delivered: the action completed without api.notification.drop or retry, so the {what} counts as sent"
+        )),
+        None => style.green(
+            "✓ sent: the action completed, so the message counts as handed to the provider",
+        ),
+    })
 }
 
 /// Where the action names the host of its first request that found no route (a network

@@ -116,8 +116,11 @@ pub struct TokenOut {
 pub struct Summary {
     /// Executions run (execute and continue phases).
     pub executions: u32,
-    /// Executions that failed.
+    /// Executions that failed, of a blocking trigger (the flow failed with them).
     pub failed: u32,
+    /// Executions that failed, of a non-blocking trigger (post-user-registration,
+    /// post-change-password, event-stream): reported, blocking nothing.
+    pub reported: u32,
     /// Executions that denied access.
     pub denied: u32,
     /// Requests to the mock tenant's /oauth/token.
@@ -141,7 +144,11 @@ impl Summary {
     pub fn add(&mut self, report: &ExecutionReport) {
         self.executions += 1;
         if report.failed() {
-            self.failed += 1;
+            if report.trigger.info().blocks {
+                self.failed += 1;
+            } else {
+                self.reported += 1;
+            }
         }
         if matches!(
             report.outcome,

@@ -151,6 +151,9 @@ pub struct TrafficSpec {
     pub params: BTreeMap<String, String>,
     /// Form fields users POST back to /continue (the request is a POST when there are any).
     pub body: BTreeMap<String, String>,
+    /// What users submit in a form rendered with `api.prompt.render`: the continue handler's
+    /// `event.prompt.fields` is the render's `fields` with these over them.
+    pub prompt_fields: BTreeMap<String, Value>,
     /// Scripted arrivals (`actsim run`): the first login at the start, each next one this long
     /// after the previous login's flow ended (entry i for gap i, the last one repeating), up to
     /// `max_logins`; every login uses the event as given (its user unchanged).
@@ -716,6 +719,12 @@ impl Compiler<'_> {
             abandon: self.probability("traffic.redirect.abandon", &t.redirect.abandon)?,
             params: t.redirect.params.clone(),
             body: t.redirect.body.clone(),
+            prompt_fields: t
+                .redirect
+                .prompt_fields
+                .iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
             script: None,
         })
     }

@@ -198,6 +198,8 @@ pub struct RawRedirect {
     pub params: BTreeMap<String, String>,
     #[serde(default)]
     pub body: BTreeMap<String, String>,
+    #[serde(default)]
+    pub prompt_fields: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
