@@ -2,6 +2,8 @@
 // for Auth0 tokens. jose checks the signature, issuer, audience and expiry; the user is found
 // (or created) in the legacy-users connection by the legacy subject. A bad token is reported as
 // an invalid subject token, so attack protection can count it.
+// jose 6 is published as an ES module only; Node 22 (and actsim) load it with require() all the
+// same, returning the module's namespace.
 const { jwtVerify, errors } = require('jose');
 
 exports.onExecuteCustomTokenExchange = async (event, api) => {

@@ -1,10 +1,10 @@
 //! JavaScript strings as Rust text. A JavaScript string is UTF-16 and may hold a lone surrogate
 //! (half an emoji after `slice`); Rust's `String` cannot. Wherever actsim turns an action's
-//! string into Rust text ([`Text`] as a native's parameter, [`js_string_text`], and JSON texts
-//! made by `JSON.stringify` through [`well_formed_json`]), a lone surrogate becomes U+FFFD, as
-//! Node does whenever it encodes a string as UTF-8 (`Buffer.from`, `TextEncoder`, its console,
-//! `Buffer.byteLength`, which therefore counts 3 bytes for each). Nothing throws, and the rest of
-//! the string is kept.
+//! string into Rust text to encode it ([`Text`] as a native's parameter, [`js_string_text`]:
+//! cache keys and values as stored, `TextEncoder`, `Buffer.from`, HTTP requests), a lone
+//! surrogate becomes U+FFFD, as Node does whenever it encodes a string as UTF-8
+//! (`Buffer.byteLength` therefore counts 3 bytes for each). Nothing throws, and the rest of the
+//! string is kept.
 //!
 //! Values actsim *records* (console lines, `api` commands' arguments, redirect URLs and queries,
 //! cache keys in the report) keep a lone surrogate instead ([`Kept`], [`kept_json`]): it is
@@ -166,13 +166,8 @@ fn decode_wtf8(bytes: &[u8], keep: bool) -> String {
 }
 
 /// A JSON text made by `JSON.stringify` with each lone surrogate escape (`\ud83d` not part of
-/// a pair) replaced by `\ufffd`, which serde_json accepts; borrowed when there is none.
-pub(crate) fn well_formed_json(json: &str) -> Cow<'_, str> {
-    replace_lone_escapes(json, |_| "\\ufffd".to_string())
-}
-
-/// As [`well_formed_json`], but each lone surrogate escape becomes its stand-in character, so
-/// the parsed value keeps it (for recorded values).
+/// a pair) replaced by its stand-in character, which serde_json accepts, so the parsed value
+/// keeps it (for recorded values); borrowed when there is none.
 pub(crate) fn kept_json(json: &str) -> Cow<'_, str> {
     replace_lone_escapes(json, |unit| stand_in(unit).to_string())
 }
@@ -227,6 +222,11 @@ fn replace_lone_escapes(json: &str, with: impl Fn(u32) -> String) -> Cow<'_, str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lone surrogate escapes as U+FFFD escapes (checks the escape scanner).
+    fn well_formed_json(json: &str) -> Cow<'_, str> {
+        replace_lone_escapes(json, |_| "\\ufffd".to_string())
+    }
 
     #[test]
     fn lone_surrogate_escapes_become_replacement_characters_and_pairs_stay() {
