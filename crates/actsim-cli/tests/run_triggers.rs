@@ -119,7 +119,10 @@ fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
     assert_eq!(metric("logins.completed"), 1.0);
     assert_eq!(metric("errors"), 1.0);
     let notes = doc["notes"].to_string();
-    assert!(notes.contains("reported") && notes.contains("blocks nothing"), "{notes}");
+    assert!(
+        notes.contains("reported") && notes.contains("blocks nothing"),
+        "{notes}"
+    );
 
     let out = actsim(&["run", &path]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -96,8 +96,8 @@ fn console_and_commands<'js>(
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = serde_json::from_str(&kept_json(&args))
-                    .unwrap_or(serde_json::Value::Null);
+                let args =
+                    serde_json::from_str(&kept_json(&args)).unwrap_or(serde_json::Value::Null);
                 exec.report.commands.push(Command { at_ms, name, args });
             }
         },
@@ -401,7 +401,9 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Err(CacheErrorCode::MaxSideEffectsExceeded)
             } else {
                 exec.cache_writes += 1;
-                exec.cache.borrow_mut().set(&lossy(&key), &value, &opts, now)
+                exec.cache
+                    .borrow_mut()
+                    .set(&lossy(&key), &value, &opts, now)
             };
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,

@@ -50,9 +50,9 @@ pub use report::{
     Notification, Outcome, Phase, Redirect, SourceLocation, Trigger,
 };
 pub use rng::SeededRng;
-pub use text::{escape_lone_surrogates, node_utf8_len};
 pub use source::{ActionSource, ActionsModule, ModuleForm};
 pub use state::SharedCache;
+pub use text::{escape_lone_surrogates, node_utf8_len};
 pub use trigger::{TriggerInfo, TRIGGERS};
 pub use warm::FastPaths;
 

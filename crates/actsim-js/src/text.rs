@@ -97,7 +97,13 @@ pub(crate) fn lossy(text: &str) -> Cow<'_, str> {
     }
     Cow::Owned(
         text.chars()
-            .map(|c| if surrogate_of(c).is_some() { '\u{FFFD}' } else { c })
+            .map(|c| {
+                if surrogate_of(c).is_some() {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
             .collect(),
     )
 }
@@ -149,7 +155,8 @@ fn decode_wtf8(bytes: &[u8], keep: bool) -> String {
             && bytes.get(i + 1).is_some_and(|b| (0xA0..=0xBF).contains(b))
             && bytes.get(i + 2).is_some_and(|b| (0x80..=0xBF).contains(b));
         if surrogate {
-            let unit = 0xD000 | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
+            let unit =
+                0xD000 | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
             let c = if keep { stand_in(unit) } else { '\u{FFFD}' };
             let mut buf = [0u8; 4];
             out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());

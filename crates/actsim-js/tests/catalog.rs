@@ -363,7 +363,10 @@ fn require_of_the_es_module_only_jose_6_returns_its_namespace_and_verifies_a_jwt
     }
     let p: Value = serde_json::from_str(&std::fs::read_to_string(&package).unwrap()).unwrap();
     let version = p["version"].as_str().unwrap_or_default();
-    assert!(version.starts_with("6."), "jose {version} is installed, not 6.x");
+    assert!(
+        version.starts_with("6."),
+        "jose {version} is installed, not 6.x"
+    );
     assert_eq!(p["type"], "module", "jose 6 is an ES module package");
     assert!(
         p["exports"]["."].get("require").is_none(),

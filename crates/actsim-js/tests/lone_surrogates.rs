@@ -72,8 +72,12 @@ fn claims_metadata_and_redirect_queries_keep_the_lone_surrogate() {
         ]
     );
     // A whole pair stays the character it makes.
-    let report = run_handler("api.idToken.setCustomClaim('e', '😀'.slice(0, 1) + '😀'.slice(1));\n");
-    assert_eq!(printed_commands(&report), [r#"["idToken.setCustomClaim",["e","😀"]]"#]);
+    let report =
+        run_handler("api.idToken.setCustomClaim('e', '😀'.slice(0, 1) + '😀'.slice(1));\n");
+    assert_eq!(
+        printed_commands(&report),
+        [r#"["idToken.setCustomClaim",["e","😀"]]"#]
+    );
 }
 
 #[test]

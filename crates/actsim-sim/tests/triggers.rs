@@ -100,11 +100,17 @@ fn the_continue_after_a_prompt_gets_the_scenarios_prompt_fields() {
         continues
     );
     // Without prompt_fields the form comes back as it was pre-filled.
-    let plain = text.replace("prompt_fields = { company = \"Acme\", newsletter = true }\n", "");
+    let plain = text.replace(
+        "prompt_fields = { company = \"Acme\", newsletter = true }\n",
+        "",
+    );
     let sc = parse_scenario(&file, &plain).unwrap();
     let (report, _) = run(&sc, None);
     assert_eq!(
-        metric(&report, "claims.idToken.form=ap_profile:unknown:undefined:2"),
+        metric(
+            &report,
+            "claims.idToken.form=ap_profile:unknown:undefined:2"
+        ),
         metric(&report, "continues")
     );
 }
