@@ -319,7 +319,10 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
         write_report(path, &html)?;
     }
     if let Some(junit) = &args.junit {
-        std::fs::write(junit, junit_xml(&outcomes)).map_err(|source| CliError::Read {
+        let xml = junit_xml(&outcomes);
+        // A lone surrogate of an action's value as `\ud83d`, as on stdout.
+        let xml = actsim_js::escape_lone_surrogates(&xml);
+        std::fs::write(junit, xml.as_bytes()).map_err(|source| CliError::Read {
             path: junit.clone(),
             source,
         })?;

@@ -116,9 +116,9 @@ fn render_page(
     out
 }
 
-/// Write the page to `path`.
+/// Write the page to `path` (a lone surrogate of an action's value as `\ud83d`, as on stdout).
 pub fn write_report(path: &str, html: &str) -> Result<(), CliError> {
-    std::fs::write(path, html)
+    std::fs::write(path, actsim_js::escape_lone_surrogates(html).as_bytes())
         .map_err(|e| CliError::usage(format!("--report {path}: writing failed: {e}"), None))
 }
 
