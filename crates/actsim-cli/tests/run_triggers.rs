@@ -100,15 +100,16 @@ fn password_reset_post_challenge_continues_on_a_fresh_instance_and_misses_the_ca
 /// trigger fails the flow (exit status 1).
 #[test]
 fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
-    let (_dir, path) = temp_file(
-        "welcome.js",
-        "exports.onExecutePostUserRegistration = async (event, api) => {\n  throw new Error('CRM is down');\n};\n",
-    );
-    let (doc, code) = run_json(&[&path, "--trigger", "post-user-registration"]);
+    // The example of docs/cli.md, "Exit status".
+    let path = "fixtures/actions/signup-webhook-down.js";
+    let (doc, code) = run_json(&[path]);
     assert_eq!(code, 0, "{doc}");
     let ex = &doc["executions"][0];
     assert_eq!(ex["outcome"]["status"], "failed");
-    assert_eq!(ex["outcome"]["error"]["message"], "CRM is down");
+    assert_eq!(
+        ex["outcome"]["error"]["message"],
+        "CRM webhook is down: new.user@example.com not synced"
+    );
     assert_eq!(doc["summary"]["failed"], 0);
     assert_eq!(doc["summary"]["reported"], 1);
     let metric = |name: &str| doc["metrics"][name].as_f64().unwrap_or(-1.0);
@@ -124,7 +125,7 @@ fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
         "{notes}"
     );
 
-    let out = actsim(&["run", &path]);
+    let out = actsim(&["run", path]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("✗ failed (handler threw)"), "{text}");
@@ -137,7 +138,7 @@ fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
         "{text}"
     );
     // An expectation makes the reported failure fail the run.
-    let out = actsim(&["run", &path, "--expect", "failures_reported == 0"]);
+    let out = actsim(&["run", path, "--expect", "failures_reported == 0"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 
     // The same throw in a blocking trigger fails the flow.
@@ -158,10 +159,10 @@ fn a_failing_non_blocking_action_is_reported_and_blocks_nothing() {
 /// the render's vars. After a plain redirect there is no `event.prompt`.
 #[test]
 fn the_continue_after_a_prompt_gets_the_fields_the_form_returned() {
-    let action = "exports.onExecutePostLogin = async (event, api) => {\n  api.prompt.render('ap_profile', { fields: { email: event.user.email, company: 'unknown' }, vars: { step: 2 } });\n};\nexports.onContinuePostLogin = async (event, api) => {\n  console.log(JSON.stringify(event.prompt));\n  api.user.setUserMetadata('company', event.prompt.fields.company);\n};\n";
-    let (_dir, path) = temp_file("profile.js", action);
+    // The example of docs/cli.md, "The continue event".
+    let path = "fixtures/actions/profile-form.js";
     let (doc, code) = run_json(&[
-        &path,
+        path,
         "--continue",
         "--prompt-field",
         "company=Acme",
@@ -172,6 +173,11 @@ fn the_continue_after_a_prompt_gets_the_fields_the_form_returned() {
     let ex = doc["executions"].as_array().unwrap();
     assert_eq!(ex.len(), 2, "{doc}");
     assert_eq!(ex[0]["outcome"]["redirect"]["prompt"], "ap_profile");
+    let text = stdout(&actsim(&["run", path, "--continue"]));
+    assert!(
+        text.contains("· form ap_profile rendered (api.prompt.render)"),
+        "{text}"
+    );
     assert_eq!(ex[1]["handler"], "onContinuePostLogin");
     assert_eq!(
         ex[1]["console"][0]["text"],
@@ -179,7 +185,7 @@ fn the_continue_after_a_prompt_gets_the_fields_the_form_returned() {
     );
     assert_eq!(ex[1]["commands"][0]["args"][1], "Acme");
     // Without --prompt-field the form comes back as it was pre-filled.
-    let (doc, _) = run_json(&[&path, "--continue"]);
+    let (doc, _) = run_json(&[path, "--continue"]);
     assert_eq!(
         doc["executions"][1]["console"][0]["text"],
         r#"{"id":"ap_profile","fields":{"email":"j+smith@example.com","company":"unknown"},"vars":{"step":2}}"#

@@ -133,8 +133,13 @@ fn render_entry(
             if *denied {
                 line.push_str(&style.yellow(" · access denied"));
             }
-            if let Some(redirect) = redirect {
-                line.push_str(&format!(" · redirect to {}", redirect.url));
+            match redirect {
+                Some(r) if r.prompt.is_some() => line.push_str(&format!(
+                    " · form {} rendered (api.prompt.render)",
+                    r.prompt.as_deref().unwrap_or_default()
+                )),
+                Some(r) => line.push_str(&format!(" · redirect to {}", r.url)),
+                None => {}
             }
             field(out, "outcome", &line);
         }
