@@ -204,14 +204,19 @@ fn console_and_commands<'js>(
         },
     )?;
     let s = state.clone();
-    set_native(ctx, host, "secretMissing", move |id: f64, name: String| {
-        let mut st = s.borrow_mut();
-        if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-            if !exec.report.missing_secrets.contains(&name) {
-                exec.report.missing_secrets.push(name);
+    set_native(
+        ctx,
+        host,
+        "secretMissing",
+        move |id: f64, Kept(name): Kept| {
+            let mut st = s.borrow_mut();
+            if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
+                if !exec.report.missing_secrets.contains(&name) {
+                    exec.report.missing_secrets.push(name);
+                }
             }
-        }
-    })?;
+        },
+    )?;
     let s = state.clone();
     set_native(
         ctx,

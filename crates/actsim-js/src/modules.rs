@@ -799,7 +799,12 @@ pub(crate) fn build<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRe
         ctx,
         host,
         "resolveModule",
-        move |ctx: Ctx<'js>, request: String, parent: String| -> JsResult<Object<'js>> {
+        // `Text`: a request with a lone surrogate is a module that cannot be found (as in Node),
+        // not a conversion error.
+        move |ctx: Ctx<'js>,
+              crate::text::Text(request): crate::text::Text,
+              parent: String|
+              -> JsResult<Object<'js>> {
             let r = s.borrow_mut().modules.resolve(&request, &parent, false);
             let out = Object::new(ctx.clone())?;
             match r {

@@ -241,9 +241,13 @@ fn hash_alg(ctx: &Ctx<'_>, name: &str) -> JsResult<HashAlg> {
 }
 
 fn hashes<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
-    set_native(ctx, host, "hashSupported", |name: String| {
-        HashAlg::parse(&name).is_some()
-    })?;
+    // `Text`: a lone surrogate in the name is no algorithm, not a conversion error.
+    set_native(
+        ctx,
+        host,
+        "hashSupported",
+        |crate::text::Text(name): crate::text::Text| HashAlg::parse(&name).is_some(),
+    )?;
     set_native(
         ctx,
         host,

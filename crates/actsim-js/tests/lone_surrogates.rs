@@ -88,3 +88,23 @@ fn console_lines_keep_lone_surrogates_and_encoders_make_them_replacement_charact
     expect_completed(&report);
     assert_eq!(printed_console(&report), ["a\\ud83db", "[239,191,189] 3"]);
 }
+
+#[test]
+fn secrets_hashes_and_requires_named_with_a_lone_surrogate_do_not_throw_conversion_errors() {
+    let report = run_handler(&format!(
+        "{HALF}console.log(String(event.secrets['k' + half]));\nlet hash;\ntry {{ require('crypto').createHash(half); }} catch (e) {{ hash = e.message; }}\nlet req;\ntry {{ require('pkg' + half); }} catch (e) {{ req = e.code; }}\nconsole.log(hash.startsWith('Digest method not supported'), req);\n"
+    ));
+    expect_completed(&report);
+    assert_eq!(
+        printed_console(&report),
+        ["undefined", "true MODULE_NOT_FOUND"]
+    );
+    assert_eq!(
+        report
+            .missing_secrets
+            .iter()
+            .map(|s| escape_lone_surrogates(s).into_owned())
+            .collect::<Vec<_>>(),
+        ["k\\ud83d"]
+    );
+}
