@@ -3,7 +3,7 @@
 //! holding one neither throw nor lose the value: the surrogate becomes U+FFFD, as Node's UTF-8
 //! encoding makes it, and sizes count 3 bytes for it, as `Buffer.byteLength` does.
 
-mod common;
+use crate::common;
 
 use common::{commands, console_texts, expect_completed, run_handler};
 use serde_json::json;
