@@ -5,7 +5,7 @@
 //! the same exploration. Also: reports do not depend on --jobs, merged shards equal the
 //! unsharded run, and no progress line is drawn when the output is not a terminal.
 
-mod common;
+use crate::common;
 
 use common::{actsim, stderr, stdout};
 use serde_json::Value;

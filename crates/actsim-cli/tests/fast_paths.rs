@@ -4,7 +4,7 @@
 //! (`ACTSIM_FAST_PATHS`), and so does every example action (and catalog action, when
 //! `actions/catalog/` exists) under `actsim run`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -4,7 +4,7 @@
 //! in every form an action can print them. Each case states the exit status and what the output
 //! must (or must not) contain; none may panic (exit 101).
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! console errors, runs its script and finds the lanes, bars, markers and arrows the scenario
 //! produces. Without /usr/bin/chromium the browser test prints SKIPPED (fails under CI=true).
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::path::Path;

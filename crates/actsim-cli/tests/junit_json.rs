@@ -2,7 +2,7 @@
 //! with times, warnings in system-out, failure messages in words and dotted class names; and
 //! `actsim test --json`, which parses and carries what docs/test-json.md documents.
 
-mod common;
+use crate::common;
 use common::*;
 
 use std::process::{Command, Stdio};

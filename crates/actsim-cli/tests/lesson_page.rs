@@ -2,7 +2,7 @@
 //! fix, and both actions' code side by side with the changed lines marked, before the two
 //! timelines (whose full metric tables are folded away).
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! `actsim lesson`: the overview runs every lesson with passing checks, one lesson explains
 //! itself with numbers and an HTML report, and `run` shows live warnings with their fix.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

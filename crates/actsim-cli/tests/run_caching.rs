@@ -1,7 +1,7 @@
 //! `actsim run` on the bundled actions: how many tokens each caching pattern fetches, checked
 //! against numbers reasoned out from the code and production's rules.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// The article's pattern (no ttl ⇒ 15-minute record): login 1 fetches and caches; login 2, one

@@ -1,7 +1,7 @@
 //! `actsim run` when things go wrong: broken actions give one clear error with file:line and
 //! exit 1 without a panic; bad inputs give a diagnostic naming the file and exit 2.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// Runs a broken fixture action and checks the shared expectations: exit 1, no panic, and the

@@ -3,7 +3,7 @@
 //! commands, cache operations and HTTP exchanges through `run` and a one-instance scenario.
 //! Token warnings watch a mock declared a token endpoint; expectations check what actions did.
 
-mod common;
+use crate::common;
 use common::*;
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! file names when `--trigger` is absent, every trigger's default event and api are there, and
 //! a file naming handlers of several triggers is refused with the list.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

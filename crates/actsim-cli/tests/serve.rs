@@ -5,7 +5,7 @@
 //! Tests that need a tool the machine lacks print `SKIPPED: …` to stderr and return (and fail
 //! under CI=true).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `actsim simulate` and `actsim test` end to end: readable output, JSON, traces, expectations
 //! that pass and fail, the replay command, JUnit XML and invalid scenarios.
 
-mod common;
+use crate::common;
 use common::*;
 
 const FAILING: &str = "crates/actsim-cli/tests/scenarios/failing.toml";

@@ -4,7 +4,7 @@
 //! `redirect.encodeToken` / `validateToken` round trip (including its production error
 //! messages for a missing parameter, a tampered signature and an expired token).
 
-mod common;
+use crate::common;
 
 use actsim_js::{ErrorKind, Outcome, Phase, Redirect, Trigger};
 use common::*;

@@ -4,7 +4,7 @@
 //! error statuses, AuthenticationClient's `oauth.clientCredentialsGrant`), plus the
 //! MODULE_NOT_FOUND error for anything else.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 

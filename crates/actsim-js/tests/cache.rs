@@ -4,7 +4,7 @@
 //! reachable from JS (including the per-execution write cap and injected backend failures),
 //! and the `cache_ops` recorded in the report.
 
-mod common;
+use crate::common;
 
 use actsim_cache::{CacheLimits, CacheStore};
 use actsim_js::{CacheOp, CacheOpKind, ErrorKind, InstanceConfig, SharedCache};

@@ -7,7 +7,7 @@
 //! same action also runs under Node with the reference runner (`tests/node-runner/record.js`)
 //! and both must agree; without node that part is SKIPPED loudly (and fails when `CI=true`).
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

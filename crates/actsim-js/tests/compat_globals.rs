@@ -6,7 +6,7 @@
 //! The snippets in `tests/fixtures/compat/*.js` were run on Node.js and their output kept
 //! verbatim in the `.expected` files next to them: actsim must print the same lines.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! `tests/fixtures/compat/node_builtins.js` was run on Node.js; its output is kept in
 //! `node_builtins.expected` (one line differs and is marked in the test).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! per-execution byte cap truncates and flags the report, and output written after an execution
 //! ended lands in the instance's orphan console.
 
-mod common;
+use crate::common;
 
 use actsim_js::{HostOpKind, InstanceConfig, OpResult};
 use common::*;

@@ -3,7 +3,7 @@
 //! `Math.random`; `Date` (with and without `new`), `Date.now()` and `performance.now()` follow
 //! the clock; timers fire in virtual-time order.
 
-mod common;
+use crate::common;
 
 use actsim_js::{ExecutionReport, InstanceConfig, SeededRng};
 use common::*;

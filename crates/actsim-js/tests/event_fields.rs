@@ -3,7 +3,7 @@
 //! action can look at or change the event behaves as with an ordinary object, and that nothing
 //! one execution does to its event reaches the next execution's.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

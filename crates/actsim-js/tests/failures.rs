@@ -4,7 +4,7 @@
 //! (but a rejection handled later in the same tick does not), uncaught errors in timer
 //! callbacks fail their execution, and a handler that never settles can be aborted.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

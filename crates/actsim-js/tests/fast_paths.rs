@@ -2,7 +2,7 @@
 //! none of them (here: the lazy globals are loaded when the instance is created), and an
 //! action's results are the same either way (the binary's tests compare whole simulations).
 
-mod common;
+use crate::common;
 
 use actsim_js::{FastPaths, InstanceConfig};
 use common::{expect_completed, instance_with, no_network, post_login, run_to_end};

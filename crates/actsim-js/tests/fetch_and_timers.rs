@@ -3,7 +3,7 @@
 //! error rejects with a TypeError naming the cause; `clearTimeout` cancels; `setInterval`
 //! repeats until cleared; operations complete in whatever order the driver chooses.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 

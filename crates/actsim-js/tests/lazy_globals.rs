@@ -3,7 +3,7 @@
 //! not be able to tell, apart from a global's descriptor before its first use: the same global
 //! names in the same order with the same attributes, and everything works on a fresh instance.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -5,7 +5,7 @@
 //! it is the `\ud83d` escape Node's `JSON.stringify` writes. The cache stores what Node's UTF-8
 //! encoding makes of it (U+FFFD), and sizes count 3 bytes for it, as `Buffer.byteLength` does.
 
-mod common;
+use crate::common;
 
 use actsim_js::{escape_lone_surrogates, node_utf8_len, ExecutionReport};
 use common::{commands, console_texts, expect_completed, run_handler};

@@ -4,7 +4,7 @@
 //! as production words them, both module forms (CommonJS and ES module) load, and
 //! `event.secrets` is read-only with unset secrets reported.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! `crypto.hkdf`/`hkdfSync` derive the keys Node derives (expected values computed with Node),
 //! and the errors of calling what is not a function or constructor name it as Node does.
 
-mod common;
+use crate::common;
 
 use common::{console_texts, error_of, expect_completed, run_handler};
 

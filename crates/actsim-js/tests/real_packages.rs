@@ -7,7 +7,7 @@
 //! Every test SKIPS LOUDLY (a `SKIPPED:` line on stderr) when node_modules is missing, and fails
 //! under CI=true.
 
-mod common;
+use crate::common;
 
 use std::cell::RefCell;
 use std::path::PathBuf;

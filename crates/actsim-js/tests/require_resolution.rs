@@ -5,7 +5,7 @@
 //! parent directories' node_modules, circular requires with partial exports, one module cache
 //! per instance, installed packages over the stand-ins, and ESM-only packages.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

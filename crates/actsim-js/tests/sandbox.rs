@@ -2,7 +2,7 @@
 //! network is `fetch` (host operations). Refused built-ins, requires and imports that leave the
 //! action's directory, and `process` escapes each fail with a clear message.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

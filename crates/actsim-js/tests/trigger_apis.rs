@@ -7,7 +7,7 @@
 //! instance (missing that instance's cache), and a missing handler's error lists the handlers
 //! the action exports.
 
-mod common;
+use crate::common;
 
 use actsim_cache::CacheLimits;
 use actsim_js::{

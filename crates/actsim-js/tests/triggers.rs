@@ -3,7 +3,7 @@
 //! lists (so adding a trigger to the table without its `api` class, or the other way round,
 //! fails here).
 
-mod common;
+use crate::common;
 
 use actsim_js::{Outcome, Phase, TRIGGERS};
 use common::{instance, no_network, run_to_end, spec};

@@ -1,7 +1,7 @@
 //! Same scenario and seed ⇒ byte-identical trace, for every bundled scenario; another seed ⇒ a
 //! different trace where randomness is involved.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

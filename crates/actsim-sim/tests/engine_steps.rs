@@ -2,7 +2,7 @@
 //! placement, resumes on another instance, the 20 s budget, rollbacks of failed writes and the
 //! one-login-after-another script of `actsim run`, each asserted on the engine's own output.
 
-mod common;
+use crate::common;
 use common::empty_report;
 
 use std::cell::RefCell;

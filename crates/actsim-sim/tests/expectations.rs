@@ -1,6 +1,6 @@
 //! Expectations pass and fail on real runs.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! The HTTP transport (the tenant on a wiremock server over real loopback HTTP) gives the same
 //! trace, byte for byte, as the in-process transport, for every bundled scenario.
 
-mod common;
+use crate::common;
 use actsim_sim::{RunOptions, Transport};
 use common::*;
 

@@ -2,7 +2,7 @@
 //! flows of several actions across a redirect, the 20 s budget, credentials-exchange traffic,
 //! cache options (eviction, failed writes), and declared HTTP mocks.
 
-mod common;
+use crate::common;
 use actsim_sim::parse_scenario;
 use common::*;
 

@@ -2,7 +2,7 @@
 //! bound, replays exactly from the seed, and leaves a scenario without it untouched. Also the
 //! exploration library: seeds folded into a report, shrinking keeping the failure.
 
-mod common;
+use crate::common;
 
 use actsim_sim::explore::{self, ExploreReport, SeedPlan, Shard};
 use actsim_sim::RunOptions;

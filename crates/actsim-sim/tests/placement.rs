@@ -1,6 +1,6 @@
 //! Each placement policy, checked on the trace of a small scenario with overlapping executions.
 
-mod common;
+use crate::common;
 use std::collections::BTreeMap;
 
 use common::*;

@@ -1,7 +1,7 @@
 //! A never-caching action against a 5-tokens-per-hour quota (fixtures/scenarios/quota-no-cache.toml):
 //! the 429s show in the metrics and the action's own error handling runs.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// 20 logins an hour at fixed 3-minute intervals over 3 hours = 60 logins. Each clock hour the

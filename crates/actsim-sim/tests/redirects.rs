@@ -1,7 +1,7 @@
 //! A redirect scenario whose numbers are reasoned out by hand (tests/scenarios/redirect-by-hand.toml,
 //! actions/redirect-cache.js: the token is cached for 23h59m, so once an instance has it, it keeps it).
 
-mod common;
+use crate::common;
 use common::*;
 
 /// One user, so "sticky" placement of new logins puts all five onExecutePostLogin runs on the

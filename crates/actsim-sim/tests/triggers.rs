@@ -2,7 +2,7 @@
 //! traffic hits its execute handler, its metrics are labelled with that handler, and the same
 //! scenario and seed replay byte for byte (another seed gives another trace).
 
-mod common;
+use crate::common;
 use common::*;
 
 use actsim_sim::parse_scenario;

@@ -3,7 +3,7 @@
 //! lifetimes from 5 minutes to 24 hours and any margin up to its slack, while refreshing a
 //! token with most of its life left does; `ttl_in_seconds` reports only stored records.
 
-mod common;
+use crate::common;
 use common::*;
 
 use actsim_cache::CacheLimits;

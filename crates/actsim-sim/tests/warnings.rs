@@ -1,7 +1,7 @@
 //! Each caveat warning fires on a lesson's flawed scenario and stays silent on its fixed one
 //! (fixtures/lessons/<name>/{flawed,fixed}.toml), and warnings reach the trace with their fix.
 
-mod common;
+use crate::common;
 use common::*;
 
 /// (warning kind, lesson that shows it)

@@ -1,7 +1,7 @@
 //! `GET /.well-known/openid-configuration`, `GET /api/v2/users/{id}/roles` and
 //! `GET /api/v2/users-by-email`.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{ClientGrant, HttpRequest, RoleConfig, Tenant, TenantConfig, TenantError};
 use common::*;

@@ -1,7 +1,7 @@
 //! Injected faults in the pure handler: latency, error statuses, "fail the first N", time
 //! windows, the timeout marker, client matching, and their TOML form.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{FaultConfig, FaultKind, FaultTime, HttpRequest, Tenant, TenantConfig};
 use common::*;

@@ -5,7 +5,7 @@
 //! The client is a minimal HTTP/1.1 client on `std::net::TcpStream`, so that every byte sent
 //! (wrong content types, 10 MB bodies) is under the test's control.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,6 +1,6 @@
 //! The JWKS endpoint publishes the key that signs the tokens.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::HttpRequest;
 use base64::Engine as _;

@@ -1,6 +1,6 @@
 //! `GET`/`PATCH /api/v2/users/{id}`: authentication, scopes, lookup, PATCH semantics.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{AccessTokenClaims, HttpRequest, HttpResponse};
 use base64::Engine as _;

@@ -2,7 +2,7 @@
 //! sort), `GET /api/v2/roles`, a user's permissions, role assignment; and the tenant served at a
 //! public URL (one issuer for discovery and tokens, the audience alias).
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{HttpRequest, RolePermission, Tenant, TenantConfig};
 use common::*;

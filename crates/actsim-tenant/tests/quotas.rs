@@ -1,6 +1,6 @@
 //! Per-client token quotas and the tenant rate limit on `POST /oauth/token`, driven by `now_ms`.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{ClientQuota, RateLimitConfig, Tenant, TenantConfig};
 use common::*;

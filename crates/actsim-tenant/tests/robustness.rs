@@ -1,6 +1,6 @@
 //! Arbitrary input never panics, always yields a JSON response, and leaves the tenant usable.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{HttpRequest, Tenant};
 use common::*;

@@ -1,7 +1,7 @@
 //! Signing and verification are memoised inside the tenant; seen from outside, tokens and
 //! verdicts are exactly what jsonwebtoken would produce, on every request.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{AccessTokenClaims, Tenant};
 use common::*;

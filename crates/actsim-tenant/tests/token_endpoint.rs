@@ -1,6 +1,6 @@
 //! `POST /oauth/token`: success, claims, determinism, encodings, every error case, the ledger.
 
-mod common;
+use crate::common;
 
 use actsim_tenant::{HttpRequest, IssuedToken};
 use base64::Engine as _;
