@@ -15,7 +15,7 @@ use crate::run::driver::{run, RunOptions};
 use crate::run::render::render;
 use crate::style::Style;
 use actsim_sim::inputs::event::{default_event, load_event};
-use actsim_sim::inputs::secrets::parse_secrets;
+use actsim_sim::inputs::secrets::{parse_secrets_marked, ParsedSecrets};
 use actsim_sim::scenario::{parse_mock_line, parse_mocks, MockSpec};
 use actsim_sim::{Expectation, Redactor};
 
@@ -24,13 +24,14 @@ const LOCAL_SECRETS: &str = include_str!("../../../fixtures/secrets/local-tenant
 /// Run `actsim run` and return the exit status.
 pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
     let (options, expectations) = build_options(&args)?;
-    let redactor = Redactor::new(&options.secrets);
+    let redactor = Redactor::with_public(&options.secrets, &options.public_secrets);
     let sources = options.actions.clone();
     let mut report = run(options)?;
     report.expectations = expectations
         .iter()
         .map(|e| e.check(&report.metrics))
         .collect();
+    name_metrics(&mut report, &redactor);
     let failed = report.summary.failed > 0 || report.expectations.iter().any(|e| !e.passed);
     if args.json {
         let value =
@@ -44,6 +45,24 @@ pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
         );
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// Put the secrets' names in place of their values in metric names: the keys of `metrics` and
+/// the metrics the expectations name (`tokens_issued.clientID`, not
+/// `tokens_issued.[secret:clientID]`), as `simulate` and `test` show them. The rest of the
+/// report is redacted as text afterwards.
+fn name_metrics(report: &mut crate::run::report::RunReport, redactor: &Redactor) {
+    report.metrics = std::mem::take(&mut report.metrics)
+        .into_iter()
+        .map(|(k, v)| (redactor.metric_name(&k), v))
+        .collect();
+    for e in &mut report.expectations {
+        let x = &mut e.expectation;
+        x.text = redactor.metric_name(&x.text);
+        x.metric = redactor.metric_name(&x.metric);
+        x.value_metric = x.value_metric.as_deref().map(|m| redactor.metric_name(m));
+        e.problem = e.problem.as_deref().map(|p| redactor.metric_name(p));
+    }
 }
 
 fn flag_duration(flag: &str, value: &str) -> Result<i64, CliError> {
@@ -105,14 +124,17 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         }
         None => default_event(trigger),
     };
-    let secrets = match &args.secrets {
-        Some(path) => parse_secrets(path, &read_file(path)?)?,
+    let ParsedSecrets {
+        secrets,
+        public: public_secrets,
+    } = match &args.secrets {
+        Some(path) => parse_secrets_marked(path, &read_file(path)?)?,
         None => {
             notes.push(
                 "no --secrets given: using the local tenant's secrets from fixtures/secrets/local-tenant.env (domain, clientID, clientSecret)"
                     .to_string(),
             );
-            parse_secrets("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
+            parse_secrets_marked("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
         }
     };
     let tenant = crate::serve_command::load_tenant(args.tenant.as_deref())?;
@@ -137,6 +159,7 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         trigger,
         event,
         secrets,
+        public_secrets,
         times: args.times,
         advance_ms: args
             .advance
