@@ -209,7 +209,7 @@ pub fn render(m: &Model, drawn: &[u32], labels: &BTreeMap<u32, String>) -> Strin
             let mut b: BTreeMap<(i64, usize, usize, bool), (&Arrow, i64)> = BTreeMap::new();
             for a in &arrows {
                 let key = ((a.t_to - m.t0) / res, index[&a.from], index[&a.to], a.elsewhere);
-                b.entry(key).or_insert((a, 0)).1 += 1;
+                b.entry(key).or_insert((*a, 0)).1 += 1;
             }
             b.into_values()
                 .map(|(a, n)| {

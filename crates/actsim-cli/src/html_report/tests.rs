@@ -238,6 +238,79 @@ fn executions_and_markers_are_counted_from_the_events() {
     assert!(html.contains("set mgmt-token → CacheValueSizeExceeded"));
 }
 
+/// The zoom data of the page's first section, parsed.
+fn zoom_data(html: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" class=\"tl-detail\">";
+    let json = &html[html.find(open).expect("zoom data") + open.len()..];
+    serde_json::from_str(&json[..json.find("</script>").unwrap()]).expect("zoom data is JSON")
+}
+
+/// The tuples of a delta-encoded list of `size` numbers each, first numbers summed back.
+fn undelta(list: &serde_json::Value, size: usize) -> Vec<Vec<i64>> {
+    let flat: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(flat.len() % size, 0);
+    let mut prev = 0;
+    flat.chunks(size)
+        .map(|c| {
+            prev += c[0];
+            let mut t = c.to_vec();
+            t[0] = prev;
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn zoom_data_of_a_small_run_holds_every_execution_mark_and_arrow() {
+    let r = report(&[1, 2, 3]);
+    let d = zoom_data(&page(&r, &events()));
+    assert_eq!(d["mode"], "raw");
+    assert_eq!(d["lanes"].as_array().unwrap().len(), 3);
+    assert_eq!(d["lanes"][0]["label"], "instance 1");
+    // Every execution, with its start after t0, duration, outcome, login and cold flag.
+    let execs: Vec<Vec<i64>> = d["execs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| undelta(l, 5))
+        .collect();
+    assert_eq!(execs.len(), 5);
+    let outcome = |i: i64| model::OUTCOMES.get(i as usize).copied().unwrap_or("other");
+    let mut outcomes: Vec<&str> = execs.iter().map(|e| outcome(e[2])).collect();
+    outcomes.sort();
+    assert_eq!(outcomes, ["completed", "denied", "failed", "redirect", "redirect"]);
+    // The marks per kind, as the drawing counts them.
+    let marks = |kind: &str| -> usize {
+        let k = d["marks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == kind)
+            .unwrap();
+        k["lanes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| undelta(l, 2).len())
+            .sum()
+    };
+    assert_eq!(marks("cache-hit"), 3);
+    assert_eq!(marks("cache-miss"), 2);
+    assert_eq!(marks("cache-error"), 1);
+    assert_eq!(marks("token"), 1);
+    assert_eq!(marks("warning"), 1);
+    // Two arrows: one to another lane, one to the same.
+    let arrows = undelta(&d["arrows"], 7);
+    assert_eq!(arrows.len(), 2);
+    assert_eq!(arrows.iter().filter(|a| a[4] == 1).count(), 1);
+    assert!(arrows.iter().all(|a| a[6] == 1 && a[1] <= a[0]));
+}
+
 #[test]
 fn resumes_are_arrows_from_the_yield_to_where_the_flow_continued() {
     let html = page(&report(&[1, 2, 3]), &events());
@@ -275,8 +348,14 @@ fn text_from_the_action_and_the_warnings_is_escaped() {
     assert!(!html.contains("<missing>") && !html.contains("<b>the"));
     assert!(html.contains("<title>test &lt;page&gt;</title>"));
     assert!(html.contains("missed_after_resume"));
-    // The only <script> is the page's own.
-    assert_eq!(count(&html, "<script"), 1);
+    // The only script that runs is the page's own; the other is the zoom data (JSON, never run,
+    // numbers and lane labels only).
+    let data = "<script type=\"application/json\" class=\"tl-detail\">";
+    assert_eq!(count(&html, data), 1);
+    assert_eq!(count(&html, "<script"), 2);
+    let json = &html[html.find(data).unwrap() + data.len()..];
+    let json = &json[..json.find("</script>").unwrap()];
+    assert!(!json.contains("alert") && !json.contains('<'), "{json}");
 }
 
 #[test]
@@ -627,6 +706,20 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
     assert_eq!(total, 1_000_000);
     // Dense redirects are aggregated.
     assert!(html.contains("resume arrows are merged into"));
+    // The zoom data is bucketed and still counts every execution.
+    let d = zoom_data(&html);
+    assert_eq!(d["mode"], "buckets");
+    let res = d["res"].as_i64().unwrap();
+    // The whole-run drawing aggregates per 26 px of 1080 for 24 hours (about 35 minutes).
+    assert!(res > 0 && res * 4 < 35 * 60_000, "bucket {res} ms");
+    let execs: i64 = d["execs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| undelta(l, 3))
+        .map(|b| b[1])
+        .sum();
+    assert_eq!(execs, 1_000_000);
 
     let chromium = std::path::Path::new("/usr/bin/chromium");
     if !chromium.exists() {
