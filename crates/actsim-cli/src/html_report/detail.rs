@@ -23,9 +23,9 @@ use super::timeline::{BAR_MID, BOTTOM, LANE_H, LEFT, PLOT_W, RIGHT, TOP};
 /// At most this many items (executions, marks, arrows) are embedded one by one (about 16 bytes
 /// each: half a megabyte).
 pub const RAW_BUDGET: usize = 30_000;
-/// At most this many non-empty buckets are embedded for a bigger run (about 7.5 bytes each:
-/// 1.5 megabytes).
-pub const BUCKET_BUDGET: usize = 200_000;
+/// At most this many non-empty buckets are embedded for a bigger run (about 7 to 10 bytes
+/// each: at most about 1.5 megabytes, so that a million-login page stays well under 5 MB).
+pub const BUCKET_BUDGET: usize = 150_000;
 
 /// The point-marker kinds, in the order of the document's `marks` lists.
 const MARK_KINDS: [Kind; 7] = [
