@@ -740,6 +740,8 @@ fn node_auth0_v4_and_jose_against_actsim_serve() {
         r["requests"],
         serde_json::json!([
             "POST /oauth/token",
+            // The refused request for a scope beyond the grant.
+            "POST /oauth/token",
             "POST /oauth/token",
             "GET /api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe82",
             "GET /api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe82/roles",
