@@ -844,11 +844,13 @@ fn run_honours_public_secret_marks_and_names_metrics_by_secret() {
     assert_eq!(doc["tenant_domain"], "tenant.actsim.test", "{json}");
     assert_eq!(doc["metrics"]["tokens_issued.clientID"], 2.0, "{json}");
     assert_eq!(
-        doc["expectations"][0]["expectation"]["metric"],
-        "tokens_issued.clientID",
+        doc["expectations"][0]["expectation"]["metric"], "tokens_issued.clientID",
         "{json}"
     );
-    assert!(json.contains("https://tenant.actsim.test/api/v2/"), "{json}");
+    assert!(
+        json.contains("https://tenant.actsim.test/api/v2/"),
+        "{json}"
+    );
     // The same marks in a JSON secrets file.
     std::fs::write(
         d.join("s.json"),

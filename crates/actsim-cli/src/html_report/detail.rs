@@ -210,7 +210,12 @@ pub fn render(m: &Model, drawn: &[u32], labels: &BTreeMap<u32, String>) -> Strin
         Some(res) => {
             let mut b: BTreeMap<(i64, usize, usize, bool), (&Arrow, i64)> = BTreeMap::new();
             for a in &arrows {
-                let key = ((a.t_to - m.t0) / res, index[&a.from], index[&a.to], a.elsewhere);
+                let key = (
+                    (a.t_to - m.t0) / res,
+                    index[&a.from],
+                    index[&a.to],
+                    a.elsewhere,
+                );
                 b.entry(key).or_insert((*a, 0)).1 += 1;
             }
             b.into_values()
@@ -257,7 +262,14 @@ fn count_buckets(m: &Model, arrows: &[&Arrow], index: &BTreeMap<u32, usize>, res
     }
     let mut keys: Vec<(i64, usize, usize, bool)> = arrows
         .iter()
-        .map(|a| ((a.t_to - m.t0) / res, index[&a.from], index[&a.to], a.elsewhere))
+        .map(|a| {
+            (
+                (a.t_to - m.t0) / res,
+                index[&a.from],
+                index[&a.to],
+                a.elsewhere,
+            )
+        })
         .collect();
     keys.sort_unstable();
     keys.dedup();

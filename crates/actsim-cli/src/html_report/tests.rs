@@ -283,7 +283,10 @@ fn zoom_data_of_a_small_run_holds_every_execution_mark_and_arrow() {
     let outcome = |i: i64| model::OUTCOMES.get(i as usize).copied().unwrap_or("other");
     let mut outcomes: Vec<&str> = execs.iter().map(|e| outcome(e[2])).collect();
     outcomes.sort();
-    assert_eq!(outcomes, ["completed", "denied", "failed", "redirect", "redirect"]);
+    assert_eq!(
+        outcomes,
+        ["completed", "denied", "failed", "redirect", "redirect"]
+    );
     // The marks per kind, as the drawing counts them.
     let marks = |kind: &str| -> usize {
         let k = d["marks"]
@@ -830,7 +833,13 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
         .split("<rect class=\"exec agg ")
         .skip(1)
         .filter(|r| {
-            let x: f64 = r.split("x=\"").nth(1).and_then(|v| v.split('"').next()).unwrap().parse().unwrap();
+            let x: f64 = r
+                .split("x=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap();
             // Hour 6 of 24 on the 1080-px axis from x = 118.
             (388.0..433.0).contains(&x)
         })
