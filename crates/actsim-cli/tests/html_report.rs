@@ -295,6 +295,11 @@ fn zooming_into_a_window_redraws_it_with_the_executions_of_that_window() {
     assert!(zoomed.contains(&format!("data-window=\"{a},{b}\"")));
     let z = svg_element(&zoomed, "<svg class=\"timeline zoomed\"");
     assert!(z.contains("data-mode=\"raw\""));
+    // A line under the drawing says how the window is drawn.
+    assert!(zoomed.contains(
+        "<p class=\"zoom-note\">Window 2026-01-01T00:01:00.000Z → 2026-01-01T00:01:20.000Z: each execution, mark and arrow drawn on its own"
+    ));
+    assert!(whole.contains("<p class=\"zoom-note\"></p>"));
     let expected = executions_in(&std::fs::read_to_string(&trace).unwrap(), a, b);
     assert!(
         (35..=45).contains(&expected),

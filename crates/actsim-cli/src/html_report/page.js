@@ -45,6 +45,10 @@
     var scroller = tl.parentNode;
     var dataEl = section.querySelector("script.tl-detail");
     var detail = null;
+    // How the zoomed window is drawn, under it.
+    var note = document.createElement("p");
+    note.className = "zoom-note";
+    scroller.parentNode.insertBefore(note, scroller.nextSibling);
     // Draw the window [a, b] with its own detail in place of the whole-run timeline (the
     // whole run itself shows the drawing made with the page).
     var redraw = function (a, b) {
@@ -52,6 +56,7 @@
       if (old) {
         scroller.removeChild(old);
       }
+      note.textContent = "";
       if (a <= t0 && b >= t1) {
         tl.style.display = "";
         return;
@@ -65,6 +70,7 @@
       scroller.insertAdjacentHTML("beforeend", window.actsimZoom.draw(detail, a, b));
       tl.style.display = "none";
       hover(scroller.querySelector("svg.zoomed"));
+      note.textContent = window.actsimZoom.describe(detail, a, b);
     };
     var iso = function (t) {
       return new Date(t).toISOString();

@@ -811,6 +811,7 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
     };
     let z = svg_of(&zoomed, "<svg class=\"timeline zoomed\"");
     assert!(z.contains("data-mode=\"buckets\""));
+    assert!(zoomed.contains("<p class=\"zoom-note\">Window 2026-01-01T06:00:00.000Z → 2026-01-01T07:00:00.000Z: counts per "));
     let exec_counts: Vec<u64> = z
         .split("<rect class=\"exec agg ")
         .skip(1)

@@ -271,5 +271,16 @@ window.actsimZoom = (function () {
     return out.join("");
   };
 
-  return { parse: parse, draw: draw };
+  // One sentence on how the window [a, b] is drawn, shown under it.
+  var describe = function (d, a, b) {
+    var span = new Date(a).toISOString() + " → " + new Date(b).toISOString();
+    if (d.mode === "raw") {
+      return "Window " + span + ": each execution, mark and arrow drawn on its own, unless a lane has more than " +
+        CAP + " of a kind in the window (then one mark per " + AGG + " pixels, with its count).";
+    }
+    return "Window " + span + ": counts per " + dur(d.res) + " of virtual time (the finest slices the page holds for a run this big), drawn as one mark per slice, at least " +
+      AGG + " pixels wide; hover for counts.";
+  };
+
+  return { parse: parse, draw: draw, describe: describe };
 })();
