@@ -31,7 +31,7 @@ pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
         .iter()
         .map(|e| e.check(&report.metrics))
         .collect();
-    name_metrics(&mut report, &redactor);
+    crate::metric_names::name_metrics(&mut report.metrics, &mut report.expectations, &redactor);
     let failed = report.summary.failed > 0 || report.expectations.iter().any(|e| !e.passed);
     if args.json {
         let value =
@@ -45,24 +45,6 @@ pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
         );
     }
     Ok(if failed { 1 } else { 0 })
-}
-
-/// Put the secrets' names in place of their values in metric names: the keys of `metrics` and
-/// the metrics the expectations name (`tokens_issued.clientID`, not
-/// `tokens_issued.[secret:clientID]`), as `simulate` and `test` show them. The rest of the
-/// report is redacted as text afterwards.
-fn name_metrics(report: &mut crate::run::report::RunReport, redactor: &Redactor) {
-    report.metrics = std::mem::take(&mut report.metrics)
-        .into_iter()
-        .map(|(k, v)| (redactor.metric_name(&k), v))
-        .collect();
-    for e in &mut report.expectations {
-        let x = &mut e.expectation;
-        x.text = redactor.metric_name(&x.text);
-        x.metric = redactor.metric_name(&x.metric);
-        x.value_metric = x.value_metric.as_deref().map(|m| redactor.metric_name(m));
-        e.problem = e.problem.as_deref().map(|p| redactor.metric_name(p));
-    }
 }
 
 fn flag_duration(flag: &str, value: &str) -> Result<i64, CliError> {

@@ -771,6 +771,13 @@ fn a_public_secret_is_shown_and_metric_names_use_secret_names() {
     .unwrap();
     let (code, text) = actsim_in(d, &["simulate", "p.toml", "--trace", "t.jsonl"]);
     assert_eq!(code, 0, "{text}");
+    // The text output names the client's metric by the secret's name.
+    let tokens = text
+        .lines()
+        .find(|l| l.contains("tokens issued"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(tokens.contains("(clientID "), "{tokens}");
+    assert!(!tokens.contains("[secret:"), "{tokens}");
     let trace = std::fs::read_to_string(d.join("t.jsonl")).unwrap();
     assert!(!trace.contains("local-secret-change-me"));
     // The token requests go to the public domain, shown as it is; the client id is redacted.
