@@ -115,8 +115,10 @@ window.actsimZoom = (function () {
     var res = d.res;
     // Width of one aggregation bucket in pixels: 4, or a fine data bucket when wider.
     var aggPx = raw ? AGG : Math.max(AGG, res / (B - A) * PLOT_W);
+    // The last bucket ends at the plot's right edge (a time at the window's end falls in it).
+    var lastAgg = Math.max(Math.ceil(PLOT_W / aggPx) - 1, 0);
     var aggOf = function (t) {
-      return Math.floor((x(t) - LEFT) / aggPx);
+      return Math.min(Math.floor((x(t) - LEFT) / aggPx), lastAgg);
     };
     var aggRange = function (k) {
       var per = (B - A) / PLOT_W * aggPx;
@@ -203,7 +205,7 @@ window.actsimZoom = (function () {
         execs.forEach(function (e) {
           var r = aggRange(e[0]);
           var worst = OUTCOMES[e[2]] || "other";
-          out.push(open("rect", ["exec", "agg", worst]) + ' data-count="' + e[1] + '" x="' + f(LEFT + e[0] * aggPx) + '" y="18" width="' + f(Math.max(aggPx - 0.5, 0.5)) +
+          out.push(open("rect", ["exec", "agg", worst]) + ' data-count="' + e[1] + '" x="' + f(LEFT + e[0] * aggPx) + '" y="18" width="' + f(Math.max(Math.min(aggPx - 0.5, PLOT_W - e[0] * aggPx), 0.5)) +
             '" height="12" fill-opacity="' + (0.35 + 0.65 * e[1] / max).toFixed(2) + '"><title>' +
             esc(e[1] + " executions starting " + when(r[0]) + " – " + when(r[1]) + " (worst outcome: " + worst + ")") + "</title></rect>");
         });
@@ -224,7 +226,7 @@ window.actsimZoom = (function () {
         aggregate(marks, function (mk) { return raw ? mk[0] : clamp(mk[0] * res); }, function (mk) { return raw ? 1 : mk[1]; }, function () { return 5; })
           .forEach(function (bk) {
             var r = aggRange(bk[0]);
-            out.push(shape(k.kind, LEFT + (bk[0] + 0.5) * aggPx, 'class="' + ["marker", k.kind, "agg"].join(" ") + '" data-count="' + bk[1] + '"',
+            out.push(shape(k.kind, LEFT + Math.min((bk[0] + 0.5) * aggPx, PLOT_W - 0.5), 'class="' + ["marker", k.kind, "agg"].join(" ") + '" data-count="' + bk[1] + '"',
               bk[1] + " × " + k.kind + " " + when(r[0]) + " – " + when(r[1])));
           });
       });
