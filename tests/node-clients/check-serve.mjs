@@ -5,7 +5,8 @@
 //   ManagementClient.users.get / users.getRoles, with the `fetch` option rewriting
 //   https://DOMAIN to BASE_URL (tokens keep iss = https://DOMAIN/, as in production);
 // - jose: verifies the token's RS256 signature with createRemoteJWKSet on the local jwks_uri
-//   (found through the discovery document), plus issuer, audience and expiry.
+//   (found through the discovery document), plus issuer, audience and expiry;
+// - a client-credentials grant asking for a scope beyond the client grant, refused.
 //
 // Prints one JSON object with what it observed; exits 1 (with the error on stderr) on failure.
 // crates/actsim-cli/tests/serve.rs runs it and checks the output.
@@ -37,6 +38,13 @@ async function main() {
   const auth = new AuthenticationClient({ domain, clientId, clientSecret, fetch: localFetch });
   const grant = await auth.oauth.clientCredentialsGrant({ audience });
   const token = grant.data.access_token;
+  // A scope beyond the client grant: Auth0 refuses the request (403 access_denied).
+  let excessScope = null;
+  try {
+    await auth.oauth.clientCredentialsGrant({ audience, scope: 'read:users delete:users' });
+  } catch (e) {
+    excessScope = { name: e.name, statusCode: e.statusCode, error: e.error, error_description: e.error_description };
+  }
 
   // 2. Verify it with jose against the JWKS named by the discovery document.
   const discovery = await (await fetch(`${base}/.well-known/openid-configuration`)).json();
@@ -74,6 +82,7 @@ async function main() {
       expires_in: grant.data.expires_in,
       scope: grant.data.scope,
     },
+    excessScope,
     discovery: { issuer: discovery.issuer, token_endpoint: discovery.token_endpoint, jwks_uri: discovery.jwks_uri },
     verified: { alg: protectedHeader.alg, kid: protectedHeader.kid, iss: payload.iss, aud: payload.aud, sub: payload.sub, azp: payload.azp, gty: payload.gty, lifetime: payload.exp - payload.iat },
     forgedError,

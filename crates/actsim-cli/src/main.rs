@@ -14,6 +14,7 @@ mod lesson_command;
 mod lesson_json;
 mod lesson_report;
 mod lessons;
+mod metric_names;
 mod output;
 mod parallel;
 mod progress;

@@ -15,7 +15,7 @@ use crate::run::driver::{run, RunOptions};
 use crate::run::render::render;
 use crate::style::Style;
 use actsim_sim::inputs::event::{default_event, load_event};
-use actsim_sim::inputs::secrets::parse_secrets;
+use actsim_sim::inputs::secrets::{parse_secrets_marked, ParsedSecrets};
 use actsim_sim::scenario::{parse_mock_line, parse_mocks, MockSpec};
 use actsim_sim::{Expectation, Redactor};
 
@@ -24,13 +24,14 @@ const LOCAL_SECRETS: &str = include_str!("../../../fixtures/secrets/local-tenant
 /// Run `actsim run` and return the exit status.
 pub fn execute(args: Box<RunArgs>) -> Result<i32, CliError> {
     let (options, expectations) = build_options(&args)?;
-    let redactor = Redactor::new(&options.secrets);
+    let redactor = Redactor::with_public(&options.secrets, &options.public_secrets);
     let sources = options.actions.clone();
     let mut report = run(options)?;
     report.expectations = expectations
         .iter()
         .map(|e| e.check(&report.metrics))
         .collect();
+    crate::metric_names::name_metrics(&mut report.metrics, &mut report.expectations, &redactor);
     let failed = report.summary.failed > 0 || report.expectations.iter().any(|e| !e.passed);
     if args.json {
         let value =
@@ -105,14 +106,17 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         }
         None => default_event(trigger),
     };
-    let secrets = match &args.secrets {
-        Some(path) => parse_secrets(path, &read_file(path)?)?,
+    let ParsedSecrets {
+        secrets,
+        public: public_secrets,
+    } = match &args.secrets {
+        Some(path) => parse_secrets_marked(path, &read_file(path)?)?,
         None => {
             notes.push(
                 "no --secrets given: using the local tenant's secrets from fixtures/secrets/local-tenant.env (domain, clientID, clientSecret)"
                     .to_string(),
             );
-            parse_secrets("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
+            parse_secrets_marked("fixtures/secrets/local-tenant.env", LOCAL_SECRETS)?
         }
     };
     let tenant = crate::serve_command::load_tenant(args.tenant.as_deref())?;
@@ -144,6 +148,7 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         trigger,
         event,
         secrets,
+        public_secrets,
         times: args.times,
         advance_ms: args
             .advance

@@ -93,7 +93,7 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
     } else {
         &mut discard
     };
-    let report = match &args.trace {
+    let mut report = match &args.trace {
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|source| CliError::Read {
                 path: path.clone(),
@@ -117,6 +117,7 @@ pub fn execute(args: SimulateArgs) -> Result<i32, CliError> {
         }
         None => run_with_progress(&scenario, &options, keep, &mut progress)?,
     };
+    crate::metric_names::name_metrics(&mut report.metrics, &mut report.expectations, &redactor);
     if let Some(path) = &args.report {
         let (shown, events) = redact_inputs(&report, &collected.events, &redactor);
         let html = render_html(

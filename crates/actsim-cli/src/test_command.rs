@@ -208,9 +208,14 @@ pub fn execute(args: TestArgs) -> Result<i32, CliError> {
                 Err(RunError::Broken(e)) => {
                     broken.get_or_insert(e);
                 }
-                Ok((scenario, report, events)) => {
+                Ok((scenario, mut report, events)) => {
                     let seconds = run.elapsed.as_secs_f64();
                     let redactor = redactor_for(&scenario);
+                    crate::metric_names::name_metrics(
+                        &mut report.metrics,
+                        &mut report.expectations,
+                        &redactor,
+                    );
                     if args.report.is_some() {
                         drawn.push(redact_inputs(&report, &events, &redactor));
                     }

@@ -771,6 +771,13 @@ fn a_public_secret_is_shown_and_metric_names_use_secret_names() {
     .unwrap();
     let (code, text) = actsim_in(d, &["simulate", "p.toml", "--trace", "t.jsonl"]);
     assert_eq!(code, 0, "{text}");
+    // The text output names the client's metric by the secret's name.
+    let tokens = text
+        .lines()
+        .find(|l| l.contains("tokens issued"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(tokens.contains("(clientID "), "{tokens}");
+    assert!(!tokens.contains("[secret:"), "{tokens}");
     let trace = std::fs::read_to_string(d.join("t.jsonl")).unwrap();
     assert!(!trace.contains("local-secret-change-me"));
     // The token requests go to the public domain, shown as it is; the client id is redacted.
@@ -792,6 +799,89 @@ fn a_public_secret_is_shown_and_metric_names_use_secret_names() {
         trace.contains("https://[secret:domain]/oauth/token"),
         "{trace}"
     );
+}
+
+#[test]
+fn run_honours_public_secret_marks_and_names_metrics_by_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let expect = "tokens_issued.actsim-local-m2m >= 1";
+    // The domain marked public in a .env file: shown as it is in text and --json output.
+    std::fs::write(
+        d.join("s.env"),
+        "# actsim: public\ndomain=tenant.actsim.test\nclientID=actsim-local-m2m\nclientSecret=local-secret-change-me\n",
+    )
+    .unwrap();
+    let run = |secrets: &str, json: bool| {
+        let mut args = vec![
+            "run".to_string(),
+            action(),
+            "--secrets".into(),
+            secrets.into(),
+            "--times".into(),
+            "2".into(),
+            "--expect".into(),
+            expect.into(),
+        ];
+        if json {
+            args.push("--json".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, text) = actsim_in(d, &args);
+        assert_eq!(code, 0, "{text}");
+        text
+    };
+    let text = run("s.env", false);
+    assert!(
+        text.contains("https://tenant.actsim.test/oauth/token"),
+        "{text}"
+    );
+    assert!(!text.contains("[secret:domain]"), "{text}");
+    // The real secrets stay hidden, and the expectation names the metric by the secret's name.
+    for leak in ["local-secret-change-me", "actsim-local-m2m"] {
+        assert!(!text.contains(leak), "{leak} leaked:\n{text}");
+    }
+    assert!(text.contains("tokens_issued.clientID >= 1"), "{text}");
+    assert!(!text.contains("tokens_issued.[secret:"), "{text}");
+    let json = run("s.env", true);
+    for leak in ["local-secret-change-me", "actsim-local-m2m"] {
+        assert!(!json.contains(leak), "{leak} leaked:\n{json}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["tenant_domain"], "tenant.actsim.test", "{json}");
+    assert_eq!(doc["metrics"]["tokens_issued.clientID"], 2.0, "{json}");
+    assert_eq!(
+        doc["expectations"][0]["expectation"]["metric"], "tokens_issued.clientID",
+        "{json}"
+    );
+    assert!(
+        json.contains("https://tenant.actsim.test/api/v2/"),
+        "{json}"
+    );
+    // The same marks in a JSON secrets file.
+    std::fs::write(
+        d.join("s.json"),
+        r#"{"$public": ["domain"], "domain": "tenant.actsim.test", "clientID": "actsim-local-m2m", "clientSecret": "local-secret-change-me"}"#,
+    )
+    .unwrap();
+    let text = run("s.json", false);
+    assert!(
+        text.contains("https://tenant.actsim.test/oauth/token"),
+        "{text}"
+    );
+    assert!(!text.contains("local-secret-change-me"), "{text}");
+    // Without the mark, the domain is redacted like any secret.
+    std::fs::write(
+        d.join("s.env"),
+        "domain=tenant.actsim.test\nclientID=actsim-local-m2m\nclientSecret=local-secret-change-me\n",
+    )
+    .unwrap();
+    let text = run("s.env", false);
+    assert!(
+        text.contains("https://[secret:domain]/oauth/token"),
+        "{text}"
+    );
+    assert!(!text.contains("tenant.actsim.test"), "{text}");
 }
 
 #[test]

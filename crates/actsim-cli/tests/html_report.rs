@@ -111,6 +111,11 @@ fn test_writes_a_section_per_scenario_and_lists_invalid_ones() {
 /// Run Chromium headless on `file`, dumping the DOM after the page's scripts ran; returns
 /// (DOM, Chromium's log on stderr).
 fn chromium_dump_dom(file: &Path, profile: &Path) -> (String, String) {
+    chromium_dump_dom_url(&format!("file://{}", file.display()), profile)
+}
+
+/// [`chromium_dump_dom`] of a URL (a file with a `#window=…` address, say).
+fn chromium_dump_dom_url(url: &str, profile: &Path) -> (String, String) {
     let child = Command::new(CHROMIUM)
         .args([
             "--headless",
@@ -125,7 +130,7 @@ fn chromium_dump_dom(file: &Path, profile: &Path) -> (String, String) {
             "--enable-logging=stderr",
             "--v=0",
             "--dump-dom",
-            &format!("file://{}", file.display()),
+            url,
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -205,4 +210,128 @@ fn chromium_loads_the_report_without_errors_and_finds_lanes_markers_and_arrows()
         "the overview was not measured"
     );
     assert!(dom.contains("<title>instance 1: up 00:00:00.000 (+0ms)"));
+}
+
+/// The executions of a `--trace` file that overlap [a, b] (virtual ms): (login, start, end).
+fn executions_in(trace: &str, a: i64, b: i64) -> usize {
+    let mut starts = std::collections::BTreeMap::new();
+    let mut n = 0;
+    for line in trace.lines() {
+        let ev: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = ev["t"].as_i64().unwrap_or(0);
+        match ev["ev"].as_str() {
+            Some("exec_start") => {
+                starts.insert(ev["login"].as_u64().unwrap(), t);
+            }
+            Some("exec_end") => {
+                let start = starts[&ev["login"].as_u64().unwrap()];
+                if start <= b && t >= a {
+                    n += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The `<svg …>…</svg>` element of `dom` whose opening tag starts with `open`.
+fn svg_element<'a>(dom: &'a str, open: &str) -> &'a str {
+    let at = dom
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in the DOM"));
+    let rest = &dom[at..];
+    &rest[..rest.find("</svg>").unwrap()]
+}
+
+#[test]
+fn zooming_into_a_window_redraws_it_with_the_executions_of_that_window() {
+    if !Path::new(CHROMIUM).exists() {
+        return skip_or_fail(
+            "chromium not installed (.ci/run installs it): the zoom of the HTML report was not checked in a browser",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    // 1 200 logins on one instance in 10 minutes: too many for one bar each over the whole run.
+    std::fs::write(
+        dir.path().join("zoom.toml"),
+        format!(
+            "name = \"zoom\"\nseed = 3\nduration = \"10m\"\nstart = \"2026-01-01T00:00:00Z\"\n\n[[actions]]\nfile = {:?}\nsecrets_file = {:?}\n\n[instances]\ncount = 1\n\n[traffic]\narrivals = \"fixed\"\nrate = \"2/s\"\nusers = 5\n",
+            root.join("actions/cache-with-ttl.js").display().to_string(),
+            root.join("fixtures/secrets/local-tenant.env").display().to_string()
+        ),
+    )
+    .unwrap();
+    let html = dir.path().join("zoom.html");
+    let trace = dir.path().join("zoom.jsonl");
+    let out = actsim(&[
+        "simulate",
+        dir.path().join("zoom.toml").to_str().unwrap(),
+        "--report",
+        html.to_str().unwrap(),
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let url = format!("file://{}", html.display());
+
+    // The whole run: every execution is in an aggregated bar, none drawn on its own.
+    let (whole, log) = chromium_dump_dom(&html, &dir.path().join("profile-whole"));
+    assert!(console_problems(&log).is_empty(), "{log}");
+    assert!(whole.contains("data-ready=\"1\""));
+    let whole_svg = svg_element(&whole, "<svg class=\"timeline\"");
+    assert!(count(whole_svg, "<rect class=\"exec agg ") > 0);
+    assert_eq!(count(whole_svg, "<rect class=\"exec completed"), 0);
+    assert!(!whole.contains("class=\"timeline zoomed\""));
+
+    // A 20-second window from the address: redrawn with one bar per execution of the window.
+    let (a, b) = (1_767_225_660_000i64, 1_767_225_680_000i64); // 00:01:00 → 00:01:20
+    let (zoomed, log) = chromium_dump_dom_url(
+        &format!("{url}#window=2026-01-01T00:01:00.000Z/2026-01-01T00:01:20.000Z"),
+        &dir.path().join("profile-zoom"),
+    );
+    assert!(console_problems(&log).is_empty(), "{log}");
+    assert!(zoomed.contains(&format!("data-window=\"{a},{b}\"")));
+    let z = svg_element(&zoomed, "<svg class=\"timeline zoomed\"");
+    assert!(z.contains("data-mode=\"raw\""));
+    // A line under the drawing says how the window is drawn.
+    assert!(zoomed.contains(
+        "<p class=\"zoom-note\">Window 2026-01-01T00:01:00.000Z → 2026-01-01T00:01:20.000Z: each execution, mark and arrow drawn on its own"
+    ));
+    assert!(whole.contains("<p class=\"zoom-note\"></p>"));
+    let expected = executions_in(&std::fs::read_to_string(&trace).unwrap(), a, b);
+    assert!(
+        (35..=45).contains(&expected),
+        "2 logins a second for 20 s: {expected}"
+    );
+    let singles = count(z, "<rect class=\"exec completed");
+    assert_eq!(singles, expected, "one bar per execution in the window");
+    assert_eq!(count(z, "<rect class=\"exec agg "), 0);
+    // Each bar names its login, and the window's cache reads are drawn one by one too.
+    assert_eq!(
+        count(z, "<rect class=\"exec completed\" data-login=\""),
+        expected
+    );
+    assert!(count(z, "class=\"marker cache-") >= expected);
+    // The whole-run drawing had far fewer marks for the same 20 s: its bars are aggregated.
+    let whole_in_window = whole_svg
+        .split("<rect class=\"exec agg ")
+        .skip(1)
+        .filter(|r| {
+            let x: f64 = r
+                .split("x=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            // The plot is 1080 px from x = 118 for 10 minutes: 20 s is 36 px from 226.
+            (226.0..262.0).contains(&x)
+        })
+        .count();
+    assert!(
+        whole_in_window * 3 < singles,
+        "{whole_in_window} aggregated bars before zooming, {singles} bars after"
+    );
 }

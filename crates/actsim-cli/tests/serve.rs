@@ -423,6 +423,26 @@ fn bad_requests_over_http_get_their_status_and_body() {
             "Service not enabled within domain: https://elsewhere.test/",
         ),
         (
+            // Auth0's answer (docs/tenant.md cites where it is shown): 403, naming the scopes
+            // the client grant lacks, and no token with the granted subset.
+            "scope beyond the grant",
+            vec![
+                "-d".into(),
+                "grant_type=client_credentials".into(),
+                "-d".into(),
+                format!("client_id={CLIENT_ID}"),
+                "-d".into(),
+                format!("client_secret={SECRET}"),
+                "--data-urlencode".into(),
+                format!("audience={MGMT}"),
+                "--data-urlencode".into(),
+                "scope=read:users delete:users create:users".into(),
+            ],
+            403,
+            "access_denied",
+            "Client has not been granted scopes: delete:users create:users",
+        ),
+        (
             "malformed JSON",
             vec![
                 "-H".into(),
@@ -686,6 +706,14 @@ fn node_auth0_v4_and_jose_against_actsim_serve() {
         r["tokenResponse"]["scope"],
         "read:users update:users read:roles"
     );
+    // node-auth0 surfaces the refusal of a scope beyond the grant as Auth0's error.
+    assert_eq!(r["excessScope"]["name"], "AuthApiError", "{stdout}");
+    assert_eq!(r["excessScope"]["statusCode"], 403);
+    assert_eq!(r["excessScope"]["error"], "access_denied");
+    assert_eq!(
+        r["excessScope"]["error_description"],
+        "Client has not been granted scopes: delete:users"
+    );
     assert_eq!(r["discovery"]["issuer"], "https://tenant.actsim.test/");
     assert_eq!(
         r["discovery"]["jwks_uri"],
@@ -711,6 +739,8 @@ fn node_auth0_v4_and_jose_against_actsim_serve() {
     assert_eq!(
         r["requests"],
         serde_json::json!([
+            "POST /oauth/token",
+            // The refused request for a scope beyond the grant.
             "POST /oauth/token",
             "POST /oauth/token",
             "GET /api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe82",

@@ -56,8 +56,9 @@ pub struct TenantConfig {
     #[serde(default)]
     pub faults: Vec<FaultConfig>,
     /// What a token request for scopes beyond the client grant gets: `deny` (default, 403
-    /// `access_denied` "Client has not been granted scopes: …", as Auth0 answers) or `drop`
-    /// (200 with only the granted scopes).
+    /// `access_denied` "Client has not been granted scopes: …", as Auth0 answers; a request
+    /// within the grant gets every granted scope, as from Auth0) or `drop` (200 with the
+    /// requested scopes that are granted).
     #[serde(default)]
     pub excess_scopes: ExcessScopes,
     /// The base URL clients address the tenant at directly (`actsim serve --tls` sets it, e.g.
@@ -74,10 +75,11 @@ pub struct TenantConfig {
 #[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ExcessScopes {
-    /// 403 `access_denied` "Client has not been granted scopes: a b" (Auth0's answer).
+    /// 403 `access_denied` "Client has not been granted scopes: a b" (Auth0's answer); a
+    /// request within the grant gets a token with every granted scope, as Auth0 gives.
     #[default]
     Deny,
-    /// 200 with the granted scopes only (the requested ones that are granted).
+    /// 200 with the requested scopes that are granted (the token narrowed to them).
     Drop,
 }
 

@@ -9,8 +9,9 @@
 //! 4. `audience`: missing → 400 `invalid_request`; not an API → 403 "Service not enabled within
 //!    domain"; no client grant → 403 "Client is not authorized to access …".
 //! 5. `scope`: a requested scope the grant lacks → 403 `access_denied` "Client has not been
-//!    granted scopes: …" (or, with `excess_scopes = "drop"`, the token carries only the granted
-//!    ones). Without `scope`, the token carries every granted scope.
+//!    granted scopes: …"; otherwise the token carries every granted scope, as Auth0's does, even
+//!    when `scope` names only some. With `excess_scopes = "drop"`, the token carries the
+//!    requested scopes that are granted (every granted one without `scope`).
 //! 6. the client's quota: a used-up hourly or daily bucket → 429 `too_many_requests` "Client
 //!    quota exceeded" with `Retry-After`, `X-RateLimit-*` and `Auth0-Client-Quota-Limit`.
 //!
@@ -211,9 +212,12 @@ fn issue(
             ));
         }
     }
+    // Auth0 puts every granted scope in a client-credentials token, even when `scope` names
+    // only some of them (docs/tenant.md cites the support article); `drop` narrows to them.
+    let narrow = config.excess_scopes == ExcessScopes::Drop;
     let mut scopes: Vec<&str> = Vec::new();
     for s in &grant.scopes {
-        let wanted = requested.as_ref().is_none_or(|r| r.contains(&s.as_str()));
+        let wanted = !narrow || requested.as_ref().is_none_or(|r| r.contains(&s.as_str()));
         if wanted && !scopes.contains(&s.as_str()) {
             scopes.push(s);
         }

@@ -199,7 +199,11 @@ fn scopes_are_enforced() {
         "403 changed nothing"
     );
 
-    // A token narrowed to read:roles cannot read users.
+    // A token narrowed to read:roles cannot read users (`excess_scopes = "drop"` narrows a
+    // token to the requested scopes; Auth0 itself would give every granted one).
+    let mut config = actsim_tenant::TenantConfig::local_default();
+    config.excess_scopes = actsim_tenant::ExcessScopes::Drop;
+    let mut t = actsim_tenant::Tenant::new(config).unwrap();
     let req = form_request(&[
         ("grant_type", "client_credentials"),
         ("client_id", CLIENT_ID),

@@ -142,7 +142,7 @@ fn scope_parameter_beyond_the_grant_is_denied_as_auth0_does() {
         "Client has not been granted scopes: delete:users create:users"
     );
     assert!(t.issued_tokens().is_empty());
-    // A subset of the grant narrows the token to it, in grant order.
+    // A subset of the grant gets every granted scope, as Auth0 gives (docs/tenant.md).
     let req = form_request(&[
         ("grant_type", "client_credentials"),
         ("client_id", CLIENT_ID),
@@ -152,11 +152,14 @@ fn scope_parameter_beyond_the_grant_is_denied_as_auth0_does() {
     ]);
     let resp = t.handle(&req, NOW);
     assert_eq!(resp.status, 200);
-    assert_eq!(json_of(&resp)["scope"], "read:users read:roles");
+    let body = json_of(&resp);
+    assert_eq!(body["scope"], "read:users update:users read:roles");
+    let claims = verify_with(body["access_token"].as_str().unwrap(), &public_key(), MGMT).unwrap();
+    assert_eq!(claims.scope, "read:users update:users read:roles");
 }
 
 #[test]
-fn excess_scopes_drop_narrows_to_the_granted_intersection() {
+fn excess_scopes_drop_narrows_to_the_requested_granted_scopes() {
     let mut config = actsim_tenant::TenantConfig::local_default();
     config.excess_scopes = actsim_tenant::ExcessScopes::Drop;
     let mut t = actsim_tenant::Tenant::new(config).unwrap();
@@ -174,6 +177,15 @@ fn excess_scopes_drop_narrows_to_the_granted_intersection() {
     let claims = verify_with(body["access_token"].as_str().unwrap(), &public_key(), MGMT).unwrap();
     assert_eq!(claims.scope, "read:users read:roles");
     assert_eq!(t.issued_tokens()[0].scope, "read:users read:roles");
+    // A subset within the grant is narrowed to as well.
+    let req = form_request(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", CLIENT_ID),
+        ("client_secret", SECRET),
+        ("audience", MGMT),
+        ("scope", "read:roles"),
+    ]);
+    assert_eq!(json_of(&t.handle(&req, NOW))["scope"], "read:roles");
     // The tenant file spells it `excess_scopes = "drop"`.
     let parsed = actsim_tenant::TenantConfig::from_toml_str(
         "domain = \"d.test\"\nclients = []\nexcess_scopes = \"drop\"\n",

@@ -6,6 +6,7 @@
 //! [`render_html`] is a pure function: the same inputs give the same bytes (no wall clock, no
 //! randomness). Redact before rendering with [`redact_inputs`].
 
+mod detail;
 mod escape;
 mod model;
 mod overview;
@@ -48,6 +49,7 @@ pub struct InvalidSection {
 
 const CSS: &str = include_str!("page.css");
 const JS: &str = include_str!("page.js");
+const ZOOM_JS: &str = include_str!("zoom.js");
 
 /// The page: a section per report.
 pub fn render_html(title: &str, sections: &[ReportSection]) -> String {
@@ -111,7 +113,7 @@ fn render_page(
     }
     let _ = writeln!(
         out,
-        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark. Drag across an overview (or type a window) to zoom the timeline under it into that time window.</footer>\n<script>\n{JS}</script>\n</body>\n</html>"
+        "<footer>Hover a mark for details; hovering a login's mark highlights all of that login's marks. The boxes of a legend show or hide a kind of mark. Drag across an overview (or type a window) to redraw the timeline under it for that time window, with the detail of that window.</footer>\n<script>\n{ZOOM_JS}{JS}</script>\n</body>\n</html>"
     );
     out
 }
@@ -201,8 +203,8 @@ fn section(out: &mut String, i: usize, s: &ReportSection, compact: bool) {
     if !drawn.svg.is_empty() {
         let _ = writeln!(
             out,
-            "<h3>Instances over time</h3><div class=\"scroll detail\">{}</div>",
-            drawn.svg
+            "<h3>Instances over time</h3><div class=\"scroll detail\">{}</div><script type=\"application/json\" class=\"tl-detail\">{}</script>",
+            drawn.svg, drawn.detail
         );
     }
     if compact {

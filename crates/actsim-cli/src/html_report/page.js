@@ -11,7 +11,7 @@
     });
   });
   // Hovering a mark highlights everything of the same login in that timeline.
-  document.querySelectorAll("svg.timeline").forEach(function (svg) {
+  var hover = function (svg) {
     svg.addEventListener("mouseover", function (event) {
       svg.querySelectorAll(".hl").forEach(function (el) {
         el.classList.remove("hl");
@@ -25,9 +25,10 @@
         el.classList.add("hl");
       });
     });
-  });
+  };
+  document.querySelectorAll("svg.timeline").forEach(hover);
   // The time window: the overview shows the whole run; a window (dragged on it, or typed)
-  // zooms the section's timeline to that range by widening it and scrolling to the window.
+  // redraws the section's timeline for that range from the section's zoom data (zoom.js).
   document.querySelectorAll("section.scenario").forEach(function (section) {
     var ov = section.querySelector("svg.overview");
     var tl = section.querySelector("svg.timeline");
@@ -42,8 +43,35 @@
     var from = section.querySelector(".win-from");
     var to = section.querySelector(".win-to");
     var scroller = tl.parentNode;
-    var baseW = Number(tl.getAttribute("width"));
-    var baseH = Number(tl.getAttribute("height"));
+    var dataEl = section.querySelector("script.tl-detail");
+    var detail = null;
+    // How the zoomed window is drawn, under it.
+    var note = document.createElement("p");
+    note.className = "zoom-note";
+    scroller.parentNode.insertBefore(note, scroller.nextSibling);
+    // Draw the window [a, b] with its own detail in place of the whole-run timeline (the
+    // whole run itself shows the drawing made with the page).
+    var redraw = function (a, b) {
+      var old = scroller.querySelector("svg.zoomed");
+      if (old) {
+        scroller.removeChild(old);
+      }
+      note.textContent = "";
+      if (a <= t0 && b >= t1) {
+        tl.style.display = "";
+        return;
+      }
+      if (!detail && dataEl) {
+        detail = window.actsimZoom.parse(dataEl.textContent);
+      }
+      if (!detail) {
+        return;
+      }
+      scroller.insertAdjacentHTML("beforeend", window.actsimZoom.draw(detail, a, b));
+      tl.style.display = "none";
+      hover(scroller.querySelector("svg.zoomed"));
+      note.textContent = window.actsimZoom.describe(detail, a, b);
+    };
     var iso = function (t) {
       return new Date(t).toISOString();
     };
@@ -53,17 +81,14 @@
     var show = function (a, b) {
       a = Math.max(t0, Math.min(a, t1));
       b = Math.max(t0, Math.min(b, t1));
-      if (b - a < (t1 - t0) / 500) {
-        b = Math.min(t1, a + (t1 - t0) / 500);
+      var least = Math.max(1, (t1 - t0) / 20000);
+      if (b - a < least) {
+        b = Math.min(t1, a + least);
+        a = Math.max(t0, b - least);
       }
-      var k = (t1 - t0) / Math.max(b - a, 1);
       box.setAttribute("x", String(left + (a - t0) / (t1 - t0) * plotW));
       box.setAttribute("width", String(Math.max((b - a) / (t1 - t0) * plotW, 1)));
-      tl.setAttribute("preserveAspectRatio", "none");
-      // Stretched k times, the window's start lands where the plot starts.
-      tl.setAttribute("width", String(baseW * k));
-      tl.setAttribute("height", String(baseH));
-      scroller.scrollLeft = Math.max(0, (left + (a - t0) / (t1 - t0) * plotW) * k - left);
+      redraw(a, b);
       from.value = iso(a);
       to.value = iso(b);
       section.setAttribute("data-window", a + "," + b);

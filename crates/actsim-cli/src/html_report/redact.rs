@@ -4,7 +4,8 @@
 
 use actsim_sim::{Redactor, SimReport, TraceEvent};
 
-/// A copy of `report` and `events` with every secret value replaced by `[secret:NAME]`.
+/// A copy of `report` and `events` with every secret value replaced by `[secret:NAME]`, except in
+/// metric names, where it is replaced by the bare `NAME`.
 pub fn redact_inputs(
     report: &SimReport,
     events: &[TraceEvent],
@@ -14,7 +15,8 @@ pub fn redact_inputs(
     let mut out = report.clone();
     out.scenario = r(&out.scenario);
     out.path = r(&out.path);
-    out.metrics = report.metrics.iter().map(|(k, v)| (r(k), *v)).collect();
+    // Metric names show a secret's bare name (docs/cli.md, "Secret redaction").
+    crate::metric_names::name_metrics(&mut out.metrics, &mut out.expectations, redactor);
     for h in &mut out.highlights {
         h.text = r(&h.text);
     }

@@ -238,6 +238,82 @@ fn executions_and_markers_are_counted_from_the_events() {
     assert!(html.contains("set mgmt-token → CacheValueSizeExceeded"));
 }
 
+/// The zoom data of the page's first section, parsed.
+fn zoom_data(html: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" class=\"tl-detail\">";
+    let json = &html[html.find(open).expect("zoom data") + open.len()..];
+    serde_json::from_str(&json[..json.find("</script>").unwrap()]).expect("zoom data is JSON")
+}
+
+/// The tuples of a delta-encoded list of `size` numbers each, first numbers summed back.
+fn undelta(list: &serde_json::Value, size: usize) -> Vec<Vec<i64>> {
+    let flat: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(flat.len() % size, 0);
+    let mut prev = 0;
+    flat.chunks(size)
+        .map(|c| {
+            prev += c[0];
+            let mut t = c.to_vec();
+            t[0] = prev;
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn zoom_data_of_a_small_run_holds_every_execution_mark_and_arrow() {
+    let r = report(&[1, 2, 3]);
+    let d = zoom_data(&page(&r, &events()));
+    assert_eq!(d["mode"], "raw");
+    assert_eq!(d["lanes"].as_array().unwrap().len(), 3);
+    assert_eq!(d["lanes"][0]["label"], "instance 1");
+    // Every execution, with its start after t0, duration, outcome, login and cold flag.
+    let execs: Vec<Vec<i64>> = d["execs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| undelta(l, 5))
+        .collect();
+    assert_eq!(execs.len(), 5);
+    let outcome = |i: i64| model::OUTCOMES.get(i as usize).copied().unwrap_or("other");
+    let mut outcomes: Vec<&str> = execs.iter().map(|e| outcome(e[2])).collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        ["completed", "denied", "failed", "redirect", "redirect"]
+    );
+    // The marks per kind, as the drawing counts them.
+    let marks = |kind: &str| -> usize {
+        let k = d["marks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == kind)
+            .unwrap();
+        k["lanes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| undelta(l, 2).len())
+            .sum()
+    };
+    assert_eq!(marks("cache-hit"), 3);
+    assert_eq!(marks("cache-miss"), 2);
+    assert_eq!(marks("cache-error"), 1);
+    assert_eq!(marks("token"), 1);
+    assert_eq!(marks("warning"), 1);
+    // Two arrows: one to another lane, one to the same.
+    let arrows = undelta(&d["arrows"], 7);
+    assert_eq!(arrows.len(), 2);
+    assert_eq!(arrows.iter().filter(|a| a[4] == 1).count(), 1);
+    assert!(arrows.iter().all(|a| a[6] == 1 && a[1] <= a[0]));
+}
+
 #[test]
 fn resumes_are_arrows_from_the_yield_to_where_the_flow_continued() {
     let html = page(&report(&[1, 2, 3]), &events());
@@ -275,8 +351,14 @@ fn text_from_the_action_and_the_warnings_is_escaped() {
     assert!(!html.contains("<missing>") && !html.contains("<b>the"));
     assert!(html.contains("<title>test &lt;page&gt;</title>"));
     assert!(html.contains("missed_after_resume"));
-    // The only <script> is the page's own.
-    assert_eq!(count(&html, "<script"), 1);
+    // The only script that runs is the page's own; the other is the zoom data (JSON, never run,
+    // numbers and lane labels only).
+    let data = "<script type=\"application/json\" class=\"tl-detail\">";
+    assert_eq!(count(&html, data), 1);
+    assert_eq!(count(&html, "<script"), 2);
+    let json = &html[html.find(data).unwrap() + data.len()..];
+    let json = &json[..json.find("</script>").unwrap()];
+    assert!(!json.contains("alert") && !json.contains('<'), "{json}");
 }
 
 #[test]
@@ -501,7 +583,9 @@ fn secrets_are_redacted_before_rendering() {
     assert!(!html.contains("s3cr3t"), "a secret leaked");
     assert!(html.contains("https://[secret:clientSecret]/oauth/token"));
     assert!(html.contains("secret is [secret:clientSecret]"));
-    assert!(html.contains("<code>tokens_issued.[secret:clientSecret]</code>"));
+    // In a metric name the secret's value becomes its bare name.
+    assert!(html.contains("<code>tokens_issued.clientSecret</code>"));
+    assert!(!html.contains("tokens_issued.[secret:"));
     assert!(html.contains("client [secret:clientSecret]"));
 }
 
@@ -627,6 +711,20 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
     assert_eq!(total, 1_000_000);
     // Dense redirects are aggregated.
     assert!(html.contains("resume arrows are merged into"));
+    // The zoom data is bucketed and still counts every execution.
+    let d = zoom_data(&html);
+    assert_eq!(d["mode"], "buckets");
+    let res = d["res"].as_i64().unwrap();
+    // The whole-run drawing aggregates per 26 px of 1080 for 24 hours (about 35 minutes).
+    assert!(res > 0 && res * 4 < 35 * 60_000, "bucket {res} ms");
+    let execs: i64 = d["execs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| undelta(l, 3))
+        .map(|b| b[1])
+        .sum();
+    assert_eq!(execs, 1_000_000);
 
     let chromium = std::path::Path::new("/usr/bin/chromium");
     if !chromium.exists() {
@@ -678,7 +776,7 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
     let (a, b) = extent.split_once(',').unwrap();
     let (a, b): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
     assert!(a <= 0.01 && b >= 0.99, "overview extent {extent}");
-    // A time window from the address zooms the timeline: one hour of 24 is 24 times as wide.
+    // A time window from the address redraws the timeline for that hour.
     let zoomed = std::process::Command::new(chromium)
         .args([
             "--headless",
@@ -706,18 +804,53 @@ fn a_million_logins_make_a_page_under_5_mb_that_chromium_renders_whole() {
         T0 + 7 * 3_600_000
     );
     assert!(zoomed.contains(&window), "the window was not applied");
-    let timeline_tag = &zoomed[zoomed.find("<svg class=\"timeline\"").unwrap()..];
-    let width: f64 = timeline_tag
-        .split("width=\"")
-        .nth(1)
-        .and_then(|w| w.split('"').next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    // 24 hours (and the last resumes, seconds later) shown as one: about 24 times as wide.
+    // The window is redrawn from the zoom data at a finer resolution than the whole-run
+    // drawing: more execution marks for that hour, holding every execution started in it.
+    let svg_of = |dom: &str, open: &str| -> String {
+        let at = dom.find(open).unwrap_or_else(|| panic!("no {open}"));
+        let rest = &dom[at..];
+        rest[..rest.find("</svg>").unwrap()].to_string()
+    };
+    let z = svg_of(&zoomed, "<svg class=\"timeline zoomed\"");
+    assert!(z.contains("data-mode=\"buckets\""));
+    assert!(zoomed.contains("<p class=\"zoom-note\">Window 2026-01-01T06:00:00.000Z → 2026-01-01T07:00:00.000Z: counts per "));
+    let exec_counts: Vec<u64> = z
+        .split("<rect class=\"exec agg ")
+        .skip(1)
+        .map(|r| {
+            let c = &r[r.find("data-count=\"").unwrap() + 12..];
+            c[..c.find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    let in_hour: u64 = exec_counts.iter().sum();
+    // 1 000 000 logins in 24 hours start 41 666 or 41 667 in the hour; the two fine buckets at
+    // the window's edges may reach beyond it by up to a bucket's logins each.
+    let res = zoom_data(&html)["res"].as_i64().unwrap() as u64;
+    let edge = 2 * (res * 1_000_000).div_ceil(86_400_000);
     assert!(
-        (width / (1222.0 * 24.0) - 1.0).abs() < 0.001,
-        "zoomed width {width}"
+        (41_666..=41_667 + edge).contains(&in_hour),
+        "{in_hour} executions in the zoomed hour (buckets of {res} ms)"
+    );
+    let whole = svg_of(&html, "<svg class=\"timeline\"");
+    let whole_in_hour = whole
+        .split("<rect class=\"exec agg ")
+        .skip(1)
+        .filter(|r| {
+            let x: f64 = r
+                .split("x=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap();
+            // Hour 6 of 24 on the 1080-px axis from x = 118.
+            (388.0..433.0).contains(&x)
+        })
+        .count();
+    assert!(
+        exec_counts.len() > 3 * whole_in_hour,
+        "{} execution marks in the zoomed hour, {whole_in_hour} in the whole-run drawing",
+        exec_counts.len()
     );
     // And in pixels: the screenshot's overview bars span the whole 1080-pixel plot.
     let out = run(&[format!("--screenshot={}", shot.display())]);

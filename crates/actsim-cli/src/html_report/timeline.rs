@@ -15,6 +15,7 @@ use std::fmt::Write;
 
 use actsim_sim::{SimReport, TraceEvent};
 
+use super::detail;
 use super::escape::esc;
 use super::model::{build, outcome_class, Arrow, Exec, Kind, Lane, Mark, Model, OUTCOMES};
 use super::overview;
@@ -27,11 +28,14 @@ pub const LEFT: f64 = 118.0;
 pub const PLOT_W: f64 = 1080.0;
 /// The margin right of the time axis.
 pub const RIGHT: f64 = 24.0;
-const TOP: f64 = 30.0;
-const LANE_H: f64 = 42.0;
+/// Height above the first lane (the time axis).
+pub const TOP: f64 = 30.0;
+/// Height of one lane.
+pub const LANE_H: f64 = 42.0;
 /// The vertical middle of an execution bar, in a lane.
-const BAR_MID: f64 = 24.0;
-const BOTTOM: f64 = 6.0;
+pub const BAR_MID: f64 = 24.0;
+/// The margin under the last lane.
+pub const BOTTOM: f64 = 6.0;
 /// Above this many marks of one kind on one lane, that kind is aggregated per bucket.
 pub const LANE_CAP: usize = 240;
 /// Width of one aggregation bucket, in pixels.
@@ -103,6 +107,8 @@ pub struct Timeline {
     pub svg: String,
     /// What was aggregated or left out, one sentence each.
     pub notes: Vec<String>,
+    /// The zoom data page.js redraws a time window from (JSON; empty with nothing to draw).
+    pub detail: String,
 }
 
 /// Draw `events` (already redacted) of `report`.
@@ -114,6 +120,7 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
             overview: String::new(),
             svg: String::new(),
             notes: vec!["no instance came up: there is nothing to draw".into()],
+            detail: String::new(),
         };
     }
     let overview = overview::render(&m);
@@ -127,6 +134,15 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
         ));
     }
     let drawn: Vec<u32> = m.lanes.keys().copied().collect();
+    let label_of = |number: &u32| match labels.get(number) {
+        Some(last) if last != number => format!("instances {number}–{last}"),
+        _ => format!("instance {number}"),
+    };
+    let detail = detail::render(
+        &m,
+        &drawn,
+        &drawn.iter().map(|n| (*n, label_of(n))).collect(),
+    );
     // The page-size budget: fewer unaggregated marks and wider buckets when lanes are many.
     let per_lane_kind = MARK_BUDGET / (drawn.len() * KINDS);
     let lane_cap = per_lane_kind.clamp(20, LANE_CAP);
@@ -160,10 +176,7 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
             fx(width),
             fx(LANE_H)
         );
-        let label = match labels.get(number) {
-            Some(last) if last != number => format!("instances {number}–{last}"),
-            _ => format!("instance {number}"),
-        };
+        let label = label_of(number);
         let _ = write!(
             svg,
             "<text class=\"lane-label\" x=\"8\" y=\"28\">{label}</text>"
@@ -234,6 +247,7 @@ pub fn render_timeline(report: &SimReport, events: &[TraceEvent]) -> Timeline {
         overview,
         svg,
         notes,
+        detail,
     }
 }
 

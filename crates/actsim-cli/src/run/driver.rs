@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub event: Value,
     /// The actions' secrets.
     pub secrets: BTreeMap<String, String>,
+    /// The names of the secrets the secrets file marks public (shown in output as they are).
+    pub public_secrets: BTreeSet<String>,
     /// Flows to run, one after the other.
     pub times: u32,
     /// Virtual time between flows: gap i uses entry i, the last entry repeating.
@@ -85,7 +87,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
             name: a.filename.clone(),
             source: a.clone(),
             secrets: options.secrets.clone(),
-            public_secrets: Default::default(),
+            public_secrets: options.public_secrets.clone(),
         })
         .collect();
     Scenario {
