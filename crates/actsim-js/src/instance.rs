@@ -447,7 +447,14 @@ impl Instance {
                 Ok(false) => break,
                 Err(job) => {
                     let info = job.0.with(|ctx| describe_value(&ctx.catch()));
+                    let interrupted = self.deadline.expired();
                     self.fail_current(info);
+                    if interrupted {
+                        // Stopped at the CPU budget: the jobs left may be the same loop
+                        // queueing itself forever (`queueMicrotask`), so none runs now; the
+                        // instance is poisoned and drivers replace it.
+                        break;
+                    }
                     let full = self.state.borrow().config.cpu_budget;
                     self.deadline.arm(full);
                 }
