@@ -169,6 +169,7 @@ fn detail_bytes(e: &EndedExecution<'_>) -> usize {
 
 impl ExecutionObserver for Entries {
     fn execution_ended(&mut self, e: EndedExecution<'_>) {
+        let size = detail_bytes(&e);
         let http = e
             .http
             .into_iter()
@@ -205,7 +206,6 @@ impl ExecutionObserver for Entries {
                 }),
             })
             .collect();
-        let size = detail_bytes(&e);
         let keep = self.kept_bytes.saturating_add(size) <= REPORT_DETAIL_BUDGET;
         let mut report = e.report.clone();
         let (cache_before, cache_after) = if keep {
