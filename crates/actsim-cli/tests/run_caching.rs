@@ -243,7 +243,10 @@ fn a_long_run_keeps_at_most_64_mib_of_details_and_summaries_for_the_rest() {
     assert_eq!(doc["summary"]["executions"], 300);
     let notes = doc["notes"].to_string();
     assert!(
-        notes.contains(&format!("{} of 300 executions kept only their summary", dropped.len())),
+        notes.contains(&format!(
+            "{} of 300 executions kept only their summary",
+            dropped.len()
+        )),
         "{notes}"
     );
 }

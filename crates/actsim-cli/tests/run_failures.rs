@@ -303,5 +303,9 @@ fn a_loop_of_megabyte_claims_stops_at_the_host_data_limit() {
         ],
     );
     // What was recorded before the limit is shown, and nothing more: under the 4 MiB limit.
-    assert!(text.len() < 4 << 20, "the output stays bounded: {}", text.len());
+    assert!(
+        text.len() < 4 << 20,
+        "the output stays bounded: {}",
+        text.len()
+    );
 }

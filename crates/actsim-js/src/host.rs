@@ -562,7 +562,10 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
             let body = body.map(|Text(b)| b);
             let bytes = url.len()
                 + method.len()
-                + headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+                + headers
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
                 + body.as_ref().map_or(0, String::len);
             let mut st = s.borrow_mut();
             if let Some(id) = st.current_exec {

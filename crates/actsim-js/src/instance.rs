@@ -566,16 +566,24 @@ impl Instance {
             return;
         };
         let budget = st.config.cpu_budget.as_millis();
-        let after_return = |error: ActionError| ActionError {
+        let after_return = |error: ActionError| {
+            ActionError {
             kind: ErrorKind::CpuBudgetExceeded,
             name: "CpuBudgetSpentAfterReturn".to_string(),
             message: format!(
                 "CPU budget spent after the handler returned: work the execution left queued (a queueMicrotask or promise loop?) ran until the budget of {budget} ms was spent; the instance's runtime is replaced"
             ),
             ..error
+        }
         };
         let error = if returned { after_return(error) } else { error };
-        if st.finish(id, Outcome::Failed { error: error.clone() }) || !interrupted {
+        if st.finish(
+            id,
+            Outcome::Failed {
+                error: error.clone(),
+            },
+        ) || !interrupted
+        {
             return;
         }
         // The execution had already ended (its handler returned) and work it left queued, a

@@ -417,7 +417,11 @@ fn expect_host_limit(report: &actsim_js::ExecutionReport) {
 
 /// Bytes of command arguments an execution's report holds.
 fn command_bytes(report: &actsim_js::ExecutionReport) -> usize {
-    report.commands.iter().map(|c| c.args.to_string().len()).sum()
+    report
+        .commands
+        .iter()
+        .map(|c| c.args.to_string().len())
+        .sum()
 }
 
 #[test]
@@ -445,7 +449,11 @@ fn transaction_metadata_and_objects_count_toward_the_limit_too() {
             "  for (let i = 0; i < 3000; i += 1) {{ {call}; }}\n"
         ));
         expect_host_limit(&report);
-        assert!(report.commands.len() < 20, "{call}: {}", report.commands.len());
+        assert!(
+            report.commands.len() < 20,
+            "{call}: {}",
+            report.commands.len()
+        );
     }
 }
 
@@ -535,7 +543,12 @@ fn fetch_request_and_response_bodies_count_toward_the_limit() {
     };
     let mut event = post_login_event();
     event["body"] = json!(10 * 1024);
-    let report = run_to_end(&mut inst, &clock, post_login_with(event.clone()), no_network);
+    let report = run_to_end(
+        &mut inst,
+        &clock,
+        post_login_with(event.clone()),
+        no_network,
+    );
     expect_host_limit(&report);
     // A small request whose answer is too large fails the same way.
     event["body"] = json!(10);
@@ -573,7 +586,11 @@ fn the_documented_huge_allocation_at_32_mib_is_named_out_of_memory() {
 fn throw_null_is_still_a_thrown_value_when_memory_is_fine() {
     let report = run_handler("  throw null;\n");
     let e = expect_failure(&report, ErrorKind::Thrown);
-    assert!(e.message.contains("non-Error value thrown: null"), "{}", e.message);
+    assert!(
+        e.message.contains("non-Error value thrown: null"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
