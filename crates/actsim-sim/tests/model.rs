@@ -288,9 +288,9 @@ fn out_of_memory_under_scenario_limits_is_named_and_the_runtime_replaced() {
 #[test]
 fn the_host_limit_of_a_scenario_is_range_checked() {
     let text = "duration = \"2m\"\n[[actions]]\nfile = \"../../../../fixtures/actions/sim/spin-after-return.js\"\n\n[limits]\nhost_mib = 0\n\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\n";
-    let e = actsim_sim::parse_scenario(&path("tests/scenarios/inline.toml"), text)
-        .err()
-        .expect("host_mib = 0 is refused");
+    let Err(e) = actsim_sim::parse_scenario(&path("tests/scenarios/inline.toml"), text) else {
+        panic!("host_mib = 0 is refused");
+    };
     let shown = e.to_string();
     assert!(shown.contains("limits.host_mib"), "{shown}");
 }
