@@ -452,9 +452,18 @@ pub struct RunArgs {
     #[arg(long, default_value = "20s", value_name = "DURATION")]
     pub cpu_budget: String,
 
-    /// The instance's JavaScript heap limit, in MiB.
+    /// The instance's JavaScript heap limit, in MiB. An execution that runs out fails with
+    /// "out of memory" and the instance's runtime is replaced (the next execution runs cold).
     #[arg(long, default_value_t = 128, value_name = "MIB")]
     pub memory_limit: usize,
+
+    /// The data one execution may hand the host, in MiB: api command arguments (claims,
+    /// metadata, …), console output (kept up to 256 KiB, counted in full), cache keys and
+    /// values, fetch requests and the responses it reads. Past it the execution fails with
+    /// "host data limit exceeded". Production documents no such figure; this keeps actsim's
+    /// memory bounded.
+    #[arg(long, default_value_t = 16, value_name = "MIB")]
+    pub host_limit: usize,
 
     /// Print one JSON document (schema: docs/run-json.md) instead of text.
     #[arg(long)]

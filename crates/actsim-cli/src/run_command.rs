@@ -140,6 +140,7 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         seed: args.seed,
         cpu_budget: Duration::from_millis(cpu_ms.max(1) as u64),
         memory_limit_bytes: args.memory_limit.max(1).saturating_mul(1024 * 1024),
+        max_host_bytes_per_execution: args.host_limit.max(1).saturating_mul(1024 * 1024),
         max_cache_writes_per_execution: max_writes,
         ..InstanceConfig::default()
     };

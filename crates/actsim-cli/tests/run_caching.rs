@@ -218,3 +218,57 @@ fn same_inputs_give_byte_identical_output() {
     let d = actsim(&["run", "actions/article-esm.js", "--times", "2"]);
     assert_eq!(c.stdout, d.stdout);
 }
+
+#[test]
+fn a_long_run_keeps_at_most_64_mib_of_details_and_summaries_for_the_rest() {
+    // 300 logins logging 256 KiB each: 75 MiB of console output, more than the report keeps.
+    let (doc, code) = run_json(&["fixtures/actions/log-256k.js", "--times", "300"]);
+    assert_eq!(code, 0);
+    let ex = doc["executions"].as_array().unwrap();
+    assert_eq!(ex.len(), 300, "every execution is still listed");
+    let kept: usize = ex
+        .iter()
+        .flat_map(|e| e["console"].as_array().unwrap())
+        .map(|l| l["text"].as_str().unwrap().len())
+        .sum();
+    assert!(kept <= 64 * 1024 * 1024, "{kept}");
+    let dropped: Vec<&serde_json::Value> =
+        ex.iter().filter(|e| e["details_dropped"] == true).collect();
+    assert!(!dropped.is_empty());
+    // The first executions keep their details, the later ones only their summary.
+    assert!(ex[0].get("details_dropped").is_none());
+    assert_eq!(ex[299]["details_dropped"], true);
+    assert_eq!(ex[299]["outcome"]["status"], "completed");
+    assert!(ex[299]["commands"].as_array().unwrap().is_empty());
+    assert_eq!(doc["summary"]["executions"], 300);
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "{} of 300 executions kept only their summary",
+            dropped.len()
+        )),
+        "{notes}"
+    );
+}
+
+#[test]
+fn fresh_resumes_retire_the_instances_they_replace() {
+    let (doc, code) = run_json(&[
+        "actions/redirect-cache.js",
+        "--continue",
+        "--resume-on",
+        "fresh",
+        "--times",
+        "20",
+    ]);
+    assert_eq!(code, 0);
+    let ex = doc["executions"].as_array().unwrap();
+    assert_eq!(ex.len(), 40);
+    // Every resume ran on a new instance, and each instance it replaced went down: at most
+    // one instance (and its runtime) is kept, not one per flow.
+    let created = doc["metrics"]["instances.created"].as_f64().unwrap();
+    let recycled = doc["metrics"]["instances.recycled"].as_f64().unwrap();
+    assert_eq!(created, 21.0);
+    assert_eq!(recycled, 20.0);
+    assert_eq!(ex[39]["instance"], 21);
+}

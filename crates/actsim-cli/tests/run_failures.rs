@@ -277,3 +277,35 @@ fn help_teaches_with_examples() {
     assert!(text.contains("--resume-on"), "{text}");
     assert!(text.contains("MaxSideEffectsExceeded"), "{text}");
 }
+
+#[test]
+fn the_documented_huge_allocation_at_32_mib_is_out_of_memory_and_runs_cold_again() {
+    let text = broken(
+        "fixtures/actions/huge-allocation.js",
+        &["--memory-limit", "32", "--times", "2"],
+        &["failed (out of memory)", "--memory-limit"],
+    );
+    assert_eq!(text.matches("failed (out of memory)").count(), 2, "{text}");
+    assert!(!text.contains("non-Error value thrown"), "{text}");
+    // The broken runtime is replaced: the second execution runs on a fresh one.
+    assert_eq!(text.matches("(cold: module code ran)").count(), 2, "{text}");
+}
+
+#[test]
+fn a_loop_of_megabyte_claims_stops_at_the_host_data_limit() {
+    let text = broken(
+        "fixtures/actions/huge-claims.js",
+        &["--host-limit", "4"],
+        &[
+            "failed (host data limit exceeded)",
+            "4194304 bytes",
+            "--host-limit",
+        ],
+    );
+    // What was recorded before the limit is shown, and nothing more: under the 4 MiB limit.
+    assert!(
+        text.len() < 4 << 20,
+        "the output stays bounded: {}",
+        text.len()
+    );
+}

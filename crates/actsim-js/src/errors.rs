@@ -62,10 +62,7 @@ pub(crate) fn classify(info: JsErrorInfo, action: &ActionSource) -> ActionError 
             info.message
         )
     } else if kind == ErrorKind::OutOfMemory {
-        format!(
-            "{} (the instance hit its memory limit; raise it with --memory-limit if the action really needs more)",
-            info.message
-        )
+        out_of_memory_message(&info.message)
     } else if matches!(kind, ErrorKind::Thrown | ErrorKind::ModuleInit) {
         let node = location
             .as_ref()
@@ -87,6 +84,27 @@ pub(crate) fn classify(info: JsErrorInfo, action: &ActionSource) -> ActionError 
         location,
         stack,
     }
+}
+
+/// The message of an out-of-memory failure.
+fn out_of_memory_message(message: &str) -> String {
+    format!(
+        "{message} (the instance hit its memory limit; raise it with --memory-limit (run) or `memory_mib` under [limits] (scenarios) if the action really needs more)"
+    )
+}
+
+/// Name a failure for what it is when the engine ran out of memory so completely that it could
+/// not even make its `InternalError("out of memory")` and threw `null` instead: called when
+/// the allocator refused memory during the entry that failed.
+pub(crate) fn name_out_of_memory(error: &mut ActionError) {
+    let threw_null =
+        error.message == "null" || error.message.contains("non-Error value thrown: null");
+    if error.kind == ErrorKind::OutOfMemory || !threw_null {
+        return;
+    }
+    error.kind = ErrorKind::OutOfMemory;
+    error.name = "InternalError".to_string();
+    error.message = out_of_memory_message("out of memory");
 }
 
 /// The stack without actsim's own prelude frames (they say nothing about the action).

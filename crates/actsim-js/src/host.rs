@@ -64,42 +64,53 @@ fn console_and_commands<'js>(
     state: &HostStateRef,
 ) -> JsResult<()> {
     let s = state.clone();
-    set_native(ctx, host, "log", move |level: String, Kept(text): Kept| {
-        let mut st = s.borrow_mut();
-        let at_ms = st.clock.now_ms();
-        let cap = st.config.console_cap_bytes;
-        let line = ConsoleLine { at_ms, level, text };
-        match st.current_exec {
-            Some(id) => {
-                if let Some(exec) = st.execs.get_mut(&id) {
-                    // Once cut, stay cut: the kept output is always a prefix of what was written.
-                    let bytes = node_utf8_len(&line.text);
-                    if exec.report.console_truncated || exec.console_bytes + bytes > cap {
-                        exec.report.console_truncated = true;
-                    } else {
-                        exec.console_bytes += bytes;
-                        exec.report.console.push(line);
-                    }
-                    return;
+    set_native(
+        ctx,
+        host,
+        "log",
+        move |ctx: Ctx<'js>, level: String, Kept(text): Kept| -> JsResult<()> {
+            let mut st = s.borrow_mut();
+            let at_ms = st.clock.now_ms();
+            let cap = st.config.console_cap_bytes;
+            let bytes = node_utf8_len(&text);
+            if let Some(id) = st.current_exec {
+                // Every byte logged counts toward the host data limit, kept or not.
+                charge(&ctx, &mut st, id, bytes)?;
+            }
+            let line = ConsoleLine { at_ms, level, text };
+            if let Some(exec) = st.current_exec.and_then(|id| st.execs.get_mut(&id)) {
+                // Once cut, stay cut: the kept output is always a prefix of what was written.
+                if exec.report.console_truncated || exec.console_bytes + bytes > cap {
+                    exec.report.console_truncated = true;
+                } else {
+                    exec.console_bytes += bytes;
+                    exec.report.console.push(line);
                 }
+                return Ok(());
+            }
+            // Output with no execution (a late timer) is kept up to the same cap.
+            if st.orphan_console_bytes + bytes <= cap {
+                st.orphan_console_bytes += bytes;
                 st.orphan_console.push(line);
             }
-            None => st.orphan_console.push(line),
-        }
-    })?;
+            Ok(())
+        },
+    )?;
     let s = state.clone();
     set_native(
         ctx,
         host,
         "record",
-        move |id: f64, name: String, args: String| {
+        move |ctx: Ctx<'js>, id: f64, name: String, args: String| -> JsResult<()> {
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
+            charge(&ctx, &mut st, exec_id(id), name.len() + args.len())?;
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
                 let args =
                     serde_json::from_str(&kept_json(&args)).unwrap_or(serde_json::Value::Null);
                 exec.report.commands.push(Command { at_ms, name, args });
             }
+            Ok(())
         },
     )?;
     let s = state.clone();
@@ -107,22 +118,30 @@ fn console_and_commands<'js>(
         ctx,
         host,
         "recordValues",
-        move |id: f64, name: String, count: u32, a: Value<'js>, b: Value<'js>| -> bool {
+        move |ctx: Ctx<'js>,
+              id: f64,
+              name: String,
+              count: u32,
+              a: Value<'js>,
+              b: Value<'js>|
+              -> JsResult<bool> {
             let values = &[a, b][..(count as usize).min(2)];
             if !values.iter().all(is_recordable_primitive) {
-                return false;
+                return Ok(false);
             }
+            let args: Vec<serde_json::Value> = values.iter().map(primitive_json).collect();
+            let bytes = name.len() + args.iter().map(json_size).sum::<usize>();
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
+            charge(&ctx, &mut st, exec_id(id), bytes)?;
             if let Some(exec) = st.execs.get_mut(&exec_id(id)) {
-                let args = values.iter().map(primitive_json).collect();
                 exec.report.commands.push(Command {
                     at_ms,
                     name,
                     args: serde_json::Value::Array(args),
                 });
             }
-            true
+            Ok(true)
         },
     )?;
     set_native(
@@ -256,6 +275,26 @@ fn console_and_commands<'js>(
     Ok(())
 }
 
+/// Count `bytes` handed to the host by execution `id` ([`crate::state::HostState::charge`]);
+/// past the limit, throw (the execution has ended with `HostLimitExceeded`).
+fn charge(
+    ctx: &Ctx<'_>,
+    st: &mut crate::state::HostState,
+    id: crate::ops::ExecId,
+    bytes: usize,
+) -> JsResult<()> {
+    st.charge(id, bytes)
+        .map_err(|message| Exception::throw_range(ctx, &message))
+}
+
+/// The length of a primitive's JSON text, near enough to count it toward the host data limit.
+fn json_size(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::String(s) => s.len() + 2,
+        _ => 8,
+    }
+}
+
 /// The text of `v` when it is a string (an optional argument of a native).
 fn optional_string(v: &Value<'_>) -> Option<String> {
     v.as_string().and_then(|s| js_string_kept(s).ok())
@@ -345,6 +384,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let fast = st.config.fast_paths;
+            charge(&ctx, &mut st, exec_id(id), key.len())?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -392,6 +432,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
+            charge(&ctx, &mut st, exec_id(id), key.len() + value.len())?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -453,6 +494,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
+            charge(&ctx, &mut st, exec_id(id), key.len())?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -515,22 +557,35 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         ctx,
         host,
         "fetchStart",
-        move |Text(url): Text,
+        move |ctx: Ctx<'js>,
+              Text(url): Text,
               method: String,
               headers: Vec<List<(Text, Text)>>,
-              body: Option<Text>| {
-            let headers = headers
+              body: Option<Text>|
+              -> JsResult<f64> {
+            let headers: Vec<(String, String)> = headers
                 .into_iter()
                 .map(|List((Text(k), Text(v)))| (k, v))
                 .collect();
             let body = body.map(|Text(b)| b);
+            let bytes = url.len()
+                + method.len()
+                + headers
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len())
+                    .sum::<usize>()
+                + body.as_ref().map_or(0, String::len);
+            let mut st = s.borrow_mut();
+            if let Some(id) = st.current_exec {
+                charge(&ctx, &mut st, id, bytes)?;
+            }
             let request = FetchRequest {
                 url,
                 method,
                 headers,
                 body,
             };
-            s.borrow_mut().queue_op(HostOpKind::Fetch(request)) as f64
+            Ok(st.queue_op(HostOpKind::Fetch(request)) as f64)
         },
     )?;
     Ok(())

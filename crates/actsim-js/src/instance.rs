@@ -35,6 +35,9 @@ pub const NODE_VERSION: &str = "v22.12.0";
 /// holding on to much garbage (reference counting frees most objects at once anyway).
 const GC_THRESHOLD_BYTES: usize = 8 * 1024 * 1024;
 
+/// The default of [`InstanceConfig::max_host_bytes_per_execution`]: 16 MiB.
+pub const DEFAULT_HOST_BYTES: usize = 16 * 1024 * 1024;
+
 /// Limits and seeds for one instance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceConfig {
@@ -48,6 +51,11 @@ pub struct InstanceConfig {
     pub max_stack_bytes: usize,
     /// Console output kept per execution (production buffers 256 KiB).
     pub console_cap_bytes: usize,
+    /// Bytes one execution may hand the host (api command arguments, console text, cache keys
+    /// and values, fetch requests and responses) before it is stopped with `HostLimitExceeded`;
+    /// production documents no such figure (its own limits, e.g. 32 kB of metadata, are far
+    /// lower), so this only keeps the host's memory bounded. Default 16 MiB.
+    pub max_host_bytes_per_execution: usize,
     /// Cache writes (set and delete) allowed per execution before `MaxSideEffectsExceeded`;
     /// production's cap is not documented, so there is none by default.
     pub max_cache_writes_per_execution: Option<u32>,
@@ -64,6 +72,7 @@ impl Default for InstanceConfig {
             memory_limit_bytes: 128 * 1024 * 1024,
             max_stack_bytes: 1024 * 1024,
             console_cap_bytes: 256 * 1024,
+            max_host_bytes_per_execution: DEFAULT_HOST_BYTES,
             max_cache_writes_per_execution: None,
             fast_paths: FastPaths::process_default(),
         }
@@ -112,8 +121,9 @@ impl Instance {
     ) -> Result<Self, HostError> {
         // The guard is bound first so that, on an early return below, it is dropped after the
         // runtime (locals drop in reverse order).
-        let (leak_guard, runtime) = crate::leak_check::new_runtime().map_err(HostError::engine)?;
-        runtime.set_memory_limit(config.memory_limit_bytes);
+        // The allocator enforces the memory limit (leak_check.rs says why not QuickJS).
+        let (leak_guard, runtime, memory) =
+            crate::leak_check::new_runtime(config.memory_limit_bytes).map_err(HostError::engine)?;
         runtime.set_max_stack_size(config.max_stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD_BYTES);
         let context = crate::realm::new_realm(&runtime).map_err(HostError::engine)?;
@@ -137,7 +147,10 @@ impl Instance {
             cancelled_ops: BTreeSet::new(),
             rejections_pending: false,
             orphan_console: Vec::new(),
+            orphan_console_bytes: 0,
+            host_limited: BTreeSet::new(),
             out_of_memory: false,
+            memory,
             modules,
         }));
         runtime.set_loader(
@@ -321,6 +334,12 @@ impl Instance {
             OpResult::NetworkError(message) => (false, Some(message)),
             OpResult::TimerFired => (true, None),
         };
+        if let (Some(exec), Some(payload)) = (owner, payload.as_ref()) {
+            if self.state.borrow_mut().charge(exec, payload.len()).is_err() {
+                // The execution has ended at its host data limit: the response is dropped.
+                return;
+            }
+        }
         let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
             let complete = crate::handles::get(ctx)?.prelude.complete.clone();
@@ -355,7 +374,9 @@ impl Instance {
 
     /// Console output written while no execution was running (e.g. by a late timer).
     pub fn take_orphan_console(&mut self) -> Vec<ConsoleLine> {
-        std::mem::take(&mut self.state.borrow_mut().orphan_console)
+        let mut st = self.state.borrow_mut();
+        st.orphan_console_bytes = 0;
+        std::mem::take(&mut st.orphan_console)
     }
 
     /// True after the instance ran out of memory or an execution was stopped at its CPU budget:
@@ -393,6 +414,7 @@ impl Instance {
     fn begin_entry(&mut self, exec: Option<ExecId>) -> std::time::Instant {
         let budget = {
             let mut st = self.state.borrow_mut();
+            st.memory.reset();
             st.current_exec = exec;
             let used = exec
                 .and_then(|id| st.execs.get(&id))
@@ -425,7 +447,14 @@ impl Instance {
                 Ok(false) => break,
                 Err(job) => {
                     let info = job.0.with(|ctx| describe_value(&ctx.catch()));
+                    let interrupted = self.deadline.expired();
                     self.fail_current(info);
+                    if interrupted {
+                        // Stopped at the CPU budget: the jobs left may be the same loop
+                        // queueing itself forever (`queueMicrotask`), so none runs now; the
+                        // instance is poisoned and drivers replace it.
+                        break;
+                    }
                     let full = self.state.borrow().config.cpu_budget;
                     self.deadline.arm(full);
                 }
@@ -508,6 +537,7 @@ impl Instance {
     /// End the current execution because of an exception that escaped to the host.
     fn fail_current(&mut self, info: JsErrorInfo) {
         let interrupted = self.deadline.expired();
+        let returned = interrupted && self.started_handler_returned();
         let mut st = self.state.borrow_mut();
         let error = if interrupted {
             let budget = st.config.cpu_budget;
@@ -532,9 +562,58 @@ impl Instance {
         ) {
             self.poisoned = true;
         }
-        if let Some(id) = st.current_exec {
-            st.finish(id, Outcome::Failed { error });
+        let Some(id) = st.current_exec else {
+            return;
+        };
+        let budget = st.config.cpu_budget.as_millis();
+        let after_return = |error: ActionError| {
+            ActionError {
+            kind: ErrorKind::CpuBudgetExceeded,
+            name: "CpuBudgetSpentAfterReturn".to_string(),
+            message: format!(
+                "CPU budget spent after the handler returned: work the execution left queued (a queueMicrotask or promise loop?) ran until the budget of {budget} ms was spent; the instance's runtime is replaced"
+            ),
+            ..error
         }
+        };
+        let error = if returned { after_return(error) } else { error };
+        if st.finish(
+            id,
+            Outcome::Failed {
+                error: error.clone(),
+            },
+        ) || !interrupted
+        {
+            return;
+        }
+        // The execution had already ended (its handler returned) and work it left queued, a
+        // `queueMicrotask` or promise loop, spent the budget: its report says so, not
+        // "completed" (drivers replace the runtime, and count the cold start).
+        if let Some(report) = st.finished.iter_mut().rev().find(|r| r.exec_id == id) {
+            if !report.failed() {
+                report.outcome = Outcome::Failed {
+                    error: after_return(error),
+                };
+            }
+        }
+    }
+
+    /// Whether the handler `__actsim_start` just called has already returned (its promise is
+    /// fulfilled) while the execution is not settled yet: work it queued is running.
+    fn started_handler_returned(&self) -> bool {
+        self.context.with(|ctx| {
+            let Ok(handles) = crate::handles::get(&ctx) else {
+                return false;
+            };
+            let started = handles.started.borrow();
+            let Some(context) = started.as_ref() else {
+                return false;
+            };
+            handles.atoms.promise.get(context).is_ok_and(|p: Value| {
+                p.as_promise()
+                    .is_some_and(|p| p.state() == rquickjs::promise::PromiseState::Resolved)
+            })
+        })
     }
 
     /// Rejections still unhandled after the job queue drained fail their execution, even one

@@ -42,7 +42,9 @@ mod warm;
 pub use caches::TriggerCaches;
 pub use clock::Clock;
 pub use event::PreparedEvent;
-pub use instance::{ExecutionSpec, Instance, InstanceConfig, Secrets, NODE_VERSION};
+pub use instance::{
+    ExecutionSpec, Instance, InstanceConfig, Secrets, DEFAULT_HOST_BYTES, NODE_VERSION,
+};
 pub use node_modules::{NodeModule, NODE_MODULES, NOT_IN_NODE_20};
 pub use ops::{ExecId, FetchRequest, FetchResponse, HostOp, HostOpKind, OpId, OpResult};
 pub use report::{

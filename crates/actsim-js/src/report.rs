@@ -98,6 +98,9 @@ pub enum ErrorKind {
     CpuBudgetExceeded,
     /// The instance ran out of memory (its memory limit).
     OutOfMemory,
+    /// The execution handed the host more data than its per-execution limit (api command
+    /// arguments, console output, cache and fetch data).
+    HostLimitExceeded,
     /// The execution was ended by the driver (virtual-time budget, abandoned flow).
     Aborted,
 }

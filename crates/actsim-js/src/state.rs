@@ -11,7 +11,7 @@ use actsim_cache::CacheStore;
 
 use crate::clock::Clock;
 use crate::ops::{ExecId, HostOp, OpId};
-use crate::report::{ErrorKind, ExecutionReport, Outcome, Trigger};
+use crate::report::{ActionError, ErrorKind, ExecutionReport, Outcome, Trigger};
 use crate::rng::SeededRng;
 use crate::source::ActionSource;
 use crate::InstanceConfig;
@@ -26,6 +26,8 @@ pub(crate) struct ExecState {
     pub cache: SharedCache,
     pub cache_writes: u32,
     pub console_bytes: usize,
+    /// Bytes the execution has handed the host so far ([`HostState::charge`]).
+    pub host_bytes: usize,
     pub cpu_used: Duration,
 }
 
@@ -49,8 +51,14 @@ pub(crate) struct HostState {
     pub rejections_pending: bool,
     /// Console lines written when no execution was running (e.g. a late timer).
     pub orphan_console: Vec<crate::report::ConsoleLine>,
+    /// Bytes of [`HostState::orphan_console`] (kept up to the console cap).
+    pub orphan_console_bytes: usize,
+    /// Executions stopped at their host data limit: natives they call keep throwing.
+    pub host_limited: BTreeSet<ExecId>,
     /// An execution ended with `OutOfMemory`, however the error reached the host.
     pub out_of_memory: bool,
+    /// Whether the allocator refused memory during the current entry into JavaScript.
+    pub memory: crate::leak_check::MemoryWatch,
     /// Module resolution (node_modules, Actions Modules) and the files JS may load.
     pub modules: crate::modules::ModuleSystem,
 }
@@ -68,11 +76,45 @@ impl HostState {
         id
     }
 
+    /// Count `bytes` that execution `exec_id` hands the host (api command arguments, console
+    /// text, cache keys and values, fetch requests and responses). Past the instance's
+    /// `max_host_bytes_per_execution` the execution ends with `HostLimitExceeded`; the returned
+    /// message is for the exception the native throws (then and on every later call).
+    pub fn charge(&mut self, exec_id: ExecId, bytes: usize) -> Result<(), String> {
+        let limit = self.config.max_host_bytes_per_execution;
+        let Some(exec) = self.execs.get_mut(&exec_id) else {
+            return match self.host_limited.contains(&exec_id) {
+                true => Err(host_limit_message(limit)),
+                false => Ok(()),
+            };
+        };
+        exec.host_bytes = exec.host_bytes.saturating_add(bytes);
+        if exec.host_bytes <= limit {
+            return Ok(());
+        }
+        let message = host_limit_message(limit);
+        let error = ActionError {
+            kind: ErrorKind::HostLimitExceeded,
+            name: "HostLimitExceeded".to_string(),
+            message: message.clone(),
+            location: None,
+            stack: String::new(),
+        };
+        self.host_limited.insert(exec_id);
+        self.finish(exec_id, Outcome::Failed { error });
+        Err(message)
+    }
+
     /// End an execution with `outcome` unless it has already ended; returns whether it ended now.
-    pub fn finish(&mut self, exec_id: ExecId, outcome: Outcome) -> bool {
+    pub fn finish(&mut self, exec_id: ExecId, mut outcome: Outcome) -> bool {
         let Some(mut state) = self.execs.remove(&exec_id) else {
             return false;
         };
+        if let Outcome::Failed { error } = &mut outcome {
+            if self.memory.refused() {
+                crate::errors::name_out_of_memory(error);
+            }
+        }
         if matches!(&outcome, Outcome::Failed { error } if error.kind == ErrorKind::OutOfMemory) {
             self.out_of_memory = true;
         }
@@ -112,11 +154,20 @@ impl HostState {
                 cache,
                 cache_writes: 0,
                 console_bytes: 0,
+                host_bytes: 0,
                 cpu_used: Duration::ZERO,
             },
         );
         exec_id
     }
+}
+
+/// The error of an execution stopped at its host data limit of `limit` bytes.
+fn host_limit_message(limit: usize) -> String {
+    format!(
+        "the execution handed the host more than {limit} bytes ({:.1} MiB: api command arguments, console output, cache keys and values, fetch requests and responses) and was stopped at the per-execution host data limit; raise it with --host-limit (run) or `host_mib` under [limits] (scenarios) if the action really needs more",
+        limit as f64 / (1024.0 * 1024.0)
+    )
 }
 
 /// The CPU deadline checked by the runtime's interrupt handler. Only wall-clock reading in the

@@ -48,7 +48,8 @@ fn same_seed_and_clock_give_identical_reports() {
     let texts = console_texts(&a);
     assert_eq!(texts[0], format!("now {T0}"));
     assert_eq!(texts[1], "iso 2023-11-14T22:13:20.000Z");
-    assert_eq!(texts[3], "order z@0,a@100,b@100,c@300");
+    // `at('z', 0)` waits 1 ms: Node clamps a 0 delay to 1 ms.
+    assert_eq!(texts[3], "order z@1,a@100,b@100,c@300");
     assert_eq!(texts[4], "perf 300");
     assert_eq!(a.finished_at_ms, T0 + 300);
 }
@@ -227,8 +228,8 @@ fn timer_arguments_and_delays_are_passed_through() {
             inst.complete(op.id, actsim_js::OpResult::TimerFired);
         }
     }
-    // A string delay is a number, negative and missing delays are 0.
-    assert_eq!(delays, [20, 0, 0]);
+    // A string delay is a number; negative and missing delays wait 1 ms, as Node clamps them.
+    assert_eq!(delays, [20, 1, 1]);
     let report = take_report(&mut inst, exec).expect("ended");
     assert_eq!(console_texts(&report), ["x-y"]);
 }

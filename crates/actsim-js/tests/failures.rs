@@ -406,3 +406,226 @@ fn concurrent_executions_on_one_instance_keep_separate_reports() {
     assert!(matches!(finished[0].outcome, Outcome::Completed { .. }));
     assert_eq!(finished[0].finished_at_ms, T0 + 300);
 }
+
+/// The host data limit's error, checked for the words a user needs.
+fn expect_host_limit(report: &actsim_js::ExecutionReport) {
+    let e = expect_failure(report, ErrorKind::HostLimitExceeded);
+    assert!(e.message.contains("host data limit"), "{}", e.message);
+    assert!(e.message.contains("--host-limit"), "{}", e.message);
+    assert!(e.message.contains("[limits]"), "{}", e.message);
+}
+
+/// Bytes of command arguments an execution's report holds.
+fn command_bytes(report: &actsim_js::ExecutionReport) -> usize {
+    report
+        .commands
+        .iter()
+        .map(|c| c.args.to_string().len())
+        .sum()
+}
+
+#[test]
+fn a_loop_of_megabyte_claims_stops_at_the_host_data_limit() {
+    let report = run_handler(
+        r#"
+  for (let i = 0; i < 3000; i += 1) {
+    api.idToken.setCustomClaim('claim' + i, 'x'.repeat(1 << 20));
+  }
+"#,
+    );
+    expect_host_limit(&report);
+    // The default limit is 16 MiB: about 16 of the 3000 claims were recorded, no more.
+    assert!(command_bytes(&report) <= actsim_js::DEFAULT_HOST_BYTES);
+    assert!(report.commands.len() < 20, "{}", report.commands.len());
+}
+
+#[test]
+fn transaction_metadata_and_objects_count_toward_the_limit_too() {
+    for call in [
+        "api.transaction.setMetadata('k' + i, 'x'.repeat(1 << 20))",
+        "api.user.setAppMetadata('k' + i, { blob: 'x'.repeat(1 << 20) })",
+    ] {
+        let report = run_handler(&format!(
+            "  for (let i = 0; i < 3000; i += 1) {{ {call}; }}\n"
+        ));
+        expect_host_limit(&report);
+        assert!(
+            report.commands.len() < 20,
+            "{call}: {}",
+            report.commands.len()
+        );
+    }
+}
+
+#[test]
+fn console_output_counts_in_full_though_only_256_kib_is_kept() {
+    let report = run_handler(
+        r#"
+  const line = 'y'.repeat(256 * 1024);
+  for (let i = 0; i < 3000; i += 1) console.log(line);
+"#,
+    );
+    expect_host_limit(&report);
+    let kept: usize = report.console.iter().map(|l| l.text.len()).sum();
+    assert!(kept <= 256 * 1024, "{kept}");
+    assert!(report.console_truncated);
+}
+
+#[test]
+fn an_action_that_catches_the_limit_error_still_fails_and_cannot_record_more() {
+    let config = InstanceConfig {
+        max_host_bytes_per_execution: 64 * 1024,
+        ..InstanceConfig::default()
+    };
+    let code = cjs_handler(
+        r#"
+  let caught = 0;
+  for (let i = 0; i < 100; i += 1) {
+    try { api.idToken.setCustomClaim('c' + i, 'z'.repeat(10 * 1024)); } catch (e) { caught += 1; }
+  }
+  api.idToken.setCustomClaim('caught', caught);
+"#,
+    );
+    let (mut inst, clock) = instance_with("catch.js", &code, config);
+    let report = run(&mut inst, &clock, post_login());
+    expect_host_limit(&report);
+    assert!(report.commands.len() <= 7, "{}", report.commands.len());
+    assert!(command_bytes(&report) <= 64 * 1024);
+    // The instance itself is healthy: a small execution completes.
+    assert!(!inst.is_poisoned());
+}
+
+#[test]
+fn the_host_limit_is_per_execution_and_configurable() {
+    let config = InstanceConfig {
+        max_host_bytes_per_execution: 4096,
+        ..InstanceConfig::default()
+    };
+    let code = cjs_handler(
+        r#"
+  api.idToken.setCustomClaim('big', 'q'.repeat(event.size));
+"#,
+    );
+    let (mut inst, clock) = instance_with("limit.js", &code, config);
+    let mut event = post_login_event();
+    event["size"] = json!(3000);
+    // 3000 bytes fit, and each execution starts from zero.
+    expect_completed(&run(&mut inst, &clock, post_login_with(event.clone())));
+    expect_completed(&run(&mut inst, &clock, post_login_with(event.clone())));
+    event["size"] = json!(5000);
+    let report = run(&mut inst, &clock, post_login_with(event));
+    expect_host_limit(&report);
+    assert!(report
+        .error()
+        .is_some_and(|e| e.message.contains("4096 bytes")));
+}
+
+#[test]
+fn fetch_request_and_response_bodies_count_toward_the_limit() {
+    let config = InstanceConfig {
+        max_host_bytes_per_execution: 8 * 1024,
+        ..InstanceConfig::default()
+    };
+    let code = cjs_handler(
+        r#"
+  const res = await fetch('https://api.example.com/x', { method: 'POST', body: 'b'.repeat(event.body) });
+  const text = await res.text();
+  api.idToken.setCustomClaim('n', text.length);
+"#,
+    );
+    let (mut inst, clock) = instance_with("fetch.js", &code, config);
+    let big_answer = |_: &actsim_js::FetchRequest| {
+        actsim_js::OpResult::Fetch(actsim_js::FetchResponse {
+            status: 200,
+            headers: vec![],
+            body: "r".repeat(event_size_answer()),
+        })
+    };
+    let mut event = post_login_event();
+    event["body"] = json!(10 * 1024);
+    let report = run_to_end(
+        &mut inst,
+        &clock,
+        post_login_with(event.clone()),
+        no_network,
+    );
+    expect_host_limit(&report);
+    // A small request whose answer is too large fails the same way.
+    event["body"] = json!(10);
+    let report = run_to_end(&mut inst, &clock, post_login_with(event), big_answer);
+    expect_host_limit(&report);
+    assert!(report.commands.is_empty());
+}
+
+/// The size of the large answer in the fetch test: above its 8 KiB limit.
+fn event_size_answer() -> usize {
+    20 * 1024
+}
+
+#[test]
+fn the_documented_huge_allocation_at_32_mib_is_named_out_of_memory() {
+    let config = InstanceConfig {
+        memory_limit_bytes: 32 * 1024 * 1024,
+        ..InstanceConfig::default()
+    };
+    let code = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/actions/huge-allocation.js"
+    ))
+    .expect("the fixture exists");
+    let (mut inst, clock) = instance_with("huge-allocation.js", &code, config);
+    let report = run(&mut inst, &clock, post_login());
+    let e = expect_failure(&report, ErrorKind::OutOfMemory);
+    assert!(e.message.contains("out of memory"), "{}", e.message);
+    assert!(!e.message.contains("non-Error"), "{}", e.message);
+    assert!(e.message.contains("--memory-limit"), "{}", e.message);
+    assert!(inst.is_poisoned(), "drivers replace the runtime");
+}
+
+#[test]
+fn throw_null_is_still_a_thrown_value_when_memory_is_fine() {
+    let report = run_handler("  throw null;\n");
+    let e = expect_failure(&report, ErrorKind::Thrown);
+    assert!(
+        e.message.contains("non-Error value thrown: null"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn a_microtask_loop_after_the_handler_returned_is_named_and_poisons() {
+    for (what, body) in [
+        (
+            "after an await",
+            "  await new Promise((r) => setTimeout(r, 10));\n  const spin = () => queueMicrotask(spin);\n  spin();\n",
+        ),
+        (
+            "at once",
+            "  const spin = () => Promise.resolve().then(spin);\n  spin();\n",
+        ),
+    ] {
+        let (mut inst, clock) = instance_with("spin.js", &cjs_handler(body), small_cpu_budget());
+        let report = run(&mut inst, &clock, post_login());
+        let e = expect_failure(&report, ErrorKind::CpuBudgetExceeded);
+        assert_eq!(e.name, "CpuBudgetSpentAfterReturn", "{what}");
+        assert!(
+            e.message.contains("CPU budget spent after the handler returned"),
+            "{what}: {}",
+            e.message
+        );
+        assert!(inst.is_poisoned(), "{what}: the runtime must be replaced");
+    }
+}
+
+#[test]
+fn a_loop_inside_the_handler_is_still_a_plain_cpu_budget_failure() {
+    let (mut inst, clock) = instance_with(
+        "loop.js",
+        &cjs_handler("  while (true) {}\n"),
+        small_cpu_budget(),
+    );
+    let report = run(&mut inst, &clock, post_login());
+    let e = expect_failure(&report, ErrorKind::CpuBudgetExceeded);
+    assert_eq!(e.name, "CpuBudgetExceeded");
+}

@@ -368,3 +368,33 @@ fn headers_and_response_helpers_behave_like_the_fetch_standard() {
         ]
     );
 }
+
+#[test]
+fn a_zero_delay_timer_waits_one_millisecond_as_node_clamps_it() {
+    let report = run_handler(
+        r#"
+  const start = Date.now();
+  let polls = 0;
+  while (Date.now() === start) {
+    polls += 1;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const afterTimeout = Date.now() - start;
+  let ticks = 0;
+  const t0 = Date.now();
+  await new Promise((resolve) => {
+    const id = setInterval(() => { ticks += 1; if (ticks === 5) { clearInterval(id); resolve(); } }, 0);
+  });
+  const t1 = Date.now();
+  await new Promise((r) => setTimeout(r, -5));
+  await new Promise((r) => setTimeout(r, NaN));
+  const t2 = Date.now();
+  await new Promise((r) => setImmediate(r));
+  console.log(`${polls} ${afterTimeout} ${t1 - t0} ${t2 - t1} ${Date.now() - t2}`);
+"#,
+    );
+    expect_completed(&report);
+    // One poll advances 1 ms; five interval ticks 5 ms; -5 and NaN clamp to 1 ms each;
+    // setImmediate waits no virtual time.
+    assert_eq!(console_texts(&report), ["1 1 5 2 0"]);
+}

@@ -289,7 +289,13 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 sc.cache_limits.clone(),
             )))
         });
-        let instance_base = options.instance.clone().unwrap_or_default();
+        let mut instance_base = options.instance.clone().unwrap_or_default();
+        if let Some(bytes) = sc.limits.memory_bytes {
+            instance_base.memory_limit_bytes = bytes;
+        }
+        if let Some(bytes) = sc.limits.host_bytes {
+            instance_base.max_host_bytes_per_execution = bytes;
+        }
         Ok(Simulation {
             factory: Box::new(QuickJs),
             observer: None,
@@ -562,6 +568,24 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
     }
 
+    /// After a `fresh` placement went beyond `instances.max`, retire the oldest other
+    /// placeable instances (reason `replaced`): they drain and go down, freeing their runtimes,
+    /// so that a long run of fresh resumes keeps at most `max` instances, not one per flow.
+    fn shrink_to_max(&mut self, keep: usize) {
+        let placeable = self.placeable();
+        let excess = placeable
+            .len()
+            .saturating_sub(self.sc.instances.max as usize);
+        let oldest: Vec<usize> = placeable
+            .into_iter()
+            .filter(|&i| i != keep)
+            .take(excess)
+            .collect();
+        for inst in oldest {
+            self.retire(inst, "replaced");
+        }
+    }
+
     fn retire(&mut self, inst: usize, reason: &'static str) {
         if !self.instances[inst].alive || self.instances[inst].retiring {
             return;
@@ -677,7 +701,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
 
     fn place(&mut self, policy: crate::scenario::Policy, preferred: Option<usize>) -> usize {
         if policy == crate::scenario::Policy::Fresh {
-            return self.create_instance("fresh");
+            let fresh = self.create_instance("fresh");
+            self.shrink_to_max(fresh);
+            return fresh;
         }
         let mut candidates = self.placeable();
         let scale_at = self.sc.instances.scale_out_at;
@@ -1078,7 +1104,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
             .keys()
             .any(|(i, a, _)| *i == inst && *a == action);
         if poisoned && !busy {
+            // A fresh runtime replaces the broken one (out of memory, CPU budget spent): the
+            // next execution pays a cold start again, counted in `instances.cold_starts` as the
+            // trace's `cold` execution shows it.
             self.instances[inst].runtimes[action] = None;
+            self.instances[inst].used = false;
         }
     }
 

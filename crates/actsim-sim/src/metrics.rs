@@ -353,6 +353,7 @@ impl Metrics {
             ErrorKind::UnhandledRejection,
             ErrorKind::CpuBudgetExceeded,
             ErrorKind::OutOfMemory,
+            ErrorKind::HostLimitExceeded,
             ErrorKind::Aborted,
         ] {
             let name = error_kind_name(kind);

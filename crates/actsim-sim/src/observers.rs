@@ -39,7 +39,8 @@ pub enum SimEvent<'e> {
         user: u32,
         user_id: Option<&'e str>,
     },
-    /// An instance's first execution pays its cold start.
+    /// An instance's first execution pays its cold start, and so does the first after a broken
+    /// runtime (out of memory, CPU budget spent) was replaced.
     ColdStart,
     /// An execution could not start.
     CouldNotStart { label: &'e str, error: &'e str },

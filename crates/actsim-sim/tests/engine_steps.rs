@@ -343,6 +343,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
         mock_latency: Dist::Fixed(50),
         transport: actsim_sim::Transport::InProcess,
         perturb: Default::default(),
+        limits: Default::default(),
     }
 }
 

@@ -235,3 +235,62 @@ fn declared_mocks_answer_and_undeclared_hosts_fail_clearly() {
     );
     assert_eq!(metric(&report, "http.errors"), 4.0);
 }
+
+/// Executions started on a fresh runtime (`cold` in the trace).
+fn cold_starts_in_trace(trace: &[u8]) -> usize {
+    events(trace)
+        .into_iter()
+        .filter(|e| e["ev"] == "exec_start" && e["cold"] == true)
+        .count()
+}
+
+/// A runtime broken by work left running after the handler returned is replaced: every
+/// login then runs cold, and the metric counts those cold starts as the trace shows them.
+#[test]
+fn a_runtime_spent_after_return_is_replaced_and_its_cold_starts_counted() {
+    let sc = inline(
+        "duration = \"4m\"\n[[actions]]\nfile = \"../../../../fixtures/actions/sim/spin-after-return.js\"\n\n[instances]\ncount = 1\ncold_start = \"0ms\"\n\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\n",
+    );
+    let options = actsim_sim::RunOptions {
+        cpu_budget: Some(std::time::Duration::from_millis(100)),
+        ..actsim_sim::RunOptions::default()
+    };
+    let (report, trace) = run_with(&sc, &options);
+    let logins = metric(&report, "logins");
+    assert!(logins >= 4.0, "{logins}");
+    assert_eq!(metric(&report, "errors.cpu_budget_exceeded"), logins);
+    assert_eq!(
+        metric(&report, "instances.cold_starts"),
+        cold_starts_in_trace(&trace) as f64
+    );
+    assert_eq!(metric(&report, "instances.cold_starts"), logins);
+}
+
+/// Out of memory at `[limits] memory_mib = 32` (the documented huge-allocation example): named
+/// as such, the runtime replaced, and the cold starts counted.
+#[test]
+fn out_of_memory_under_scenario_limits_is_named_and_the_runtime_replaced() {
+    let sc = inline(
+        "duration = \"3m\"\n[[actions]]\nfile = \"../../../../fixtures/actions/huge-allocation.js\"\n\n[instances]\ncount = 1\ncold_start = \"0ms\"\n\n[limits]\nmemory_mib = 32\n\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\n",
+    );
+    let (report, trace) = run(&sc, None);
+    let logins = metric(&report, "logins");
+    assert_eq!(metric(&report, "errors.out_of_memory"), logins);
+    assert_eq!(metric(&report, "errors.thrown"), 0.0);
+    assert_eq!(
+        metric(&report, "instances.cold_starts"),
+        cold_starts_in_trace(&trace) as f64
+    );
+    assert_eq!(metric(&report, "instances.cold_starts"), logins);
+}
+
+/// `[limits] host_mib` is range-checked, the error naming the field.
+#[test]
+fn the_host_limit_of_a_scenario_is_range_checked() {
+    let text = "duration = \"2m\"\n[[actions]]\nfile = \"../../../../fixtures/actions/sim/spin-after-return.js\"\n\n[limits]\nhost_mib = 0\n\n[traffic]\narrivals = \"fixed\"\nrate = \"1/min\"\n";
+    let Err(e) = actsim_sim::parse_scenario(&path("tests/scenarios/inline.toml"), text) else {
+        panic!("host_mib = 0 is refused");
+    };
+    let shown = e.to_string();
+    assert!(shown.contains("limits.host_mib"), "{shown}");
+}

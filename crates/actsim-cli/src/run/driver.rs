@@ -133,17 +133,48 @@ pub fn scenario(options: &RunOptions) -> Scenario {
         mock_latency: Dist::Fixed(options.latency_ms),
         transport: actsim_sim::Transport::InProcess,
         perturb: Default::default(),
+        limits: Default::default(),
     }
 }
 
-/// Collects ended executions as report entries.
+/// Bytes of details (console text, `api` command arguments, cache operations and records) the
+/// run's report keeps over all its executions. Past it, later executions keep only their
+/// summary (outcome, HTTP calls, warnings): `--times 2000` of an action that logs 256 KiB each
+/// would otherwise hold half a gigabyte until the end of the run.
+pub const REPORT_DETAIL_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Collects ended executions as report entries, within [`REPORT_DETAIL_BUDGET`].
 #[derive(Default)]
 struct Entries {
     entries: Vec<ExecutionEntry>,
+    /// Detail bytes kept so far.
+    kept_bytes: usize,
+    /// Entries whose details were dropped.
+    dropped: u32,
+}
+
+/// The detail bytes of one execution, as [`REPORT_DETAIL_BUDGET`] counts them.
+fn detail_bytes(e: &EndedExecution<'_>) -> usize {
+    let r = e.report;
+    let console: usize = r.console.iter().map(|l| l.text.len() + 16).sum();
+    let commands: usize = r
+        .commands
+        .iter()
+        .map(|c| c.name.len() + c.args.to_string().len() + 16)
+        .sum();
+    let cache_ops: usize = r.cache_ops.iter().map(|o| o.key.len() + 64).sum();
+    let records: usize = e
+        .cache_before
+        .iter()
+        .chain(&e.cache_after)
+        .map(|c| c.key.len() + c.value.len() + 16)
+        .sum();
+    console + commands + cache_ops + records
 }
 
 impl ExecutionObserver for Entries {
     fn execution_ended(&mut self, e: EndedExecution<'_>) {
+        let size = detail_bytes(&e);
         let http = e
             .http
             .into_iter()
@@ -180,6 +211,19 @@ impl ExecutionObserver for Entries {
                 }),
             })
             .collect();
+        let keep = self.kept_bytes.saturating_add(size) <= REPORT_DETAIL_BUDGET;
+        let mut report = e.report.clone();
+        let (cache_before, cache_after) = if keep {
+            self.kept_bytes += size;
+            (e.cache_before, e.cache_after)
+        } else {
+            self.dropped += 1;
+            report.commands = Vec::new();
+            report.console = Vec::new();
+            report.console_truncated = true;
+            report.cache_ops = Vec::new();
+            (Vec::new(), Vec::new())
+        };
         let entries = |v: Vec<actsim_sim::observer::CacheEntry>| {
             v.into_iter()
                 .map(|c| CacheEntryOut {
@@ -196,10 +240,11 @@ impl ExecutionObserver for Entries {
             phase: e.phase,
             instance: e.instance,
             cold: e.cold,
-            report: e.report.clone(),
+            report,
+            details_dropped: !keep,
             http,
-            cache_before: entries(e.cache_before),
-            cache_after: entries(e.cache_after),
+            cache_before: entries(cache_before),
+            cache_after: entries(cache_after),
             warnings: e.warnings,
         });
     }
@@ -227,6 +272,15 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         .map_err(|e| CliError::usage(format!("cannot start the simulation: {e}"), None))?
         .with_observer(&mut observed);
     let sim_report = sim.finish();
+    let mut notes = options.notes.clone();
+    if observed.dropped > 0 {
+        notes.push(format!(
+            "{} of {} executions kept only their summary (outcome, HTTP calls, warnings): the report keeps at most {} MiB of commands, console output and cache details over the run; run fewer --times to see them all",
+            observed.dropped,
+            observed.entries.len(),
+            REPORT_DETAIL_BUDGET / (1024 * 1024)
+        ));
+    }
     let mut report = RunReport {
         schema: 1,
         action: options.actions[0].filename.clone(),
@@ -237,7 +291,7 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         executions: observed.entries,
         tokens_issued: Vec::new(),
         summary: Summary::default(),
-        notes: options.notes.clone(),
+        notes,
         metrics: sim_report.metrics,
         expectations: Vec::new(),
     };

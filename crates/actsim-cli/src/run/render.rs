@@ -151,8 +151,12 @@ fn render_entry(
                 ErrorKind::InvalidHandler => "handler is not async",
                 ErrorKind::Thrown => "handler threw",
                 ErrorKind::UnhandledRejection => "unhandled rejection",
+                ErrorKind::CpuBudgetExceeded if error.name == "CpuBudgetSpentAfterReturn" => {
+                    "CPU budget spent after the handler returned"
+                }
                 ErrorKind::CpuBudgetExceeded => "CPU budget exceeded",
                 ErrorKind::OutOfMemory => "out of memory",
+                ErrorKind::HostLimitExceeded => "host data limit exceeded",
                 ErrorKind::Aborted => "aborted",
             };
             let mut line = style.red(&format!(
@@ -289,7 +293,13 @@ fn render_entry(
             .collect();
         field(out, "commands", &lines.join("\n"));
     }
-    if !r.console.is_empty() || r.console_truncated {
+    if e.details_dropped {
+        field(
+            out,
+            "details",
+            &style.yellow("not kept: the report's 64 MiB detail budget was spent (see the note)"),
+        );
+    } else if !r.console.is_empty() || r.console_truncated {
         let mut lines: Vec<String> = r
             .console
             .iter()

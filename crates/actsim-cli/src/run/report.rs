@@ -52,6 +52,10 @@ pub struct ExecutionEntry {
     /// What the execution did.
     #[serde(flatten)]
     pub report: ExecutionReport,
+    /// True when the run's report had spent its detail budget (64 MiB) and this execution
+    /// keeps only its summary: its commands, console, cache operations and records are empty.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub details_dropped: bool,
     /// HTTP requests it made.
     pub http: Vec<HttpCall>,
     /// Live cache records before it started.

@@ -98,9 +98,12 @@
   }
   const timers = new Map();
   let nextTimerId = 1;
-  function addTimer(fn, ms, args, repeat) {
+  // Node clamps a delay below 1 ms or above 2^31-1 ms (or not a number) to 1 ms, so a loop
+  // polling with setTimeout(fn, 0) advances virtual time; setImmediate (`immediate`) waits 0.
+  function addTimer(fn, ms, args, repeat, immediate) {
     if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
-    const delay = Math.max(0, Number(ms) || 0);
+    let delay = immediate ? 0 : Number(ms);
+    if (!immediate && !(delay >= 1 && delay <= 2147483647)) delay = 1;
     const timerId = nextTimerId++;
     const arm = () => {
       const opId = host.timerStart(delay);
@@ -128,7 +131,7 @@
   g.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
   g.clearTimeout = clearTimer;
   g.clearInterval = clearTimer;
-  g.setImmediate = (fn, ...args) => addTimer(fn, 0, args, false);
+  g.setImmediate = (fn, ...args) => addTimer(fn, 0, args, false, true);
   g.clearImmediate = clearTimer;
   g.queueMicrotask = function queueMicrotask(fn) {
     if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');

@@ -73,6 +73,18 @@ pub struct Scenario {
     pub transport: crate::network::Transport,
     /// Bounded perturbations of the schedule (`[perturb]`), drawn from the seed.
     pub perturb: crate::explore::Perturbations,
+    /// What one execution may use (`[limits]`); unset ones keep the runtime's defaults.
+    pub limits: ExecutionLimits,
+}
+
+/// `[limits]` of a scenario: the JS heap of each runtime and the data one execution may hand
+/// the host. `None` keeps actsim's default (128 MiB and 16 MiB).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecutionLimits {
+    /// Each runtime's JavaScript heap limit, in bytes.
+    pub memory_bytes: Option<usize>,
+    /// Bytes one execution may hand the host (api command arguments, console, cache, fetch).
+    pub host_bytes: Option<usize>,
 }
 
 /// One action bound to the trigger.
@@ -421,7 +433,30 @@ impl Compiler<'_> {
             transport: raw.network.transport,
             perturb: crate::explore::perturb::compile(&raw.perturb)
                 .map_err(|(message, span)| self.err(span, message))?,
+            limits: ExecutionLimits {
+                memory_bytes: self.mib("limits.memory_mib", &raw.limits.memory_mib, 4096)?,
+                host_bytes: self.mib("limits.host_mib", &raw.limits.host_mib, 1024)?,
+            },
         })
+    }
+
+    /// A `[limits]` size in MiB, from 1 to `max`, as bytes.
+    fn mib(
+        &self,
+        name: &str,
+        value: &Option<Spanned<u32>>,
+        max: u32,
+    ) -> Result<Option<usize>, ScenarioError> {
+        let Some(v) = value else {
+            return Ok(None);
+        };
+        if !(1..=max).contains(v.get_ref()) {
+            return Err(self.err(
+                v.span(),
+                format!("{name}: must be between 1 and {max} (MiB)"),
+            ));
+        }
+        Ok(Some(*v.get_ref() as usize * 1024 * 1024))
     }
 
     fn actions(&self, raw: &RawScenario) -> Result<(Vec<ActionSpec>, Trigger), ScenarioError> {

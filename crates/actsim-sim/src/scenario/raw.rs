@@ -35,6 +35,16 @@ pub struct RawScenario {
     pub network: RawNetwork,
     #[serde(default)]
     pub perturb: crate::explore::perturb::RawPerturb,
+    #[serde(default)]
+    pub limits: RawLimits,
+}
+
+/// `[limits]`: what one execution may use of its instance and the host.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimits {
+    pub memory_mib: Option<Spanned<u32>>,
+    pub host_mib: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
