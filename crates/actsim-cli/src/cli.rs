@@ -358,6 +358,12 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub times: u32,
 
+    /// Executions reported in full (their commands, console, HTTP calls and cache records);
+    /// later ones still count in the summary, metrics and `--expect`, so that `--times 100000`
+    /// keeps the memory of this many executions, not of every one.
+    #[arg(long, default_value_t = 1000, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub keep_executions: u32,
+
     /// Virtual time that passes between logins, e.g. 16m, 25h, 1h30m. A comma-separated list
     /// gives each gap in turn, the last one repeating: `--advance 1m,16m` runs login 2 one
     /// minute after login 1 and every later login 16 minutes after the one before.

@@ -151,6 +151,7 @@ fn build_options(args: &RunArgs) -> Result<(RunOptions, Vec<Expectation>), CliEr
         secrets,
         public_secrets,
         times: args.times,
+        keep_executions: args.keep_executions,
         advance_ms: args
             .advance
             .split(',')

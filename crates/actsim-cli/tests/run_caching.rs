@@ -272,3 +272,47 @@ fn fresh_resumes_retire_the_instances_they_replace() {
     assert_eq!(recycled, 20.0);
     assert_eq!(ex[39]["instance"], 21);
 }
+
+#[test]
+fn executions_past_keep_executions_count_in_the_summary_but_are_not_kept() {
+    // 30 flows of a redirect action, each an execute and a continue: 60 executions. With
+    // --keep-executions 7 the report lists the first 7 in full and only counts the other 53,
+    // so what a run holds does not grow with --times. The summary must still count all 60
+    // and the same cache traffic as a run that keeps everything.
+    let args = [
+        "actions/redirect-cache.js",
+        "--continue",
+        "--resume-on",
+        "fresh",
+        "--times",
+        "30",
+    ];
+    let (all, code) = run_json(&args);
+    assert_eq!(code, 0);
+    let mut capped_args = args.to_vec();
+    capped_args.extend(["--keep-executions", "7"]);
+    let (capped, code) = run_json(&capped_args);
+    assert_eq!(code, 0);
+    assert_eq!(all["executions"].as_array().unwrap().len(), 60);
+    assert_eq!(all["executions_omitted"], 0);
+    let kept = capped["executions"].as_array().unwrap();
+    assert_eq!(kept.len(), 7);
+    assert_eq!(capped["executions_omitted"], 53);
+    // The kept ones are the first seven, exactly as the full run reports them.
+    assert_eq!(kept[..], all["executions"].as_array().unwrap()[..7]);
+    // Totals over every execution, identical with and without the cap.
+    assert_eq!(capped["summary"], all["summary"]);
+    assert_eq!(capped["summary"]["executions"], 60);
+    assert_eq!(capped["metrics"], all["metrics"]);
+    let notes = capped["notes"].to_string();
+    assert!(
+        notes.contains("53 later executions are not shown"),
+        "{notes}"
+    );
+    // Text output says so too.
+    let mut text_args = vec!["run"];
+    text_args.extend(capped_args);
+    let text = stdout(&actsim(&text_args));
+    assert!(text.contains("60 executions"), "{text}");
+    assert!(text.contains("53 later executions are not shown"), "{text}");
+}

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub public_secrets: BTreeSet<String>,
     /// Flows to run, one after the other.
     pub times: u32,
+    /// Executions reported in full; later ones count in the summary and metrics only.
+    pub keep_executions: u32,
     /// Virtual time between flows: gap i uses entry i, the last entry repeating.
     pub advance_ms: Vec<i64>,
     /// Virtual start time.
@@ -143,14 +145,27 @@ pub fn scenario(options: &RunOptions) -> Scenario {
 /// would otherwise hold half a gigabyte until the end of the run.
 pub const REPORT_DETAIL_BUDGET: usize = 64 * 1024 * 1024;
 
-/// Collects ended executions as report entries, within [`REPORT_DETAIL_BUDGET`].
+/// Most distinct missing-secret names the report lists (an action may read any number).
+const MAX_MISSING_SECRET_NAMES: usize = 100;
+
+/// Collects ended executions as report entries, within [`REPORT_DETAIL_BUDGET`] and at most
+/// `keep` entries; the summary counts every execution, kept or not, so that the memory a run
+/// holds stays bounded whatever `--times` is.
 #[derive(Default)]
 struct Entries {
     entries: Vec<ExecutionEntry>,
+    /// Most entries kept.
+    keep: usize,
     /// Detail bytes kept so far.
     kept_bytes: usize,
     /// Entries whose details were dropped.
     dropped: u32,
+    /// Executions past `keep`, counted in `summary` only.
+    omitted: u64,
+    /// Totals over every execution.
+    summary: Summary,
+    /// Secrets some execution read that were not set.
+    missing_secrets: BTreeSet<String>,
 }
 
 /// The detail bytes of one execution, as [`REPORT_DETAIL_BUDGET`] counts them.
@@ -174,6 +189,18 @@ fn detail_bytes(e: &EndedExecution<'_>) -> usize {
 
 impl ExecutionObserver for Entries {
     fn execution_ended(&mut self, e: EndedExecution<'_>) {
+        self.summary.add(e.report);
+        self.summary.warnings += e.warnings.len() as u32;
+        self.summary.tokens_issued += e.http.iter().filter(|h| h.token.is_some()).count() as u64;
+        for name in &e.report.missing_secrets {
+            if self.missing_secrets.len() < MAX_MISSING_SECRET_NAMES {
+                self.missing_secrets.insert(name.clone());
+            }
+        }
+        if self.entries.len() >= self.keep {
+            self.omitted += 1;
+            return;
+        }
         let size = detail_bytes(&e);
         let http = e
             .http
@@ -267,12 +294,22 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         },
     };
     let mut sink = NullSink;
-    let mut observed = Entries::default();
+    let mut observed = Entries {
+        keep: options.keep_executions.max(1) as usize,
+        ..Entries::default()
+    };
     let sim = Simulation::new(&sc, &sim_options, &mut sink)
         .map_err(|e| CliError::usage(format!("cannot start the simulation: {e}"), None))?
         .with_observer(&mut observed);
     let sim_report = sim.finish();
     let mut notes = options.notes.clone();
+    if observed.omitted > 0 {
+        notes.push(format!(
+            "{} later executions are not shown: the report lists the first {} in full (--keep-executions); the summary, the metrics and --expect count every execution",
+            observed.omitted,
+            observed.entries.len()
+        ));
+    }
     if observed.dropped > 0 {
         notes.push(format!(
             "{} of {} executions kept only their summary (outcome, HTTP calls, warnings): the report keeps at most {} MiB of commands, console output and cache details over the run; run fewer --times to see them all",
@@ -289,23 +326,21 @@ pub fn run(options: RunOptions) -> Result<RunReport, CliError> {
         trigger: options.trigger,
         tenant_domain: options.tenant.domain.clone(),
         executions: observed.entries,
+        executions_omitted: observed.omitted,
         tokens_issued: Vec::new(),
-        summary: Summary::default(),
+        summary: observed.summary,
         notes,
         metrics: sim_report.metrics,
         expectations: Vec::new(),
     };
     for e in &report.executions {
-        report.summary.add(&e.report);
-        report.summary.warnings += e.warnings.len() as u32;
         report
             .tokens_issued
             .extend(e.http.iter().filter_map(|h| h.token.clone()));
     }
     report.summary.token_requests =
         report.metrics.get("token_requests").copied().unwrap_or(0.0) as u64;
-    report.summary.tokens_issued = report.tokens_issued.len() as u64;
-    flow_notes(&options, &mut report);
+    flow_notes(&options, &mut report, &observed.missing_secrets);
     Ok(report)
 }
 
@@ -327,7 +362,7 @@ fn check_cache_entries(options: &RunOptions) -> Result<(), CliError> {
 
 /// Notes about the flows: an ignored `--continue`, a flow that did not redirect, secrets the
 /// actions read but nobody set.
-fn flow_notes(options: &RunOptions, report: &mut RunReport) {
+fn flow_notes(options: &RunOptions, report: &mut RunReport, missing: &BTreeSet<String>) {
     let can_resume = actsim_sim::driver::can_resume(options.trigger);
     if options.continue_flow && !can_resume {
         report.notes.push(format!(
@@ -336,7 +371,13 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
         ));
     }
     if options.continue_flow && can_resume {
-        for login in 1..=u64::from(options.times.max(1)) {
+        let shown = report.executions.last().map_or(0, |e| u64::from(e.login));
+        let last = if report.executions_omitted > 0 {
+            shown
+        } else {
+            u64::from(options.times.max(1))
+        };
+        for login in 1..=last {
             let of_login = |e: &&ExecutionEntry| u64::from(e.login) == login;
             let redirected = report.executions.iter().filter(of_login).any(|e| {
                 matches!(
@@ -375,12 +416,6 @@ fn flow_notes(options: &RunOptions, report: &mut RunReport) {
             report.summary.reported
         ));
     }
-    let missing: BTreeSet<&String> = report
-        .executions
-        .iter()
-        .flat_map(|e| &e.report.missing_secrets)
-        .collect();
-    let missing: Vec<String> = missing.into_iter().cloned().collect();
     for name in missing {
         report.notes.push(format!(
             "the action read event.secrets.{name}, which is not set; add it to the --secrets file"

@@ -20,8 +20,10 @@ pub struct RunReport {
     pub trigger: Trigger,
     /// The mock tenant's domain.
     pub tenant_domain: String,
-    /// Executions in the order they ran.
+    /// Executions in the order they ran: the first `--keep-executions` of them.
     pub executions: Vec<ExecutionEntry>,
+    /// Executions that ran after those listed (counted in `summary` and `metrics` only).
+    pub executions_omitted: u64,
     /// Tokens the mock tenant issued, in order.
     pub tokens_issued: Vec<TokenOut>,
     /// Totals.
