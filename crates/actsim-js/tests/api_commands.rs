@@ -216,6 +216,86 @@ fn transaction_metadata_is_visible_immediately() {
 }
 
 #[test]
+fn transaction_metadata_keeps_auth0s_documented_limits() {
+    // Keys of at most 64 characters, values of at most 8 kB (8 192 bytes, counted in UTF-8 as
+    // Buffer.byteLength does), 16 KB (16 384 bytes) of keys and values in all, no unsafe
+    // integers. A refused call throws a RangeError and records nothing.
+    let report = run_handler(
+        r#"
+  const tryIt = (k, v) => {
+    try { api.transaction.setMetadata(k, v); return 'ok'; } catch (e) { return e.name + ': ' + e.message.split(' (')[0]; }
+  };
+  console.log(tryIt('k'.repeat(64), 1));
+  console.log(tryIt('k'.repeat(65), 1));
+  console.log(tryIt('a', 'x'.repeat(8192)));
+  console.log(tryIt('b', 'x'.repeat(8193)));
+  console.log(tryIt('c', 'é'.repeat(4097)));
+  console.log(tryIt('d', 'x'.repeat(8000)));
+  console.log(tryIt('a', 'x'.repeat(100)));
+  console.log(tryIt('d2', 'x'.repeat(8000)));
+  console.log(tryIt('big', 2 ** 53));
+  console.log(tryIt('safe', 2 ** 53 - 1));
+  console.log(Object.keys(event.transaction.metadata).join(','));
+"#,
+    );
+    expect_completed(&report);
+    assert_eq!(
+        console_texts(&report),
+        [
+            "ok",
+            "RangeError: api.transaction.setMetadata: the key is 65 characters long",
+            "ok",
+            r#"RangeError: api.transaction.setMetadata: the value of "b" is 8193 bytes"#,
+            // 4 097 two-byte characters: 8 194 bytes.
+            r#"RangeError: api.transaction.setMetadata: the value of "c" is 8194 bytes"#,
+            // 65 (the 64-character key and "1") + 8 193 (a) + 8 001 (d) = 16 259 bytes: within 16 384.
+            "ok",
+            // Replacing a's 8 192 bytes by 100 leaves room.
+            "ok",
+            // 65 + 101 (a) + 8 001 (d) + 8 002 (d2) = 16 169 bytes: still within 16 384.
+            "ok",
+            "RangeError: api.transaction.setMetadata: 9007199254740992 is not a safe integer",
+            "ok",
+            &format!("{},a,d,d2,safe", "k".repeat(64)),
+        ]
+    );
+    let keys: Vec<String> = commands(&report)
+        .into_iter()
+        .map(|(_, a)| a[0].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "k".repeat(64),
+            "a".into(),
+            "d".into(),
+            "a".into(),
+            "d2".into(),
+            "safe".into()
+        ]
+    );
+}
+
+#[test]
+fn transaction_metadata_refuses_what_would_pass_16_kb_in_all() {
+    let report = run_handler(
+        r#"
+  api.transaction.setMetadata('a', 'x'.repeat(8192));
+  try { api.transaction.setMetadata('b', 'x'.repeat(8192)); } catch (e) { console.log(e.message.split(' (')[0]); }
+  api.transaction.setMetadata('c', 'x'.repeat(8189));
+"#,
+    );
+    expect_completed(&report);
+    // a: 1 + 8 192 = 8 193 bytes; b would add 8 193: 16 386 > 16 384. c adds 1 + 8 189 = 8 190:
+    // 16 383 bytes in all, within the limit.
+    assert_eq!(
+        console_texts(&report),
+        [r#"api.transaction.setMetadata: setting "b" would make the metadata 16386 bytes"#]
+    );
+    assert_eq!(commands(&report).len(), 2);
+}
+
+#[test]
 fn validation_error_denies() {
     let report = run_handler("api.validation.error('invalid_email', 'Use your work email');");
     assert_eq!(

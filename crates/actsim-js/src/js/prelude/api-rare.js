@@ -33,6 +33,42 @@
       return this.#c.api;
     }
   }
+  // Transaction metadata's documented limits (actions-runtime.md, "Transaction metadata"):
+  // keys of at most 64 characters, values of at most 8 kB, 16 KB in all, no unsafe integers.
+  const TX_KEY_CHARS = 64;
+  const TX_VALUE_BYTES = 8 * 1024;
+  const TX_TOTAL_BYTES = 16 * 1024;
+  // UTF-8 bytes as Buffer.byteLength counts them (a lone surrogate is 3 bytes).
+  function utf8Bytes(text) {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+      const u = text.charCodeAt(i);
+      if (u < 0x80) n += 1;
+      else if (u < 0x800) n += 2;
+      else if (u >= 0xd800 && u <= 0xdbff && i + 1 < text.length) {
+        const next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) { n += 4; i++; } else n += 3;
+      } else n += 3;
+    }
+    return n;
+  }
+  const metadataBytes = (k, v) => utf8Bytes(String(k)) + utf8Bytes(String(v));
+  function checkTransactionMetadata(metadata, key, value) {
+    const name = String(key);
+    const limit = (what) => new RangeError(`api.transaction.setMetadata: ${what} (Auth0's documented limits: keys of at most ${TX_KEY_CHARS} characters, values of at most ${TX_VALUE_BYTES} bytes, ${TX_TOTAL_BYTES} bytes in all)`);
+    if (name.length > TX_KEY_CHARS) throw limit(`the key is ${name.length} characters long`);
+    if (value === null) return;
+    if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new RangeError(`api.transaction.setMetadata: ${value} is not a safe integer (Auth0 rejects integers beyond Number.MAX_SAFE_INTEGER); store it as a string`);
+    }
+    const bytes = utf8Bytes(String(value));
+    if (bytes > TX_VALUE_BYTES) throw limit(`the value of "${name.slice(0, 64)}" is ${bytes} bytes`);
+    let total = metadataBytes(name, value);
+    if (metadata) {
+      for (const k of Object.keys(metadata)) if (k !== name) total += metadataBytes(k, metadata[k]);
+    }
+    if (total > TX_TOTAL_BYTES) throw limit(`setting "${name.slice(0, 64)}" would make the metadata ${total} bytes`);
+  }
   class PostLoginTransaction {
     #c;
     constructor(c) { this.#c = c; }
@@ -41,6 +77,7 @@
         throw new TypeError('api.transaction.setMetadata: the value must be a string, number, boolean or null');
       }
       const c = this.#c;
+      checkTransactionMetadata(c.event.transaction && c.event.transaction.metadata, key, value);
       c.record('transaction.setMetadata', 2, key, value);
       const transaction = c.event.transaction;
       if (transaction) {
