@@ -44,7 +44,7 @@
   // most actions require nothing else, and then never read that file. Each gets `actsim`,
   // natives for its hot paths and the prelude's keepShapes, as its sixth wrapper argument.
   const standInCache = new Map();
-  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText, keepShapes: internal.keepShapes });
+  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText, keepShapes: internal.keepShapes, clientFetch: (url, method, headers, body) => internal.clientFetch(url, method, headers, body) });
   function loadStandIn(name) {
     const cached = standInCache.get(name);
     if (cached !== undefined) return cached.exports;
