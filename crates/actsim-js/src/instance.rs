@@ -313,16 +313,20 @@ impl Instance {
                 None => return,
             }
         };
-        let (ok, payload) = match result {
-            OpResult::Fetch(response) => (
-                true,
-                Some(serde_json::to_string(&response).unwrap_or_default()),
-            ),
-            OpResult::NetworkError(message) => (false, Some(message)),
-            OpResult::TimerFired => (true, None),
-        };
+        let fast = self.state.borrow().config.fast_paths;
         let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
+            let (ok, payload) = match result {
+                OpResult::Fetch(response) => (
+                    true,
+                    Some(crate::warm::fetch_response_value(ctx, fast, &response)?),
+                ),
+                OpResult::NetworkError(message) => (
+                    false,
+                    Some(rquickjs::String::from_str(ctx.clone(), &message)?.into_value()),
+                ),
+                OpResult::TimerFired => (true, None),
+            };
             let complete = crate::handles::get(ctx)?.prelude.complete.clone();
             complete.call::<_, ()>((now_ms as f64, op as f64, ok, payload))
         });
