@@ -298,7 +298,13 @@ pub(crate) const LAZY_PRELUDE: [LazyScript; 11] = [
             "Response",
             "fetch",
         ],
-        helpers: &["DOMException", "Event", "EventTarget", "base64", "clientFetch"],
+        helpers: &[
+            "DOMException",
+            "Event",
+            "EventTarget",
+            "base64",
+            "clientFetch",
+        ],
         natives: &[Codecs],
     },
     LazyScript {

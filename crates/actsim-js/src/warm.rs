@@ -35,9 +35,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rquickjs::{Ctx, Function, Object};
 
 use crate::event::{EventField, LazyField};
-use crate::ops::FetchResponse;
 use crate::handles::Handles;
 use crate::instance::Secrets;
+use crate::ops::FetchResponse;
 
 /// Whether an instance takes actsim's fast paths (see the module documentation of `warm.rs`
 /// for the list). They never change a result, only its cost: turning them off is for checking

@@ -131,12 +131,22 @@ fn urls_parsed_by_their_known_prefix_are_the_urls_the_whole_parser_gives() {
     assert_eq!(console_on, console_off);
     // Checked by reason: the host is lowercased, the rest of the path kept; `..` and its
     // percent-encoded forms remove the segment before; a port that is https's default goes.
-    assert_eq!(console_on[0], "https://tenant.example.com/api/v2/users/auth0%7C123");
-    assert_eq!(console_on[1], "https://tenant.example.com/api/v2/users/auth0%7C456");
+    assert_eq!(
+        console_on[0],
+        "https://tenant.example.com/api/v2/users/auth0%7C123"
+    );
+    assert_eq!(
+        console_on[1],
+        "https://tenant.example.com/api/v2/users/auth0%7C456"
+    );
     assert_eq!(console_on[3], "https://tenant.example.com/api/v2/");
     assert_eq!(console_on[4], "https://tenant.example.com/api/v2/");
     assert_eq!(console_on[9], "https://tenant.example.com/p/x");
-    assert!(console_on[25].starts_with("https:///p/x: Failed to parse URL"), "{}", console_on[25]);
+    assert!(
+        console_on[25].starts_with("https:///p/x: Failed to parse URL"),
+        "{}",
+        console_on[25]
+    );
     assert_eq!(console_on.len(), 68);
 }
 
@@ -160,7 +170,10 @@ const AUTH0_PROBE: &str = r#"
 
 fn tenant(req: &actsim_js::FetchRequest) -> actsim_js::OpResult {
     if req.url.ends_with("/missing") {
-        return common::json_response(404, serde_json::json!({ "statusCode": 404, "message": "The user does not exist." }));
+        return common::json_response(
+            404,
+            serde_json::json!({ "statusCode": 404, "message": "The user does not exist." }),
+        );
     }
     if req.url.ends_with("/empty") {
         return actsim_js::OpResult::Fetch(actsim_js::FetchResponse {
@@ -169,7 +182,10 @@ fn tenant(req: &actsim_js::FetchRequest) -> actsim_js::OpResult {
             body: String::new(),
         });
     }
-    common::json_response(200, serde_json::json!({ "user_id": req.url, "method": req.method }))
+    common::json_response(
+        200,
+        serde_json::json!({ "user_id": req.url, "method": req.method }),
+    )
 }
 
 #[test]
@@ -188,5 +204,10 @@ fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
         "{}",
         sent_on[0]
     );
-    assert!(console_on.iter().any(|l| l.starts_with("ManagementApiError The user does not exist. 404")), "{console_on:#?}");
+    assert!(
+        console_on
+            .iter()
+            .any(|l| l.starts_with("ManagementApiError The user does not exist. 404")),
+        "{console_on:#?}"
+    );
 }

@@ -262,7 +262,9 @@ impl Tenant {
 
     /// The current state of the user with `user_id == id`.
     pub fn user(&self, id: &str) -> Option<&Value> {
-        self.user_index.get(id).map(|&position| &self.users[position])
+        self.user_index
+            .get(id)
+            .map(|&position| &self.users[position])
     }
 
     /// All users in their current state, in configuration order.

@@ -233,8 +233,7 @@ pub(crate) fn handle(
             }
         }
         Route::User(raw) | Route::UserRoles(raw) | Route::UserPermissions(raw) => {
-            let Some(index) = decode(raw).and_then(|id| store.user_index.get(&id).copied())
-            else {
+            let Some(index) = decode(raw).and_then(|id| store.user_index.get(&id).copied()) else {
                 return inexistent_user();
             };
             match (route, req.method.as_str()) {
