@@ -326,22 +326,39 @@ impl Instance {
                 None => return,
             }
         };
-        let (ok, payload) = match result {
-            OpResult::Fetch(response) => (
-                true,
-                Some(serde_json::to_string(&response).unwrap_or_default()),
+        // What the response hands the execution counts toward its host data limit.
+        let handed = match &result {
+            OpResult::Fetch(response) => Some(
+                response.body.len()
+                    + response
+                        .headers
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len())
+                        .sum::<usize>(),
             ),
-            OpResult::NetworkError(message) => (false, Some(message)),
-            OpResult::TimerFired => (true, None),
+            OpResult::NetworkError(message) => Some(message.len()),
+            OpResult::TimerFired => None,
         };
-        if let (Some(exec), Some(payload)) = (owner, payload.as_ref()) {
-            if self.state.borrow_mut().charge(exec, payload.len()).is_err() {
+        if let (Some(exec), Some(bytes)) = (owner, handed) {
+            if self.state.borrow_mut().charge(exec, bytes).is_err() {
                 // The execution has ended at its host data limit: the response is dropped.
                 return;
             }
         }
+        let fast = self.state.borrow().config.fast_paths;
         let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
+            let (ok, payload) = match result {
+                OpResult::Fetch(response) => (
+                    true,
+                    Some(crate::warm::fetch_response_value(ctx, fast, &response)?),
+                ),
+                OpResult::NetworkError(message) => (
+                    false,
+                    Some(rquickjs::String::from_str(ctx.clone(), &message)?.into_value()),
+                ),
+                OpResult::TimerFired => (true, None),
+            };
             let complete = crate::handles::get(ctx)?.prelude.complete.clone();
             complete.call::<_, ()>((now_ms as f64, op as f64, ok, payload))
         });

@@ -19,6 +19,15 @@
 //!   prelude's `watch`.
 //! - **Lazy globals**: most of the prelude runs when an action first uses what it provides
 //!   (prelude.rs). Off: every lazy script runs when the instance is created.
+//! - **Responses as objects**: a fetch response reaches the prelude as the object
+//!   `{status, headers, body}` made here ([`fetch_response_value`]), not as JSON text it
+//!   parses. Off: JSON text.
+//! - **The `auth0` stand-in's requests** go through the prelude's `clientFetch`
+//!   (prelude/fetch.js) while `fetch` is the prelude's: the same host operation without the
+//!   Request and Response objects the stand-in never sees. Off: through `fetch`.
+//! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
+//!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
+//!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +37,7 @@ use rquickjs::{Ctx, Function, Object};
 use crate::event::{EventField, LazyField};
 use crate::handles::Handles;
 use crate::instance::Secrets;
+use crate::ops::FetchResponse;
 
 /// Whether an instance takes actsim's fast paths (see the module documentation of `warm.rs`
 /// for the list). They never change a result, only its cost: turning them off is for checking
@@ -254,4 +264,30 @@ pub(crate) fn cache_value<'js>(
             Ok(string)
         }
     }
+}
+
+/// What the prelude's `__actsim_complete` gets for `response`: with the fast paths, the object
+/// `{status, headers: [[name, value], …], body}` (properties in that order, as the JSON text
+/// would give them); without, the response's JSON text, which it parses.
+pub(crate) fn fetch_response_value<'js>(
+    ctx: &Ctx<'js>,
+    fast: FastPaths,
+    response: &FetchResponse,
+) -> rquickjs::Result<rquickjs::Value<'js>> {
+    if !fast.on() {
+        let text = serde_json::to_string(response).unwrap_or_default();
+        return Ok(rquickjs::String::from_str(ctx.clone(), &text)?.into_value());
+    }
+    let object = Object::new(ctx.clone())?;
+    object.set("status", response.status)?;
+    let headers = rquickjs::Array::new(ctx.clone())?;
+    for (index, (name, value)) in response.headers.iter().enumerate() {
+        let pair = rquickjs::Array::new(ctx.clone())?;
+        pair.set(0, name.as_str())?;
+        pair.set(1, value.as_str())?;
+        headers.set(index, pair)?;
+    }
+    object.set("headers", headers)?;
+    object.set("body", response.body.as_str())?;
+    Ok(object.into_value())
 }

@@ -60,3 +60,151 @@ fn the_switch_reads_on_and_off_and_refuses_anything_else() {
     assert!(FastPaths::parse_env(Some("1")).is_err());
     assert_eq!(InstanceConfig::default().fast_paths, FastPaths::On);
 }
+
+/// Run `code`'s post-login handler once with the fast paths `fast`, answering every fetch
+/// with `respond`; returns the requests it sent (method, URL, headers, body) and its console.
+fn requests_and_console(
+    fast: FastPaths,
+    code: &str,
+    respond: fn(&actsim_js::FetchRequest) -> actsim_js::OpResult,
+) -> (Vec<String>, Vec<String>) {
+    let config = InstanceConfig {
+        fast_paths: fast,
+        ..InstanceConfig::default()
+    };
+    let (mut inst, clock) = instance_with("action.js", code, config);
+    let mut sent = Vec::new();
+    let report = run_to_end(&mut inst, &clock, post_login(), |req| {
+        sent.push(format!(
+            "{} {} {:?} {:?}",
+            req.method, req.url, req.headers, req.body
+        ));
+        respond(req)
+    });
+    expect_completed(&report);
+    (sent, common::console_texts(&report))
+}
+
+/// URLs that the prefix fast path (prelude/fetch.js, `hrefByPrefix`) takes, and URLs next to
+/// them that it must leave to the whole parser: dot segments, ports, user info, backslashes,
+/// queries, fragments, spaces, non-ASCII, IPv4 hosts, invalid ones. Each is fetched twice (the
+/// second time from the cache of parsed URLs).
+const URL_PROBE: &str = r#"
+    const urls = [
+      'https://Tenant.Example.COM/api/v2/users/auth0%7C123', 'https://tenant.example.com/api/v2/users/auth0%7C456',
+      'https://tenant.example.com/api/v2/users/a.b', 'https://tenant.example.com/api/v2/users/..',
+      'https://tenant.example.com/api/v2/users/%2E%2e', 'https://tenant.example.com/api/v2/users/.',
+      'https://tenant.example.com/api/v2/users/.%2E', 'https://tenant.example.com/a/./b/x',
+      'https://tenant.example.com/a/../x', 'https://tenant.example.com:443/p/x',
+      'https://tenant.example.com:8443/p/y', 'https://user:pw@tenant.example.com/p/z',
+      'https://tenant.example.com\\p\\w', 'https://0x7f.1/p/x', 'https://tenant.example.com/p/x?q=1',
+      'https://tenant.example.com/p?q=/x', 'https://tenant.example.com/p/x#frag',
+      'https://tenant.example.com/p/a b', 'https://tenant.example.com/p/é',
+      "https://tenant.example.com/p/!$&'()*+,;=:@~_-", 'http://tenant.example.com/p/x',
+      'https://xn--bcher-kva.example/p/x', 'https://münchen.example/p/x',
+      '  https://tenant.example.com/p/x  ', 'https://tenant.example.com/p/x\t',
+      'https:///p/x', 'https://tenant.example.com', 'https://tenant.example.com/',
+      'https://[::1]/p/x', 'https://tenant.example.com/p%2Fq/x', 'https://tenant.example.com/%2e/x',
+      'https://tenant.example.com//x', 'https:/tenant.example.com/p/x', 'HTTPS://tenant.example.com/p/%zz',
+    ];
+    exports.onExecutePostLogin = async () => {
+      for (const url of urls.concat(urls)) {
+        try {
+          const res = await fetch(url);
+          console.log(res.url);
+        } catch (e) {
+          console.log(`${url}: ${e.message}`);
+        }
+      }
+    };
+"#;
+
+fn empty_ok(_: &actsim_js::FetchRequest) -> actsim_js::OpResult {
+    common::json_response(200, serde_json::json!({}))
+}
+
+#[test]
+fn urls_parsed_by_their_known_prefix_are_the_urls_the_whole_parser_gives() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, URL_PROBE, empty_ok);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, URL_PROBE, empty_ok);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    // Checked by reason: the host is lowercased, the rest of the path kept; `..` and its
+    // percent-encoded forms remove the segment before; a port that is https's default goes.
+    assert_eq!(
+        console_on[0],
+        "https://tenant.example.com/api/v2/users/auth0%7C123"
+    );
+    assert_eq!(
+        console_on[1],
+        "https://tenant.example.com/api/v2/users/auth0%7C456"
+    );
+    assert_eq!(console_on[3], "https://tenant.example.com/api/v2/");
+    assert_eq!(console_on[4], "https://tenant.example.com/api/v2/");
+    assert_eq!(console_on[9], "https://tenant.example.com/p/x");
+    // Special schemes skip any slashes before the host (WHATWG URL).
+    assert_eq!(console_on[25], "https://p/x");
+    assert_eq!(console_on.len(), 68);
+}
+
+/// The `auth0` stand-in's requests, successful and failing, with and without a body.
+const AUTH0_PROBE: &str = r#"
+    const { ManagementClient } = require('auth0');
+    exports.onExecutePostLogin = async (event) => {
+      const management = new ManagementClient({ domain: 'https://Tenant.Example.com/', token: 'tok en ' });
+      for (const id of ['auth0|1', 'auth0|2', 'missing', 'empty']) {
+        try {
+          const res = await management.users.update({ id }, { app_metadata: { a: 'é\u2028' } });
+          console.log(res.status, res.statusText, JSON.stringify(res.data), JSON.stringify([...res.headers]));
+          const user = await management.getUser({ id });
+          console.log(JSON.stringify(user));
+        } catch (e) {
+          console.log(e.name, e.message, e.statusCode, JSON.stringify(e.body));
+        }
+      }
+    };
+"#;
+
+fn tenant(req: &actsim_js::FetchRequest) -> actsim_js::OpResult {
+    if req.url.ends_with("/missing") {
+        return common::json_response(
+            404,
+            serde_json::json!({ "statusCode": 404, "message": "The user does not exist." }),
+        );
+    }
+    if req.url.ends_with("/empty") {
+        return actsim_js::OpResult::Fetch(actsim_js::FetchResponse {
+            status: 204,
+            headers: vec![("x-empty".to_string(), "1".to_string())],
+            body: String::new(),
+        });
+    }
+    common::json_response(
+        200,
+        serde_json::json!({ "user_id": req.url, "method": req.method }),
+    )
+}
+
+#[test]
+fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, AUTH0_PROBE, tenant);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, AUTH0_PROBE, tenant);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    assert_eq!(sent_on.len(), 7, "{sent_on:#?}");
+    // Checked by reason: a PATCH with the JSON body, its content type and the bearer token
+    // (trimmed, as Headers trims values), to the normalised domain's user path.
+    assert!(
+        sent_on[0].starts_with(
+            r#"PATCH https://tenant.example.com/api/v2/users/auth0%7C1 [("authorization", "Bearer tok en"), ("content-type", "application/json")]"#
+        ),
+        "{}",
+        sent_on[0]
+    );
+    assert!(
+        console_on
+            .iter()
+            .any(|l| l.starts_with("ManagementApiError The user does not exist. 404")),
+        "{console_on:#?}"
+    );
+}

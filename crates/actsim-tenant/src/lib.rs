@@ -84,6 +84,10 @@ pub struct Tenant {
     keys: jwt::Keys,
     ledger: Ledger,
     users: Vec<Value>,
+    /// The position in `users` of the first user with each `user_id` (ids never change: a
+    /// PATCH that would change one is refused), so that a request finds its user without
+    /// reading every user.
+    user_index: BTreeMap<String, usize>,
     user_roles: BTreeMap<String, Vec<String>>,
     traffic: traffic::Traffic,
     start_ms: Option<i64>,
@@ -116,11 +120,18 @@ impl Tenant {
                 }
             }
         }
+        let mut user_index = BTreeMap::new();
+        for (position, user) in users.iter().enumerate() {
+            if let Some(id) = user.get("user_id").and_then(Value::as_str) {
+                user_index.entry(id.to_string()).or_insert(position);
+            }
+        }
         Ok(Tenant {
             config,
             keys,
             ledger: Ledger::default(),
             users,
+            user_index,
             user_roles,
             traffic: traffic::Traffic::default(),
             start_ms: None,
@@ -213,6 +224,7 @@ impl Tenant {
                 &self.keys,
                 management_api::Store {
                     users: &mut self.users,
+                    user_index: &self.user_index,
                     user_roles: &mut self.user_roles,
                 },
                 req,
@@ -250,9 +262,9 @@ impl Tenant {
 
     /// The current state of the user with `user_id == id`.
     pub fn user(&self, id: &str) -> Option<&Value> {
-        self.users
-            .iter()
-            .find(|u| u.get("user_id").and_then(Value::as_str) == Some(id))
+        self.user_index
+            .get(id)
+            .map(|&position| &self.users[position])
     }
 
     /// All users in their current state, in configuration order.

@@ -605,7 +605,9 @@
     const op = pendingOps.get(opId);
     if (!op) return;
     pendingOps.delete(opId);
-    if (ok) op.resolve(payload === undefined ? undefined : JSON.parse(payload));
+    // A response comes as its JSON text, or (fast paths, warm.rs) as the object that text
+    // parses to.
+    if (ok) op.resolve(typeof payload === 'string' ? JSON.parse(payload) : payload);
     else op.reject(Object.assign(new TypeError(`fetch failed: ${payload}`), { cause: new Error(payload) }));
   };
   for (const k of ['__actsim_start', '__actsim_complete']) {

@@ -117,6 +117,8 @@ fn inexistent_role() -> HttpResponse {
 pub(crate) struct Store<'a> {
     /// Users, in configuration order.
     pub users: &'a mut [Value],
+    /// The position in `users` of the first user with each `user_id`.
+    pub user_index: &'a BTreeMap<String, usize>,
     /// Role ids per user id.
     pub user_roles: &'a mut BTreeMap<String, Vec<String>>,
 }
@@ -231,12 +233,7 @@ pub(crate) fn handle(
             }
         }
         Route::User(raw) | Route::UserRoles(raw) | Route::UserPermissions(raw) => {
-            let Some(index) = decode(raw).and_then(|id| {
-                store
-                    .users
-                    .iter()
-                    .position(|u| u.get("user_id").and_then(Value::as_str) == Some(id.as_str()))
-            }) else {
+            let Some(index) = decode(raw).and_then(|id| store.user_index.get(&id).copied()) else {
                 return inexistent_user();
             };
             match (route, req.method.as_str()) {

@@ -182,12 +182,7 @@ pub(crate) fn add_members(role: &RoleConfig, store: Store<'_>, body: &[u8]) -> H
         Ok(ids) => ids,
         Err(resp) => return resp,
     };
-    let known = |id: &str| {
-        store
-            .users
-            .iter()
-            .any(|u| u.get("user_id").and_then(Value::as_str) == Some(id))
-    };
+    let known = |id: &str| store.user_index.contains_key(id);
     if ids.iter().any(|id| !known(id)) {
         return inexistent_user();
     }

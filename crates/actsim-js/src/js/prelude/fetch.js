@@ -339,10 +339,38 @@
     const text = String(input);
     let href = knownHrefs.get(text);
     if (href === undefined) {
-      href = new g.URL(text).href;
+      href = (internal.fastPaths === true && hrefByPrefix(text)) || new g.URL(text).href;
       if (knownHrefs.size < 256) knownHrefs.set(text, href);
     }
     return href;
+  }
+  // Fast path (warm.rs): URLs that differ only in their last path segment (one per user:
+  // `https://tenant/api/v2/users/<id>`) share the parse of everything before it. When the
+  // text is `http(s)://authority/…/` + a segment of characters that the path keeps as they
+  // are (no dot segment, no `?`, `#`, `\`, space or control character), its href is the
+  // prefix's href followed by the segment: the parser handles each path segment on its own.
+  // Anything else (or a prefix that does not parse to an href ending in `/`) answers
+  // undefined, and the URL is parsed whole.
+  const knownPrefixes = new Map();
+  const PLAIN_SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%]+$/;
+  const DOT_SEGMENT = /^(\.|%2e){1,2}$/i;
+  function hrefByPrefix(text) {
+    const start = text.startsWith('https://') ? 8 : text.startsWith('http://') ? 7 : -1;
+    if (start < 0) return undefined;
+    const authorityEnd = text.indexOf('/', start);
+    const cut = text.lastIndexOf('/');
+    if (authorityEnd <= start || cut < authorityEnd) return undefined;
+    const segment = text.slice(cut + 1);
+    if (!PLAIN_SEGMENT.test(segment) || DOT_SEGMENT.test(segment)) return undefined;
+    const prefix = text.slice(0, cut + 1);
+    if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) return undefined;
+    let base = knownPrefixes.get(prefix);
+    if (base === undefined) {
+      try { base = new g.URL(prefix).href; } catch (e) { base = null; }
+      if (base !== null && !base.endsWith('/')) base = null;
+      if (knownPrefixes.size < 256) knownPrefixes.set(prefix, base);
+    }
+    return base === null ? undefined : base + segment;
   }
   class Request {
     constructor(input, init = {}) {
@@ -462,7 +490,7 @@
     }
   }
   internal.base64 = (bytes) => host.base64Encode(internal.plainBytes(bytes), false, true);
-  globals.fetch = function fetch(input, init) {
+  const fetchFunction = function fetch(input, init) {
     let request;
     try {
       request = new Request(input, init);
@@ -515,6 +543,63 @@
         onAbort = settleAbort;
         signal.addEventListener('abort', onAbort, { once: true });
       }
+    });
+  };
+  globals.fetch = fetchFunction;
+
+  // Fast path (warm.rs) for actsim's `auth0` stand-in, which calls `fetch(url, {method,
+  // headers, body})` with a plain object of headers and a JSON text body, and reads only the
+  // response's status, headers and text. While `fetch` is still this file's, it sends the
+  // same host operation `fetch` would (same URL, method, sorted headers and body), resolving
+  // at the same turn of the job queue, without the Request and Response objects the stand-in
+  // never sees; the response's `text()` takes as many turns as Response's. Anything outside
+  // that (another method, a header name or value `Headers` would change, a body that is not
+  // well-formed text, a URL that does not parse) answers null: the caller then uses `fetch`.
+  const CLIENT_METHODS = ['DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
+  const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+  class ClientResponse {
+    constructor(r) {
+      this.status = r.status;
+      this.statusText = STATUS_TEXT[r.status] || '';
+      this.headers = new Headers(r.headers);
+      this.body = r.body === undefined || r.body === null ? null : r.body;
+    }
+    text() {
+      // Response.text(): a text body at once, an empty one through its bytes (one turn more).
+      return this.body === null ? Promise.resolve(null).then(() => '') : Promise.resolve(this.body);
+    }
+  }
+  internal.clientFetch = function clientFetch(url, method, headers, body) {
+    if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
+    if (typeof url !== 'string' || typeof method !== 'string') return null;
+    if (method !== 'GET' && !CLIENT_METHODS.includes(method)) return null;
+    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || LONE_SURROGATE.test(body))) return null;
+    if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
+    let href;
+    const pairs = [];
+    let typed = false;
+    try {
+      href = hrefOf(url);
+      for (const k of Object.keys(headers)) {
+        const v = headers[k];
+        if (typeof v !== 'string' || normName(k) !== k || normValue(v) !== v) return null;
+        if (k === 'content-type') typed = true;
+        pairs.push([k, v]);
+      }
+    } catch (e) {
+      return null;
+    }
+    if (body !== undefined && !typed) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
+    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return new Promise((resolve, reject) => {
+      let opId;
+      try {
+        opId = host.fetchStart(href, method, pairs, body === undefined ? null : body);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      internal.pendingOps.set(opId, { resolve(r) { resolve(new ClientResponse(r)); }, reject });
     });
   };
   const STATUS_TEXT = {
