@@ -339,26 +339,29 @@ fn scenario_numbers_out_of_range_are_errors_with_a_position() {
     }
 }
 
-/// A bursts scenario at the limits still runs, and an extreme but valid poisson rate makes no
-/// logins in an hour instead of wrapping its clock.
+/// Extreme but valid poisson rates make no logins in an hour instead of wrapping the clock:
+/// one login per 10 years, per 3e12 years (`1e-20/s`, whose gaps overflowed the clock into
+/// 49 344 logins) and `1e-300/s` (gaps beyond any i64, saturated).
 #[test]
 fn extreme_but_valid_rates_run_correctly() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("slow.toml"),
-        scenario(
-            "duration = \"1h\"\nseed = 7",
-            "arrivals = \"poisson\"\nrate = \"1/3650d\"\nusers = 1",
-            "",
-        ),
-    )
-    .unwrap();
-    let (code, text) = actsim_in(dir.path(), &["simulate", "slow.toml", "--json"]);
-    assert_eq!(code, 0, "{text}");
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    // The mean gap is 10 years: the first login is (almost surely, and with seed 7 in fact)
-    // after the end of a 1-hour scenario, so none arrives.
-    assert_eq!(doc["metrics"]["logins"], 0.0, "{text}");
+    for rate in ["1/3650d", "1e-20/s", "1e-300/s"] {
+        std::fs::write(
+            dir.path().join("slow.toml"),
+            scenario(
+                "duration = \"1h\"\nseed = 7",
+                &format!("arrivals = \"poisson\"\nrate = \"{rate}\"\nusers = 1"),
+                "",
+            ),
+        )
+        .unwrap();
+        let (code, text) = actsim_in(dir.path(), &["simulate", "slow.toml", "--json"]);
+        assert_eq!(code, 0, "{rate}: {text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The mean gap is at least 10 years: the first login is (almost surely, and with seed 7
+        // in fact) after the end of a 1-hour scenario, so none arrives.
+        assert_eq!(doc["metrics"]["logins"], 0.0, "{rate}: {text}");
+    }
 }
 
 const TENANT_CASES: &[(&str, &str, &str)] = &[
