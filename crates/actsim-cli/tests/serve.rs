@@ -899,8 +899,8 @@ fn raw_request(base: &str, raw: &[u8], half_close: bool) -> (u16, String) {
 }
 
 /// Malformed requests over real loopback TCP get 400 (CONNECT gets the tenant's 404, as in
-/// process), a body that never arrives does not hold the server, a good request is answered
-/// afterwards, and nothing panics.
+/// process; an HTTP/2 preface a closed connection), a body that never arrives does not hold the
+/// server, a good request is answered afterwards, and nothing panics.
 #[test]
 fn malformed_requests_get_400_without_a_panic() {
     let served = Served::start(&[]);
@@ -947,11 +947,13 @@ fn malformed_requests_get_400_without_a_panic() {
             false,
             400,
         ),
+        // A client speaking HTTP/2 with prior knowledge: the server speaks HTTP/1.1 only and
+        // closes the connection without an answer (status 0 here).
         (
             "HTTP/2 preface",
             "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_string(),
             false,
-            400,
+            0,
         ),
     ];
     for (what, raw, half_close, status) in cases {
