@@ -9,8 +9,8 @@ use std::io::Write as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actsim_tenant::time_fmt::{iso8601_utc_millis, parse_duration_ms, parse_rfc3339_ms};
 use actsim_tenant::http_server::{lock, Observer, ServerLimits, TenantResponder, TenantServer};
+use actsim_tenant::time_fmt::{iso8601_utc_millis, parse_duration_ms, parse_rfc3339_ms};
 use actsim_tenant::{Clock, HttpRequest, HttpResponse, Tenant, TenantConfig};
 use clap::Args;
 

@@ -411,9 +411,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let first = match self.sc.traffic.arrivals {
             _ if self.sc.traffic.script.is_some() => t0,
             // A gap too long for the clock saturates (`as` does) and lands after the end.
-            Arrivals::Poisson => t0.saturating_add(
-                exponential(&mut self.rng_arrivals, 1.0 / self.sc.traffic.rate_per_ms) as i64,
-            ),
+            Arrivals::Poisson => t0.saturating_add(exponential(
+                &mut self.rng_arrivals,
+                1.0 / self.sc.traffic.rate_per_ms,
+            ) as i64),
             Arrivals::Fixed | Arrivals::Bursts => t0,
         };
         self.schedule(first, Event::Arrival);

@@ -51,7 +51,11 @@ fn logged(trace: &[u8]) -> Vec<(String, u64)> {
         let id: String = piece.chars().take_while(char::is_ascii_digit).collect();
         let total: u64 = piece
             .split_once(" total ")
-            .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+            .map(|(_, rest)| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("no total after user {id}"));
         lines.push((id, total));

@@ -257,10 +257,9 @@ async fn respond(
 fn refusal(status: u16, error: &str, message: &str) -> Response<Full<Bytes>> {
     let body = json!({ "statusCode": status, "error": error, "message": message });
     let mut response = to_hyper_response(&HttpResponse::from_json(status, &body));
-    response.headers_mut().insert(
-        hyper::header::CONNECTION,
-        HeaderValue::from_static("close"),
-    );
+    response
+        .headers_mut()
+        .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     response
 }
 

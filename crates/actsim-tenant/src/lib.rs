@@ -50,6 +50,8 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod http;
+#[cfg(feature = "http")]
+pub mod http_server;
 pub mod jwt;
 pub mod ledger;
 pub mod limits;
@@ -58,8 +60,6 @@ pub mod time_fmt;
 pub mod token_endpoint;
 mod traffic;
 pub mod user_search;
-#[cfg(feature = "http")]
-pub mod http_server;
 
 use std::collections::BTreeMap;
 
@@ -267,7 +267,11 @@ impl Tenant {
     /// nothing is added. The simulator adds each simulated user at their first login, so that a
     /// scenario with a million users holds only those who logged in.
     pub fn add_user(&mut self, user: Value) -> Result<bool, TenantError> {
-        let Some(id) = user.get("user_id").and_then(Value::as_str).map(str::to_string) else {
+        let Some(id) = user
+            .get("user_id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             return Ok(false);
         };
         if self.user(&id).is_some() {

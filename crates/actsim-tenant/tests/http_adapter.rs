@@ -588,12 +588,10 @@ async fn malformed_requests_get_400_and_the_server_goes_on() {
         }
     }
     // CONNECT: the same answer as the in-process tenant gives the same request.
-    let in_process = Tenant::new(TenantConfig::local_default())
-        .unwrap()
-        .handle(
-            &actsim_tenant::HttpRequest::new("CONNECT", "tenant.actsim.test:443"),
-            NOW,
-        );
+    let in_process = Tenant::new(TenantConfig::local_default()).unwrap().handle(
+        &actsim_tenant::HttpRequest::new("CONNECT", "tenant.actsim.test:443"),
+        NOW,
+    );
     let reply = send_raw(
         addr,
         b"CONNECT tenant.actsim.test:443 HTTP/1.1\r\nHost: tenant.actsim.test:443\r\n\r\n",
