@@ -129,3 +129,29 @@ fn tiny_rates_give_about_no_logins_and_never_overflow_the_clock() {
         assert!(logins <= at_most, "{traffic}: {logins} logins");
     }
 }
+
+#[test]
+fn rates_too_high_and_bursts_every_0s_are_refused_at_their_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("count.js"), COUNTING_ACTION).unwrap();
+    for (traffic, words, column) in [
+        ("rate = \"1e30/s\"", "is above 1000/s", 8),
+        (
+            "arrivals = \"bursts\"\nburst_every = \"0s\"",
+            "burst_every: must be longer than 0",
+            15,
+        ),
+        ("users = 1000000001", "is not between 1 and 1000000000", 9),
+    ] {
+        let text = format!(
+            "name = \"x\"\nduration = \"1h\"\n[[actions]]\nfile = \"count.js\"\n[traffic]\nrate = \"1/min\"\n{traffic}\n"
+        )
+        .replacen("rate = \"1/min\"\nrate", "rate", 1);
+        let path = dir.path().join("x.toml");
+        let e = parse_scenario(&path, &text).expect_err(traffic);
+        assert!(e.message.contains(words), "{traffic}: {}", e.message);
+        // The last line of the file is the offending one.
+        let last_line = text.lines().count();
+        assert_eq!(e.line_col(), Some((last_line, column)), "{traffic}");
+    }
+}
