@@ -263,7 +263,7 @@ pub struct SimulateArgs {
     pub json: bool,
 
     /// How requests reach the mock tenant: in-process (fast) or over real HTTP to a local
-    /// wiremock server (same results). Overrides the scenario's `[network] transport`.
+    /// server (same results). Overrides the scenario's `[network] transport`.
     #[arg(long, value_enum, value_name = "TRANSPORT")]
     pub transport: Option<TransportArg>,
 
@@ -309,7 +309,7 @@ pub struct TestArgs {
     pub report: Option<String>,
 
     /// How requests reach the mock tenant: in-process (fast) or over real HTTP to a local
-    /// wiremock server (same results). Overrides the scenario's `[network] transport`.
+    /// server (same results). Overrides the scenario's `[network] transport`.
     #[arg(long, value_enum, value_name = "TRANSPORT")]
     pub transport: Option<TransportArg>,
 

@@ -53,10 +53,8 @@ pub fn exit_for_print_panic(message: &str) -> Option<i32> {
     }
 }
 
-/// Install a panic hook that handles print failures as [`write_failed`] does, reports in one
-/// line a request that wiremock (under `serve` and the HTTP transport) refuses by panicking in
-/// its connection task (a body that cannot be read: the connection is dropped, the server goes
-/// on), and leaves every other panic to the default hook.
+/// Install a panic hook that handles print failures as [`write_failed`] does, and leaves every
+/// other panic to the default hook.
 pub fn install_print_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -74,16 +72,6 @@ pub fn install_print_panic_hook() {
                     message.unwrap_or("")
                 );
                 std::process::exit(code);
-            }
-            None if info
-                .location()
-                .is_some_and(|l| l.file().contains("/wiremock-")) =>
-            {
-                let _ = writeln!(
-                    io::stderr(),
-                    "actsim: dropped a malformed HTTP request: {}",
-                    message.unwrap_or("unreadable request").replace('\n', " ")
-                );
             }
             None => default(info),
         }

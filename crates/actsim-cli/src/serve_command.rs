@@ -1,6 +1,7 @@
 //! `actsim serve`: the mock tenant over real HTTP (or HTTPS with `--tls`) on 127.0.0.1, for
 //! SDKs, curl and apps under development. The same handler as `actsim run`'s in-process tenant,
-//! mounted on a wiremock server by `actsim_tenant::wiremock_adapter`; with `--tls`, a TLS front
+//! served over HTTP/1.1 by `actsim_tenant::http_server` (malformed requests get 400, a body that
+//! stops arriving gets 400 after 5 s, never a hung or crashed task); with `--tls`, a TLS front
 //! ([`crate::serve_tls`]) on the public port passes requests to that server.
 
 use std::fmt::Write as _;
@@ -8,8 +9,8 @@ use std::io::Write as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actsim_tenant::http_server::{lock, Observer, ServerLimits, TenantResponder, TenantServer};
 use actsim_tenant::time_fmt::{iso8601_utc_millis, parse_duration_ms, parse_rfc3339_ms};
-use actsim_tenant::wiremock_adapter::{lock, Observer, TenantResponder, TenantServer};
 use actsim_tenant::{Clock, HttpRequest, HttpResponse, Tenant, TenantConfig};
 use clap::Args;
 
@@ -132,7 +133,9 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
     let server = runtime.block_on(async {
         let (server, base) = match &tls {
             None => {
-                let server = TenantServer::start_on(listener, responder).await;
+                let server = TenantServer::start_on(listener, responder, ServerLimits::default())
+                    .await
+                    .map_err(|e| CliError::usage(format!("cannot serve: {e}"), None))?;
                 let base = server.base_url();
                 (server, base)
             }
@@ -142,7 +145,9 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
                 let inner = TcpListener::bind("127.0.0.1:0").map_err(|e| {
                     CliError::usage(format!("cannot listen on 127.0.0.1: {e}"), None)
                 })?;
-                let server = TenantServer::start_on(inner, responder).await;
+                let server = TenantServer::start_on(inner, responder, ServerLimits::default())
+                    .await
+                    .map_err(|e| CliError::usage(format!("cannot serve: {e}"), None))?;
                 listener
                     .set_nonblocking(true)
                     .map_err(|e| CliError::usage(format!("cannot use the socket: {e}"), None))?;

@@ -79,18 +79,18 @@ const SCENARIO_CASES: &[(&str, &str, &str, &str, &str)] = &[
         "above 1000/s",
     ),
     (
-        "tiny rate",
+        "zero rate",
         "duration = \"1h\"",
-        "rate = \"1e-300/s\"",
+        "rate = \"0/s\"",
         "",
-        "below one login per 3650 days",
+        "a rate must be positive",
     ),
     (
-        "poisson tiny rate",
+        "rate that underflows to zero",
         "duration = \"1h\"",
-        "arrivals = \"poisson\"\nrate = \"1e-20/s\"",
+        "arrivals = \"poisson\"\nrate = \"1e-400/s\"",
         "",
-        "below one login per 3650 days",
+        "a rate must be positive",
     ),
     (
         "negative rate",
@@ -135,11 +135,11 @@ const SCENARIO_CASES: &[(&str, &str, &str, &str, &str)] = &[
         "burst_size: 0 is not between",
     ),
     (
-        "users a million",
+        "users beyond a billion",
         "duration = \"1h\"",
-        "rate = \"1/min\"\nusers = 1000000",
+        "rate = \"1/min\"\nusers = 2000000000",
         "",
-        "traffic.users: 1000000 is not between 1 and 20000",
+        "traffic.users: 2000000000 is not between 1 and 1000000000",
     ),
     (
         "users zero",
@@ -339,26 +339,29 @@ fn scenario_numbers_out_of_range_are_errors_with_a_position() {
     }
 }
 
-/// A bursts scenario at the limits still runs, and an extreme but valid poisson rate makes no
-/// logins in an hour instead of wrapping its clock.
+/// Extreme but valid poisson rates make no logins in an hour instead of wrapping the clock:
+/// one login per 10 years, per 3e12 years (`1e-20/s`, whose gaps overflowed the clock into
+/// 49 344 logins) and `1e-300/s` (gaps beyond any i64, saturated).
 #[test]
 fn extreme_but_valid_rates_run_correctly() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("slow.toml"),
-        scenario(
-            "duration = \"1h\"\nseed = 7",
-            "arrivals = \"poisson\"\nrate = \"1/3650d\"\nusers = 1",
-            "",
-        ),
-    )
-    .unwrap();
-    let (code, text) = actsim_in(dir.path(), &["simulate", "slow.toml", "--json"]);
-    assert_eq!(code, 0, "{text}");
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-    // The mean gap is 10 years: the first login is (almost surely, and with seed 7 in fact)
-    // after the end of a 1-hour scenario, so none arrives.
-    assert_eq!(doc["metrics"]["logins"], 0.0, "{text}");
+    for rate in ["1/3650d", "1e-20/s", "1e-300/s"] {
+        std::fs::write(
+            dir.path().join("slow.toml"),
+            scenario(
+                "duration = \"1h\"\nseed = 7",
+                &format!("arrivals = \"poisson\"\nrate = \"{rate}\"\nusers = 1"),
+                "",
+            ),
+        )
+        .unwrap();
+        let (code, text) = actsim_in(dir.path(), &["simulate", "slow.toml", "--json"]);
+        assert_eq!(code, 0, "{rate}: {text}");
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The mean gap is at least 10 years: the first login is (almost surely, and with seed 7
+        // in fact) after the end of a 1-hour scenario, so none arrives.
+        assert_eq!(doc["metrics"]["logins"], 0.0, "{rate}: {text}");
+    }
 }
 
 const TENANT_CASES: &[(&str, &str, &str)] = &[

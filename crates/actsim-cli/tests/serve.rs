@@ -902,3 +902,106 @@ fn tls_port_survives_plain_http_and_writes_a_default_ca_file() {
         "the temporary CA file is removed at exit"
     );
 }
+
+/// Sends `raw` bytes to `base` (http://127.0.0.1:PORT) on a fresh connection, ends the sending
+/// side when `half_close`, and returns the status of the answer (0 when the server closed the
+/// connection without one) and the whole answer.
+fn raw_request(base: &str, raw: &[u8], half_close: bool) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(raw).expect("writes");
+    if half_close {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// Malformed requests over real loopback TCP get 400 (CONNECT gets the tenant's 404, as in
+/// process; an HTTP/2 preface a closed connection), a body that never arrives does not hold the
+/// server, a good request is answered afterwards, and nothing panics.
+#[test]
+fn malformed_requests_get_400_without_a_panic() {
+    let served = Served::start(&[]);
+    let base = served.base_url.clone();
+    let post = "POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    // A body that stops arriving: answered after the server's 5 s body timeout, while the
+    // other cases go on.
+    let held = {
+        let base = base.clone();
+        let raw = format!("{post}Content-Length: 100\r\n\r\ngrant_type=");
+        std::thread::spawn(move || raw_request(&base, raw.as_bytes(), false))
+    };
+    let cases: Vec<(&str, String, bool, u16)> = vec![
+        (
+            "bad chunk size",
+            format!("{post}Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"),
+            false,
+            400,
+        ),
+        (
+            "bad chunk after content-length and transfer-encoding",
+            format!(
+                "{post}Content-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nXYZ\r\n\r\n"
+            ),
+            false,
+            400,
+        ),
+        (
+            "body cut short",
+            format!("{post}Content-Length: 100\r\n\r\ngrant_type="),
+            true,
+            400,
+        ),
+        (
+            "CONNECT",
+            "CONNECT tenant.actsim.test:443 HTTP/1.1\r\nHost: tenant.actsim.test:443\r\n\r\n"
+                .to_string(),
+            true,
+            404,
+        ),
+        (
+            "garbled head",
+            "\u{1}\u{2} GARBAGE\r\n\r\n".to_string(),
+            false,
+            400,
+        ),
+        // A client speaking HTTP/2 with prior knowledge: the server speaks HTTP/1.1 only and
+        // closes the connection without an answer (status 0 here).
+        (
+            "HTTP/2 preface",
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_string(),
+            false,
+            0,
+        ),
+    ];
+    for (what, raw, half_close, status) in cases {
+        let (got, answer) = raw_request(&base, raw.as_bytes(), half_close);
+        assert_eq!(got, status, "{what}: {answer}");
+    }
+    let (got, answer) = held.join().unwrap();
+    assert_eq!(got, 400, "held body: {answer}");
+    assert!(answer.contains("did not arrive within 5000 ms"), "{answer}");
+    let (got, answer) = raw_request(
+        &base,
+        b"GET /.well-known/jwks.json HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        false,
+    );
+    assert_eq!(got, 200, "{answer}");
+    assert!(answer.contains("\"keys\""), "{answer}");
+    let (code, stderr) = served.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("malformed"), "{stderr}");
+}

@@ -231,11 +231,13 @@ pub struct Simulation<'a, 'b> {
     user_last_instance: BTreeMap<u32, usize>,
     next_login: u64,
     end_ms: i64,
-    users: Vec<Value>,
-    /// The traffic template prepared for JavaScript, and each user's event built from it when
-    /// that user first logs in (serialised once, shared by all their executions).
+    /// Distinct users logins draw from (1 for a traffic script, whose event names its user).
+    user_count: u32,
+    /// The traffic template prepared for JavaScript.
     template_event: PreparedEvent,
-    user_events: Vec<Option<PreparedEvent>>,
+    /// The users who have logged in so far, made from the seed-free template at their first
+    /// login (nothing is held for the others, so `users = 1000000` costs nothing up front).
+    seen_users: BTreeMap<u32, SeenUser>,
 }
 
 impl<'a, 'b> Simulation<'a, 'b> {
@@ -247,34 +249,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
         sink: &'b mut dyn TraceSink,
     ) -> std::io::Result<Self> {
         let seed = options.seed.unwrap_or(sc.seed);
-        let users: Vec<Value> = if sc.traffic.script.is_some() {
-            vec![sc
-                .traffic
-                .event
-                .get("user")
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Default::default()))]
-        } else {
-            (0..sc.traffic.users)
-                .map(|i| user_for(&sc.traffic.event, i))
-                .collect()
-        };
-        let mut tenant_config = sc.tenant.clone();
-        let mut known: std::collections::BTreeSet<String> = tenant_config
-            .users
-            .iter()
-            .filter_map(|x| x.get("user_id").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect();
-        for u in &users {
-            let id = u.get("user_id").and_then(Value::as_str).unwrap_or_default();
-            if known.insert(id.to_string()) {
-                tenant_config.users.push(u.clone());
-            }
-        }
-        let tenant = Tenant::new(tenant_config)
-            .or_else(|_| Tenant::new(sc.tenant.clone()))
-            .expect("the scenario's tenant was validated");
+        // Simulated users are made lazily: each is added to the tenant at their first login.
+        let tenant_config = sc.tenant.clone();
+        let tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
         let transport = options.transport.unwrap_or(sc.transport);
         let network = Network::new(
             tenant,
@@ -335,8 +312,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
             user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
-            user_events: vec![None; users.len()],
-            users,
+            user_count: if sc.traffic.script.is_some() {
+                1
+            } else {
+                sc.traffic.users.max(1)
+            },
+            seen_users: BTreeMap::new(),
             template_event: if sc.trigger.info().transaction_metadata {
                 PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
             } else {
@@ -437,9 +418,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
         let first = match self.sc.traffic.arrivals {
             _ if self.sc.traffic.script.is_some() => t0,
-            Arrivals::Poisson => {
-                t0 + exponential(&mut self.rng_arrivals, 1.0 / self.sc.traffic.rate_per_ms) as i64
-            }
+            // A gap too long for the clock saturates (`as` does) and lands after the end.
+            Arrivals::Poisson => t0.saturating_add(exponential(
+                &mut self.rng_arrivals,
+                1.0 / self.sc.traffic.rate_per_ms,
+            ) as i64),
             Arrivals::Fixed | Arrivals::Bursts => t0,
         };
         self.schedule(first, Event::Arrival);
@@ -789,12 +772,13 @@ impl<'a, 'b> Simulation<'a, 'b> {
         if t.script.is_some() {
             return; // the next one arrives when this flow has ended (see end_flow)
         }
+        // Gaps of a rate too low for the clock saturate (`as` does) and land after the end.
         let next = match t.arrivals {
-            Arrivals::Fixed => now + ((1.0 / t.rate_per_ms).round() as i64).max(1),
-            Arrivals::Poisson => {
-                now + (exponential(&mut self.rng_arrivals, 1.0 / t.rate_per_ms) as i64).max(0)
-            }
-            Arrivals::Bursts => now + t.burst_every_ms,
+            Arrivals::Fixed => now.saturating_add(((1.0 / t.rate_per_ms).round() as i64).max(1)),
+            Arrivals::Poisson => now.saturating_add(
+                (exponential(&mut self.rng_arrivals, 1.0 / t.rate_per_ms) as i64).max(0),
+            ),
+            Arrivals::Bursts => now.saturating_add(t.burst_every_ms),
         };
         if next < self.end_ms {
             self.schedule(next, Event::Arrival);
@@ -805,15 +789,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.next_login += 1;
         let login = self.next_login;
         let now = self.now();
-        let user = (self.rng_users.next_u64() % self.users.len().max(1) as u64) as u32;
-        let user_id = driver::has_user(&self.sc.traffic.event)
-            .then(|| {
-                self.users[user as usize]
-                    .get("user_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .flatten();
+        let user = (self.rng_users.next_u64() % u64::from(self.user_count)) as u32;
+        let user_id = self.seen_user(user).user_id.clone();
         self.observe(SimEvent::Arrival {
             login,
             user,
@@ -847,15 +824,38 @@ impl<'a, 'b> Simulation<'a, 'b> {
 
     /// The event of `user`'s logins (events with a `user` carry each user's; others do not).
     fn event_for(&mut self, user: usize) -> PreparedEvent {
-        if !driver::has_user(&self.sc.traffic.event) {
-            return self.template_event.clone();
+        let user = u32::try_from(user).unwrap_or(u32::MAX);
+        match &self.seen_user(user).event {
+            Some(event) => event.clone(),
+            None => self.template_event.clone(),
         }
-        if let Some(event) = &self.user_events[user] {
-            return event.clone();
+    }
+
+    /// `user`, made and added to the tenant at their first login.
+    fn seen_user(&mut self, user: u32) -> &SeenUser {
+        if !self.seen_users.contains_key(&user) {
+            let profile = if self.sc.traffic.script.is_some() {
+                self.sc
+                    .traffic
+                    .event
+                    .get("user")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(Default::default()))
+            } else {
+                user_for(&self.sc.traffic.event, user)
+            };
+            let has_user = driver::has_user(&self.sc.traffic.event);
+            let seen = SeenUser {
+                user_id: has_user
+                    .then(|| profile.get("user_id").and_then(Value::as_str))
+                    .flatten()
+                    .map(str::to_string),
+                event: has_user.then(|| self.template_event.with_field("user", &profile)),
+            };
+            self.network.add_user(profile);
+            self.seen_users.insert(user, seen);
         }
-        let event = self.template_event.with_field("user", &self.users[user]);
-        self.user_events[user] = Some(event.clone());
-        event
+        &self.seen_users[&user]
     }
 
     /// A new execution budget: at arrival and after each resume.
@@ -1363,13 +1363,21 @@ fn scenario_secrets(sc: &Scenario) -> Vec<actsim_js::Secrets> {
 }
 
 /// The user with index `i`: the template's user with per-user fields.
+/// A user who has logged in: their `user_id` (when the event has a user) and their event.
+struct SeenUser {
+    user_id: Option<String>,
+    event: Option<PreparedEvent>,
+}
+
+/// The profile of simulated user `i` (numbered from 0): the template's `user` with its own
+/// id, email, name and nickname. It depends on `i` alone, so any user can be made when needed.
 fn user_for(template: &Value, i: u32) -> Value {
     let mut user = template
         .get("user")
         .cloned()
         .unwrap_or_else(|| Value::Object(Default::default()));
     if let Some(u) = user.as_object_mut() {
-        let n = i + 1;
+        let n = u64::from(i) + 1;
         u.insert(
             "user_id".into(),
             Value::String(format!("auth0|sim-user-{n:05}")),

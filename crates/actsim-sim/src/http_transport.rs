@@ -1,5 +1,5 @@
-//! The HTTP transport: the simulation's tenant served by wiremock on 127.0.0.1 and reached over
-//! real loopback HTTP, with time still virtual. Before each request the simulator sets the
+//! The HTTP transport: the simulation's tenant served by actsim-tenant's HTTP server on 127.0.0.1
+//! and reached over real loopback HTTP, with time still virtual. Before each request the simulator sets the
 //! server's clock to the virtual time; a fault's latency or timeout is reported back out of band
 //! instead of being slept, so virtual latencies stay exactly as with the in-process transport.
 //! Headers the HTTP stack adds on its own (`date`, `content-length`, …) are dropped so that
@@ -13,12 +13,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actsim_tenant::wiremock_adapter::{
-    lock, to_response_template, to_tenant_request, TenantResponder,
-};
+use actsim_tenant::http_server::{lock, HttpServer, ServerLimits, TenantResponder};
 use actsim_tenant::{Clock, HttpRequest, HttpResponse, Tenant};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 /// Headers added by the HTTP stack rather than by the tenant.
 const TRANSPORT_HEADERS: [&str; 6] = [
@@ -33,25 +29,10 @@ const TRANSPORT_HEADERS: [&str; 6] = [
 /// Fault effects of the last response: (latency_ms, timeout).
 type SideChannel = Arc<Mutex<(u64, bool)>>;
 
-/// Answers with the tenant's response at once and records its fault effects on the side.
-struct VirtualTimeResponder {
-    inner: TenantResponder,
-    effects: SideChannel,
-}
-
-impl Respond for VirtualTimeResponder {
-    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let mut resp = self.inner.handle(&to_tenant_request(request));
-        *self.effects.lock().unwrap_or_else(|p| p.into_inner()) = (resp.latency_ms, resp.timeout);
-        resp.latency_ms = 0;
-        to_response_template(&resp)
-    }
-}
-
 /// A tenant behind a local HTTP server.
 pub struct HttpTenant {
-    runtime: tokio::runtime::Runtime,
-    server: Option<MockServer>,
+    /// Kept for its lifetime: dropping it stops the server.
+    _server: HttpServer,
     base_url: String,
     now: Arc<AtomicI64>,
     tenant: Arc<Mutex<Tenant>>,
@@ -62,10 +43,6 @@ pub struct HttpTenant {
 impl HttpTenant {
     /// Serve `tenant` on a free loopback port.
     pub fn start(tenant: Tenant, start_ms: i64) -> std::io::Result<HttpTenant> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()?;
         let (clock, now) = Clock::virtual_at(start_ms);
         let mut tenant = tenant;
         if tenant.start_ms().is_none() {
@@ -75,28 +52,23 @@ impl HttpTenant {
         let shared = responder.tenant();
         let effects: SideChannel = Arc::new(Mutex::new((0, false)));
         let listener = TcpListener::bind("127.0.0.1:0")?;
-        let mock = Mock::given(any()).respond_with(VirtualTimeResponder {
-            inner: responder,
-            effects: effects.clone(),
+        // Answers with the tenant's response at once and records its fault effects on the side.
+        let side = effects.clone();
+        let handler = Arc::new(move |req: &HttpRequest| {
+            let mut resp = responder.handle(req);
+            *side.lock().unwrap_or_else(|p| p.into_inner()) = (resp.latency_ms, resp.timeout);
+            resp.latency_ms = 0;
+            resp
         });
-        let server = runtime.block_on(async {
-            let server = MockServer::builder()
-                .listener(listener)
-                .disable_request_recording()
-                .start()
-                .await;
-            mock.mount(&server).await;
-            server
-        });
-        let base_url = server.uri();
+        let server = HttpServer::start(listener, handler, ServerLimits::default())?;
+        let base_url = server.base_url();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
         Ok(HttpTenant {
-            runtime,
-            server: Some(server),
+            _server: server,
             base_url,
             now,
             tenant: shared,
@@ -167,13 +139,10 @@ impl HttpTenant {
     pub fn with_tenant<R>(&self, f: impl FnOnce(&Tenant) -> R) -> R {
         f(&lock(&self.tenant))
     }
-}
 
-impl Drop for HttpTenant {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(async move { drop(server) });
-        }
+    /// Change the served tenant (e.g. add a user at their first login).
+    pub fn with_tenant_mut<R>(&self, f: impl FnOnce(&mut Tenant) -> R) -> R {
+        f(&mut lock(&self.tenant))
     }
 }
 

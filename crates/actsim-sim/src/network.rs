@@ -62,7 +62,7 @@ pub enum Transport {
     /// Direct calls to the tenant's handler (fast; the default).
     #[default]
     InProcess,
-    /// Real HTTP to the tenant served by wiremock on 127.0.0.1 (same results, slower).
+    /// Real HTTP to the tenant served on 127.0.0.1 (same results, slower).
     Http,
 }
 
@@ -84,6 +84,13 @@ impl Backend {
         match self {
             Backend::InProcess(t) => f(t),
             Backend::Http(h) => h.with_tenant(f),
+        }
+    }
+
+    fn with_tenant_mut<R>(&mut self, f: impl FnOnce(&mut Tenant) -> R) -> R {
+        match self {
+            Backend::InProcess(t) => f(t),
+            Backend::Http(h) => h.with_tenant_mut(f),
         }
     }
 }
@@ -151,6 +158,12 @@ impl Network {
             mock_tokens,
             mock_latency,
         })
+    }
+
+    /// Adds a simulated user to the tenant (see [`Tenant::add_user`]); a user the tenant already
+    /// knows, or one naming an unknown role, is left out.
+    pub fn add_user(&mut self, user: serde_json::Value) {
+        let _ = self.tenant.with_tenant_mut(|t| t.add_user(user));
     }
 
     /// Tokens issued per client (every configured client listed) and all token requests.

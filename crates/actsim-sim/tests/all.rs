@@ -8,6 +8,7 @@ mod determinism;
 mod engine_steps;
 mod expectations;
 mod http_transport;
+mod lazy_users;
 mod model;
 mod perturb;
 mod placement;

@@ -1,4 +1,4 @@
-//! The HTTP transport (the tenant on a wiremock server over real loopback HTTP) gives the same
+//! The HTTP transport (the tenant on its HTTP server over real loopback HTTP) gives the same
 //! trace, byte for byte, as the in-process transport, for every bundled scenario.
 
 use crate::common;

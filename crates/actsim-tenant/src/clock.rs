@@ -1,7 +1,7 @@
 //! Time sources for transports that serve the tenant.
 //!
 //! [`crate::Tenant::handle`] never reads a clock: its caller passes `now_ms`. A transport that
-//! serves real clients (the wiremock adapter, `actsim serve`) asks a [`Clock`] for that value on
+//! serves real clients (the HTTP server, `actsim serve`) asks a [`Clock`] for that value on
 //! every request. The simulator drives a [`Clock::Virtual`] value itself;
 //! `Clock::from(actsim_time::VirtualClock)` reads actsim's one virtual clock, the one the
 //! JavaScript host reads.

@@ -16,7 +16,7 @@
 //! Injected faults ([`limits::FaultConfig`]) apply before routing. They can add latency
 //! ([`HttpResponse::latency_ms`]) or mark a response as a timeout ([`HttpResponse::timeout`]),
 //! which the transport carries out: [`clock`] gives transports their `now_ms`, and the
-//! `wiremock_adapter` module (cargo feature `http`) serves the tenant over real HTTP.
+//! `http_server` module (cargo feature `http`) serves the tenant over real HTTP.
 //!
 //! ```
 //! use actsim_tenant::{HttpRequest, Tenant, TenantConfig};
@@ -50,6 +50,8 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod http;
+#[cfg(feature = "http")]
+pub mod http_server;
 pub mod jwt;
 pub mod ledger;
 pub mod limits;
@@ -58,8 +60,6 @@ pub mod time_fmt;
 pub mod token_endpoint;
 mod traffic;
 pub mod user_search;
-#[cfg(feature = "http")]
-pub mod wiremock_adapter;
 
 use std::collections::BTreeMap;
 
@@ -267,9 +267,36 @@ impl Tenant {
             .map(|&position| &self.users[position])
     }
 
-    /// All users in their current state, in configuration order.
+    /// All users in their current state: the configured ones in configuration order, then
+    /// those added with [`Tenant::add_user`] in the order they were added.
     pub fn users(&self) -> &[Value] {
         &self.users
+    }
+
+    /// Adds `user` (a profile with a `user_id`) as a configured user would be: its `roles`
+    /// (names or ids) are assigned and removed from the profile. A user whose `user_id` is
+    /// already known is kept as it is and `Ok(false)` returned; an unknown role is an error and
+    /// nothing is added. The simulator adds each simulated user at their first login, so that a
+    /// scenario with a million users holds only those who logged in.
+    pub fn add_user(&mut self, user: Value) -> Result<bool, TenantError> {
+        let Some(id) = user
+            .get("user_id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            return Ok(false);
+        };
+        if self.user(&id).is_some() {
+            return Ok(false);
+        }
+        let roles = self.config.user_role_ids(&user)?;
+        let mut user = user;
+        if let Value::Object(map) = &mut user {
+            map.shift_remove("roles");
+        }
+        self.user_roles.insert(id, roles);
+        self.users.push(user);
+        Ok(true)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The tenant over real HTTP (feature `http`): the wiremock adapter serves the same handler;
+//! The tenant over real HTTP (feature `http`): the HTTP server serves the same handler;
 //! bad requests get their status and body without panics or hangs; fault latency and timeouts
 //! happen in real time; a virtual clock drives token expiry.
 //!
@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use actsim_tenant::wiremock_adapter::{lock, TenantServer};
+use actsim_tenant::http_server::{lock, TenantServer};
 use actsim_tenant::{Clock, FaultConfig, FaultKind, Tenant, TenantConfig};
 use common::{form_encode, CLIENT_ID, MGMT, NOW, SECRET, USER_PATH};
 use serde_json::{json, Value};
@@ -475,4 +475,133 @@ async fn a_virtual_clock_drives_expiry_and_quota_windows() {
         .status,
         200
     );
+}
+
+/// Writes `raw` on a fresh connection (then, with `half_close`, ends the sending side, as a
+/// client whose body was cut short) and reads the whole answer. `None` when the server closed
+/// the connection without one.
+fn send_raw(addr: SocketAddr, raw: &[u8], half_close: bool) -> Option<Reply> {
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(raw).expect("writes");
+    if half_close {
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Some(Reply {
+        status,
+        headers,
+        body: answer[split + 4..].to_vec(),
+    })
+}
+
+/// Malformed requests sent as raw bytes: each gets its status (a bad chunk, a chunked body
+/// after both content-length and transfer-encoding, a body cut short, a body that stops
+/// arriving, an oversized body, a garbled head), `CONNECT` gets what the in-process tenant
+/// answers, and the server answers a good request afterwards.
+#[tokio::test]
+async fn malformed_requests_get_400_and_the_server_goes_on() {
+    let responder = actsim_tenant::http_server::TenantResponder::new(
+        Tenant::new(TenantConfig::local_default()).unwrap(),
+        Clock::System,
+    );
+    let limits = actsim_tenant::http_server::ServerLimits {
+        header_timeout: Duration::from_secs(5),
+        body_timeout: Duration::from_millis(300),
+        max_body_bytes: 64 * 1024,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = TenantServer::start_on(listener, responder, limits)
+        .await
+        .unwrap();
+    let addr = server.address();
+    let post = "POST /oauth/token HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    let big = format!("{post}Content-Length: 70000\r\n\r\n{}", "a".repeat(70_000));
+    // (what, raw bytes, half close, status, words of the message)
+    let cases: Vec<(&str, String, bool, u16, &str)> = vec![
+        (
+            "bad chunk size",
+            format!("{post}Transfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"),
+            false,
+            400,
+            "could not be read",
+        ),
+        (
+            "chunk size overflowing 64 bits",
+            format!("{post}Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n"),
+            false,
+            400,
+            "could not be read",
+        ),
+        (
+            "bad chunk after content-length and transfer-encoding",
+            format!(
+                "{post}Content-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nXYZ\r\n\r\n"
+            ),
+            false,
+            400,
+            "",
+        ),
+        (
+            "body cut short (connection half-closed)",
+            format!("{post}Content-Length: 100\r\n\r\ngrant_type="),
+            true,
+            400,
+            "could not be read",
+        ),
+        (
+            "content-length larger than the body, connection held open",
+            format!("{post}Content-Length: 100\r\n\r\ngrant_type="),
+            false,
+            400,
+            "did not arrive within 300 ms",
+        ),
+        (
+            "body over the server's limit",
+            big,
+            false,
+            413,
+            "larger than 65536 bytes",
+        ),
+        ("garbled head", "\u{1}\u{2} GARBAGE\r\n\r\n".to_string(), false, 400, ""),
+    ];
+    for (what, raw, half_close, status, words) in cases {
+        let reply = send_raw(addr, raw.as_bytes(), half_close)
+            .unwrap_or_else(|| panic!("{what}: no answer"));
+        assert_eq!(reply.status, status, "{what}: {:?}", reply);
+        if !words.is_empty() {
+            let json = reply.json();
+            assert_eq!(json["statusCode"], status, "{what}: {json}");
+            let message = json["message"].as_str().unwrap_or_default();
+            assert!(message.contains(words), "{what}: {message}");
+        }
+    }
+    // CONNECT: the same answer as the in-process tenant gives the same request.
+    let in_process = Tenant::new(TenantConfig::local_default()).unwrap().handle(
+        &actsim_tenant::HttpRequest::new("CONNECT", "tenant.actsim.test:443"),
+        NOW,
+    );
+    let reply = send_raw(
+        addr,
+        b"CONNECT tenant.actsim.test:443 HTTP/1.1\r\nHost: tenant.actsim.test:443\r\n\r\n",
+        true,
+    )
+    .expect("CONNECT gets an answer");
+    assert_eq!(reply.status, in_process.status);
+    assert_eq!(reply.json(), in_process.json().unwrap());
+    // Nothing reached the token endpoint's counters; a good request is answered.
+    assert_eq!(lock(&server.tenant()).token_requests(), 0);
+    get_token(addr);
+    assert_eq!(lock(&server.tenant()).token_requests(), 1);
 }

@@ -614,19 +614,6 @@ impl Compiler<'_> {
                         )
                         .with_help("the virtual clock counts whole milliseconds: at most 1000/s"));
                 }
-                if rate < limits::MIN_RATE_PER_MS {
-                    return Err(self
-                        .err(
-                            r.span(),
-                            format!(
-                                "traffic.rate: '{}' is below one login per 3650 days",
-                                r.get_ref()
-                            ),
-                        )
-                        .with_help(
-                            "for a handful of logins use arrivals = \"bursts\" or max_logins",
-                        ));
-                }
                 rate
             }
             None if t.arrivals == Arrivals::Bursts => 0.0,

@@ -13,17 +13,15 @@ pub const MAX_INSTANT_MS: i64 = 253_402_300_799_999;
 /// The highest arrival rate: 1000 logins per second (the clock's resolution is 1 ms).
 pub const MAX_RATE_PER_MS: f64 = 1.0;
 
-/// The lowest arrival rate: one login per [`MAX_SPAN_MS`].
-pub const MIN_RATE_PER_MS: f64 = 1.0 / MAX_SPAN_MS as f64;
-
 /// The most logins one scenario may create (its `max_logins`, or what its rate and duration give).
 pub const MAX_LOGINS: u64 = 10_000_000;
 
 /// The most logins in one burst.
 pub const MAX_BURST_SIZE: u32 = 100_000;
 
-/// The most simulated users (each has a user profile in the mock tenant, built up front).
-pub const MAX_USERS: u32 = 20_000;
+/// The most simulated users. A user costs nothing until their first login (their profile is
+/// made from their number then), so this only keeps user numbers and ids within `u32`.
+pub const MAX_USERS: u32 = 1_000_000_000;
 
 /// Whether a duration (or a distribution's largest likely value) is within [`MAX_SPAN_MS`].
 pub fn span_ok(ms: i64) -> bool {
