@@ -589,6 +589,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
         i.alive = false;
         i.runtimes.iter_mut().for_each(|r| *r = None);
+        // Nothing reads a gone instance's cache again: free its records (a cached token is a
+        // kilobyte or more, and a run of fresh resumes leaves one gone instance per flow).
+        i.cache = std::rc::Rc::new(std::cell::RefCell::new(CacheStore::new(
+            self.sc.cache_limits.clone(),
+        )));
         i.ended = Some((now, reason));
         let number = i.number;
         self.observe(SimEvent::InstanceDown {

@@ -294,6 +294,7 @@ impl Tenant {
         if let Value::Object(map) = &mut user {
             map.shift_remove("roles");
         }
+        self.user_index.insert(id.clone(), self.users.len());
         self.user_roles.insert(id, roles);
         self.users.push(user);
         Ok(true)

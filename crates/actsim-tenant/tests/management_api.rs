@@ -345,3 +345,36 @@ fn other_routes_are_404_json() {
         assert_eq!(json_of(&resp)["statusCode"], 404);
     }
 }
+
+#[test]
+fn a_user_added_after_start_is_found_by_get_and_patch() {
+    // The simulator adds each simulated user at their first login (Tenant::add_user): the
+    // Management API must then find them exactly as a configured user, by GET and PATCH.
+    let mut t = local();
+    let token = mgmt_token(&mut t, NOW);
+    let path = "/api/v2/users/auth0%7Clate-comer";
+    assert_eq!(t.handle(&bearer("GET", path, &token), NOW).status, 404);
+    let added = t
+        .add_user(json!({"user_id": "auth0|late-comer", "email": "late@example.com"}))
+        .expect("no roles to resolve");
+    assert!(added);
+    assert_eq!(
+        t.user("auth0|late-comer").unwrap()["email"],
+        "late@example.com"
+    );
+    let resp = t.handle(&bearer("GET", path, &token), NOW);
+    assert_eq!(resp.status, 200);
+    assert_eq!(json_of(&resp)["email"], "late@example.com");
+    let patch = bearer("PATCH", path, &token).with_body(r#"{"app_metadata":{"plan":"pro"}}"#);
+    assert_eq!(t.handle(&patch, NOW).status, 200);
+    assert_eq!(
+        t.user("auth0|late-comer").unwrap()["app_metadata"]["plan"],
+        "pro"
+    );
+    // A second add of the same id keeps the user as it is.
+    assert!(!t.add_user(json!({"user_id": "auth0|late-comer"})).unwrap());
+    assert_eq!(
+        t.user("auth0|late-comer").unwrap()["email"],
+        "late@example.com"
+    );
+}
