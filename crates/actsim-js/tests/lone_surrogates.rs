@@ -8,8 +8,13 @@
 
 use crate::common;
 
-use actsim_js::{escape_lone_surrogates, node_utf8_len, ExecutionReport};
-use common::{commands, console_texts, expect_completed, run_handler};
+use actsim_js::{
+    escape_lone_surrogates, node_utf8_len, ExecutionReport, FastPaths, InstanceConfig,
+};
+use common::{
+    cjs_handler, commands, console_texts, expect_completed, instance_with, no_network, post_login,
+    run_handler, run_to_end,
+};
 
 /// `half` is the first half of 😀 (U+1F600 = \ud83d\ude00).
 const HALF: &str = "const half = '😀'.slice(0, 1);\n";
@@ -59,6 +64,42 @@ fn cache_keys_and_values_with_a_lone_surrogate_are_kept_exactly_and_sized_as_nod
         "{HALF}console.log(api.cache.set(half.repeat(21), 'x').type, api.cache.set(half.repeat(22), 'x').code);"
     ));
     assert_eq!(console_texts(&report), ["success CacheKeySizeExceeded"]);
+}
+
+/// Later executions on one instance read the record back through the cache-hit fast path
+/// (the value memo of warm.rs) or, with the fast paths off, a new copy: the same string both ways.
+#[test]
+fn a_cached_lone_surrogate_reads_back_identically_in_later_executions_with_and_without_fast_paths()
+{
+    let code = cjs_handler(&format!(
+        "{HALF}const hit = api.cache.get('k' + half);\nif (!hit) api.cache.set('k' + half, half + 'v' + half);\nconsole.log(hit ? String(hit.value === half + 'v' + half) : 'miss');\n"
+    ));
+    for fast in [FastPaths::On, FastPaths::Off] {
+        let config = InstanceConfig {
+            fast_paths: fast,
+            ..InstanceConfig::default()
+        };
+        let (mut inst, clock) = instance_with("action.js", &code, config);
+        let cache = common::new_cache();
+        let lines: Vec<String> = (0..3)
+            .flat_map(|_| {
+                let mut spec = post_login();
+                spec.cache = cache.clone();
+                let report = run_to_end(&mut inst, &clock, spec, no_network);
+                expect_completed(&report);
+                console_texts(&report)
+            })
+            .collect();
+        assert_eq!(lines, ["miss", "true", "true"], "{fast:?}");
+        // The store holds the value under the key as the action wrote them (escaped to print).
+        let entries = cache.borrow().live_entries(clock.now_ms());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(escape_lone_surrogates(&entries[0].0), "k\\ud83d");
+        assert_eq!(
+            escape_lone_surrogates(&entries[0].1.value),
+            "\\ud83dv\\ud83d"
+        );
+    }
 }
 
 #[test]
