@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::size::byte_len;
 use crate::{CacheErrorCode, CacheLimits, CacheRecord, WhenFull};
 
 /// Returns the keys to evict (possibly none) so that writing `key` with a value of
@@ -28,7 +29,9 @@ pub(crate) fn plan_capacity(
             total = total.saturating_sub(old.size_with_key(key));
         }
     }
-    total = total.saturating_add(key.len()).saturating_add(value_len);
+    total = total
+        .saturating_add(byte_len(key))
+        .saturating_add(value_len);
     let mut count = live().count();
 
     let fits = |total: usize, count: usize| {

@@ -3,7 +3,8 @@
 //! This crate owns the behaviour of one cache store (one per simulated instance and trigger):
 //! the documented limits ([`CacheLimits`]), the lifetime rules (`ttl` / `expires_at`, default and
 //! maximum lifetime), the exact production error codes ([`CacheErrorCode`]) and the order in
-//! which `set` validates its input (see [`CacheStore::set`]).
+//! which `set` validates its input (see [`CacheStore::set`]). Sizes are counted as Node's
+//! `Buffer.byteLength` counts them, a lone surrogate's stand-in as 3 bytes ([`byte_len`]).
 //!
 //! It has no JavaScript, no I/O and no clock: every time-dependent method takes `now_ms`
 //! (milliseconds since the Unix epoch) from the caller, and all iteration is in key order, so a
@@ -31,9 +32,11 @@ mod error;
 mod expiry;
 mod limits;
 mod record;
+mod size;
 mod store;
 
 pub use error::{CacheErrorCode, ParseCacheErrorCodeError};
 pub use limits::{CacheLimits, OverMaxLifetime, WhenFull, MAX_SAFE_INTEGER};
 pub use record::{CacheRecord, SetOptions};
+pub use size::{byte_len, is_stand_in, FIRST_STAND_IN};
 pub use store::CacheStore;

@@ -38,9 +38,11 @@ pub enum WhenFull {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CacheLimits {
-    /// Maximum key length in UTF-8 bytes (production: 64).
+    /// Maximum key length in bytes, counted as [`byte_len`](crate::byte_len) counts them
+    /// (production: 64).
     pub max_key_bytes: usize,
-    /// Maximum value length in UTF-8 bytes (production: 4096).
+    /// Maximum value length in bytes, counted as [`byte_len`](crate::byte_len) counts them
+    /// (production: 4096).
     pub max_value_bytes: usize,
     /// Maximum sum of key + value bytes over all live records (production docs: 8192).
     pub max_total_bytes: usize,

@@ -14,9 +14,10 @@ pub struct CacheRecord {
 }
 
 impl CacheRecord {
-    /// Bytes this record counts toward `max_total_bytes` when stored under `key`.
+    /// Bytes this record counts toward `max_total_bytes` when stored under `key` (each counted
+    /// by [`byte_len`](crate::byte_len)).
     pub fn size_with_key(&self, key: &str) -> usize {
-        key.len().saturating_add(self.value.len())
+        crate::byte_len(key).saturating_add(crate::byte_len(&self.value))
     }
 
     /// Whether the record is visible at `now_ms` (`expires_at >= now_ms`, inclusive).

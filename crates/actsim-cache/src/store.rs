@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::capacity::plan_capacity;
 use crate::expiry::resolve_expiry;
+use crate::size::byte_len;
 use crate::{CacheErrorCode, CacheLimits, CacheRecord, SetOptions};
 
 /// One cache store. Deterministic: records are kept in key order and time only enters through
@@ -51,8 +52,9 @@ impl CacheStore {
     ///
     /// Validation order (the first failing step decides the code):
     ///
-    /// 1. Key longer than `max_key_bytes` UTF-8 bytes → `CacheKeySizeExceeded`; then value
-    ///    longer than `max_value_bytes` → `CacheValueSizeExceeded`.
+    /// 1. Key longer than `max_key_bytes` bytes → `CacheKeySizeExceeded`; then value
+    ///    longer than `max_value_bytes` → `CacheValueSizeExceeded`. Every size here is counted
+    ///    by [`byte_len`](crate::byte_len): UTF-8 bytes, a lone surrogate's stand-in as 3.
     /// 2. Expired records (`expires_at < now_ms`) are treated as gone: they count toward no
     ///    limit, and a key whose record has expired is a new key.
     /// 3. Capacity, computed without mutating the store: total = bytes (key + value) of all
@@ -88,14 +90,15 @@ impl CacheStore {
         now_ms: i64,
     ) -> Result<CacheRecord, CacheErrorCode> {
         // Step 1.
-        if key.len() > self.limits.max_key_bytes {
+        if byte_len(key) > self.limits.max_key_bytes {
             return Err(CacheErrorCode::CacheKeySizeExceeded);
         }
-        if value.len() > self.limits.max_value_bytes {
+        let value_len = byte_len(value);
+        if value_len > self.limits.max_value_bytes {
             return Err(CacheErrorCode::CacheValueSizeExceeded);
         }
         // Steps 2–3.
-        let evictions = plan_capacity(&self.records, key, value.len(), &self.limits, now_ms)?;
+        let evictions = plan_capacity(&self.records, key, value_len, &self.limits, now_ms)?;
         // Steps 4–8.
         let expires_at = resolve_expiry(opts, &self.limits, now_ms)?;
         // Step 9.
@@ -140,7 +143,7 @@ impl CacheStore {
         self.live(now_ms).count()
     }
 
-    /// Sum of key + value UTF-8 bytes of the live records at `now_ms`.
+    /// Sum of key + value bytes ([`byte_len`](crate::byte_len)) of the live records at `now_ms`.
     pub fn total_bytes(&self, now_ms: i64) -> usize {
         self.live(now_ms)
             .map(|(k, r)| r.size_with_key(k))

@@ -274,6 +274,42 @@ fn multibyte_utf8_keys_are_counted_in_bytes() {
     assert_eq!(s.total_bytes(NOW), 44 + 1 + 64 + 1);
 }
 
+/// The stand-in of a lone surrogate (`\ud83d` is carried as U+10F83D; see
+/// `actsim_cache::FIRST_STAND_IN`): 4 bytes of UTF-8, but 3 as Node's Buffer.byteLength counts
+/// the lone surrogate, in every limit.
+const HALF: char = '\u{10F83D}';
+
+#[test]
+fn lone_surrogate_stand_ins_count_three_bytes_in_every_limit() {
+    let half = |n: usize| HALF.to_string().repeat(n);
+    assert_eq!(half(1).len(), 4);
+    assert_eq!(actsim_cache::byte_len(&half(1)), 3);
+    let mut s = store();
+    // Key: 'k' + 21 halves = 1 + 63 = 64 bytes (fits); 'kk' + 21 = 65 (too long). As 4-byte
+    // UTF-8 the first would be 85 bytes and fail.
+    assert!(set(&mut s, &format!("k{}", half(21)), "v", none()).is_ok());
+    assert_eq!(
+        set(&mut s, &format!("kk{}", half(21)), "v", none()),
+        Err(CacheKeySizeExceeded)
+    );
+    // Value: 1 365 halves = 4 095 bytes (fits); 1 366 = 4 098 (too long).
+    assert!(set(&mut s, "a", &half(1365), none()).is_ok());
+    assert_eq!(
+        set(&mut s, "b", &half(1366), none()),
+        Err(CacheValueSizeExceeded)
+    );
+    assert_eq!(s.total_bytes(NOW), 64 + 1 + 1 + 4095);
+    // Total: 4 161 so far; 'b' + 4 030 bytes (1 343 halves + 1 'x') makes 8 192 (fits), and
+    // then one more byte anywhere is CacheSizeExceeded.
+    let fill = format!("{}x", half(1343));
+    assert!(set(&mut s, "b", &fill, none()).is_ok());
+    assert_eq!(s.total_bytes(NOW), 8192);
+    assert_eq!(set(&mut s, "c", "", none()), Err(CacheSizeExceeded));
+    // The record reads back as stored, and another stand-in is another key.
+    assert_eq!(s.get("a", NOW).map(|r| r.value), Some(half(1365)));
+    assert_eq!(s.get(&format!("k{}", "\u{10F83E}".repeat(21)), NOW), None);
+}
+
 #[test]
 fn value_size_limit_in_bytes() {
     let mut s = store();

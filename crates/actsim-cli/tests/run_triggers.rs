@@ -265,3 +265,36 @@ fn recorded_lone_surrogates_are_printed_as_node_escapes_them() {
         "{text}"
     );
 }
+
+/// A cache record whose key and value hold a lone surrogate is printed as Node's
+/// JSON.stringify writes it, in the JSON document (the cache after the execution) and in the
+/// text output, with its size as Buffer.byteLength counts it (1 + 3 bytes).
+#[test]
+fn cache_records_with_lone_surrogates_are_printed_as_node_escapes_them() {
+    let (_dir, path) = temp_file(
+        "half.js",
+        "const half = '😀'.slice(0, 1);\nexports.onExecutePostLogin = async (event, api) => {\n  api.cache.set('k' + half, 'v' + half);\n  console.log(api.cache.get('k' + half).value === 'v' + half);\n};\n",
+    );
+    let out = actsim(&["run", &path, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json = stdout(&out);
+    // Checked with the escape replaced: serde_json refuses a lone surrogate escape.
+    let doc: serde_json::Value =
+        serde_json::from_str(&json.replace(r"\ud83d", r"\ufffd")).expect("valid JSON");
+    let execution = &doc["executions"][0];
+    assert_eq!(execution["console"][0]["text"], "true");
+    assert_eq!(execution["cache_after"][0]["key"], "k\u{FFFD}");
+    assert_eq!(execution["cache_after"][0]["value"], "v\u{FFFD}");
+    assert!(
+        json.contains(
+            r#""key": "k\ud83d",
+          "value": "v\ud83d","#
+        ),
+        "{json}"
+    );
+    let text = stdout(&actsim(&["run", &path]));
+    assert!(
+        text.contains(r"k\ud83d = v\ud83d (4 B, expires in"),
+        "{text}"
+    );
+}

@@ -18,7 +18,7 @@ use crate::ops::{FetchRequest, HostOpKind};
 use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Notification, Outcome, Redirect};
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
-use crate::text::{js_string_kept, kept_json, lossy, node_utf8_len, Kept, Text};
+use crate::text::{js_string_kept, kept_js_string, kept_json, node_utf8_len, Kept, Text};
 
 use crate::boundary::set_native;
 
@@ -384,7 +384,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let fast = st.config.fast_paths;
-            charge(&ctx, &mut st, exec_id(id), key.len())?;
+            charge(&ctx, &mut st, exec_id(id), node_utf8_len(&key))?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -395,7 +395,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             // when it differs from the last one returned (warm.rs: cache_value).
             let cache = exec.cache.clone();
             let cache = cache.borrow();
-            let found = cache.peek(&lossy(&key), now);
+            let found = cache.peek(&key, now);
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,
                 op: CacheOpKind::Get,
@@ -425,14 +425,20 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         move |ctx: Ctx<'js>,
               id: f64,
               Kept(key): Kept,
-              Text(value): Text,
+              Kept(value): Kept,
               ttl: Value<'js>,
               expires_at: Value<'js>|
               -> JsResult<Object<'js>> {
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
-            charge(&ctx, &mut st, exec_id(id), key.len() + value.len())?;
+            let value_bytes = node_utf8_len(&value);
+            charge(
+                &ctx,
+                &mut st,
+                exec_id(id),
+                node_utf8_len(&key) + value_bytes,
+            )?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -447,9 +453,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Err(CacheErrorCode::MaxSideEffectsExceeded)
             } else {
                 exec.cache_writes += 1;
-                exec.cache
-                    .borrow_mut()
-                    .set(&lossy(&key), &value, &opts, now)
+                exec.cache.borrow_mut().set(&key, &value, &opts, now)
             };
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,
@@ -460,7 +464,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                     Err(code) => code.as_str().to_string(),
                 },
                 expires_at: outcome.as_ref().ok().map(|r| r.expires_at),
-                value_bytes: Some(value.len()),
+                value_bytes: Some(value_bytes),
                 ttl: opts.ttl,
                 expires_at_option: opts.expires_at,
                 jwt_exp: jwt_exp(&value),
@@ -475,7 +479,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                         record_object(
                             &ctx,
                             &handles.atoms,
-                            rquickjs::String::from_str(ctx.clone(), &record.value)?.into_value(),
+                            kept_js_string(&ctx, &record.value)?.into_value(),
                             record.expires_at,
                         )?,
                     )?;
@@ -494,7 +498,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
             let cap = st.config.max_cache_writes_per_execution;
-            charge(&ctx, &mut st, exec_id(id), key.len())?;
+            charge(&ctx, &mut st, exec_id(id), node_utf8_len(&key))?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
                     &ctx,
@@ -505,7 +509,7 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 Err(CacheErrorCode::MaxSideEffectsExceeded)
             } else {
                 exec.cache_writes += 1;
-                exec.cache.borrow_mut().delete(&lossy(&key), now)
+                exec.cache.borrow_mut().delete(&key, now)
             };
             exec.report.cache_ops.push(CacheOp {
                 at_ms: now,

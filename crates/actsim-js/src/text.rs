@@ -1,20 +1,20 @@
 //! JavaScript strings as Rust text. A JavaScript string is UTF-16 and may hold a lone surrogate
 //! (half an emoji after `slice`); Rust's `String` cannot. Wherever actsim turns an action's
 //! string into Rust text to encode it ([`Text`] as a native's parameter, [`js_string_text`]:
-//! cache keys and values as stored, `TextEncoder`, `Buffer.from`, HTTP requests), a lone
-//! surrogate becomes U+FFFD, as Node does whenever it encodes a string as UTF-8
-//! (`Buffer.byteLength` therefore counts 3 bytes for each). Nothing throws, and the rest of the
-//! string is kept.
+//! `TextEncoder`, `Buffer.from`, HTTP requests), a lone surrogate becomes U+FFFD, as Node does
+//! whenever it encodes a string as UTF-8 (`Buffer.byteLength` therefore counts 3 bytes for
+//! each). Nothing throws, and the rest of the string is kept.
 //!
-//! Values actsim *records* (console lines, `api` commands' arguments, redirect URLs and queries,
-//! cache keys in the report) keep a lone surrogate instead ([`Kept`], [`kept_json`]): it is
-//! carried in Rust text as a stand-in character, U+10F800 plus its offset from U+D800 (the last
-//! 2048 code points of the private use plane 16), and written out as the escape Node's
-//! `JSON.stringify` writes (`\ud83d`) by [`escape_lone_surrogates`], which the CLI applies to
-//! everything it prints; an event field holding one reaches JavaScript as the lone surrogate
-//! again (`event.rs`). [`node_utf8_len`] counts a stand-in as the 3 bytes Node counts. The
-//! one ambiguity: a real character of U+10F800–U+10FFFF in a recorded value is shown as the
-//! surrogate it stands for.
+//! Values actsim *records* or *stores* (console lines, `api` commands' arguments, redirect URLs
+//! and queries, `api.cache` keys and values) keep a lone surrogate instead ([`Kept`],
+//! [`kept_json`]): it is carried in Rust text as a stand-in character, U+10F800 plus its offset
+//! from U+D800 (the last 2048 code points of the private use plane 16; the convention is
+//! actsim-cache's, `actsim_cache::FIRST_STAND_IN`, as the cache counts its sizes), and written
+//! out as the escape Node's `JSON.stringify` writes (`\ud83d`) by [`escape_lone_surrogates`],
+//! which the CLI applies to everything it prints. A stored or recorded value reaches JavaScript
+//! as the lone surrogate again ([`kept_js_string`]: a cache record's value; `event.rs`: an event
+//! field). [`node_utf8_len`] counts a stand-in as the 3 bytes Node counts. The one ambiguity: a
+//! real character of U+10F800–U+10FFFF in a kept value is taken for the surrogate it stands for.
 
 use std::borrow::Cow;
 
@@ -49,7 +49,7 @@ pub(crate) fn js_string_text(s: &rquickjs::String<'_>) -> rquickjs::Result<Strin
 }
 
 /// The first stand-in: a lone surrogate U+D800 + n is carried as U+10F800 + n.
-const STAND_IN_BASE: u32 = 0x10_F800;
+const STAND_IN_BASE: u32 = actsim_cache::FIRST_STAND_IN as u32;
 
 /// The stand-in character of the UTF-16 surrogate `unit` (U+D800–U+DFFF).
 fn stand_in(unit: u32) -> char {
@@ -89,30 +89,32 @@ pub(crate) fn js_string_kept(s: &rquickjs::String<'_>) -> rquickjs::Result<Strin
     }
 }
 
-/// Kept text as the cache and encoders see it: each stand-in becomes U+FFFD (borrowed when
-/// there is none).
-pub(crate) fn lossy(text: &str) -> Cow<'_, str> {
+/// A JavaScript string with the text of `text`, each stand-in as the lone surrogate it stands
+/// for (so a stored value read back is the string the action stored, `===`).
+pub(crate) fn kept_js_string<'js>(
+    ctx: &Ctx<'js>,
+    text: &str,
+) -> rquickjs::Result<rquickjs::String<'js>> {
     if !has_stand_in(text) {
-        return Cow::Borrowed(text);
+        return rquickjs::String::from_str(ctx.clone(), text);
     }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if surrogate_of(c).is_some() {
-                    '\u{FFFD}'
-                } else {
-                    c
-                }
-            })
-            .collect(),
-    )
+    // As a JSON string whose stand-ins are `\udXXX` escapes, which JSON.parse makes the lone
+    // surrogates (serde_json writes them raw and escapes every backslash of the text itself).
+    let json = serde_json::Value::String(text.to_string()).to_string();
+    let value = ctx.json_parse(escape_lone_surrogates(&json).into_owned())?;
+    match value.into_string() {
+        Some(s) => Ok(s),
+        None => rquickjs::String::from_str(ctx.clone(), text),
+    }
 }
 
 /// Whether `text` holds a stand-in (its UTF-8 starts `F4 8F A0..BF`).
 fn has_stand_in(text: &str) -> bool {
-    text.as_bytes()
-        .windows(3)
-        .any(|w| w[0] == 0xF4 && w[1] == 0x8F && w[2] >= 0xA0)
+    let bytes = text.as_bytes();
+    bytes.contains(&0xF4)
+        && bytes
+            .windows(3)
+            .any(|w| w[0] == 0xF4 && w[1] == 0x8F && w[2] >= 0xA0)
 }
 
 /// `text` with each lone surrogate written as Node's `JSON.stringify` writes it (`\ud83d`):
@@ -132,12 +134,10 @@ pub fn escape_lone_surrogates(text: &str) -> Cow<'_, str> {
 }
 
 /// The length of `text` in bytes as Node's `Buffer.byteLength` counts the string it stands
-/// for: a stand-in (4 bytes here) counts 3, as Node encodes a lone surrogate.
+/// for: a stand-in (4 bytes here) counts 3, as Node encodes a lone surrogate. The cache counts
+/// its keys and values the same way (this is `actsim_cache::byte_len`).
 pub fn node_utf8_len(text: &str) -> usize {
-    if !has_stand_in(text) {
-        return text.len();
-    }
-    text.len() - text.chars().filter(|c| surrogate_of(*c).is_some()).count()
+    actsim_cache::byte_len(text)
 }
 
 /// UTF-8 text from generalised UTF-8 bytes: each encoded surrogate (`ED A0..BF 80..BF`) becomes
@@ -257,7 +257,6 @@ mod tests {
         assert_eq!(kept.chars().nth(1), Some('\u{10F83D}'));
         assert_eq!(escape_lone_surrogates(&kept), "a\\ud83db");
         assert_eq!(node_utf8_len(&kept), 5);
-        assert_eq!(lossy(&kept), "a\u{FFFD}b");
         let json = kept_json(r#"["\ude00x","\ud83d\ude00"]"#);
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value[0].as_str().unwrap(), "\u{10FE00}x");

@@ -253,13 +253,13 @@ pub(crate) fn cache_value<'js>(
     text: &str,
 ) -> rquickjs::Result<rquickjs::String<'js>> {
     if !fast.on() {
-        return rquickjs::String::from_str(ctx.clone(), text);
+        return crate::text::kept_js_string(ctx, text);
     }
     let mut warm = handles.warm.borrow_mut();
     match &warm.cache_value {
         Some((seen, string)) if seen == text => Ok(string.clone()),
         _ => {
-            let string = rquickjs::String::from_str(ctx.clone(), text)?;
+            let string = crate::text::kept_js_string(ctx, text)?;
             warm.cache_value = Some((text.to_string(), string.clone()));
             Ok(string)
         }

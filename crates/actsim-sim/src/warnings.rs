@@ -200,7 +200,7 @@ impl Detector {
                         }));
                     }
                 }
-                let key_bytes = op.key.len();
+                let key_bytes = actsim_js::node_utf8_len(&op.key);
                 let value_bytes = op.value_bytes.unwrap_or(0);
                 let near_key = key_bytes as f64 > NEAR * self.limits.max_key_bytes as f64;
                 let near_value = value_bytes as f64 > NEAR * self.limits.max_value_bytes as f64;
@@ -360,7 +360,7 @@ fn short(key: &str) -> String {
         format!(
             "{}… ({} bytes)",
             key.chars().take(40).collect::<String>(),
-            key.len()
+            actsim_js::node_utf8_len(key)
         )
     }
 }

@@ -407,7 +407,7 @@ fn short_key(key: &str) -> String {
         return key.to_string();
     }
     let head: String = key.chars().take(32).collect();
-    format!("{head}… ({} B key)", key.len())
+    format!("{head}… ({} B key)", actsim_js::node_utf8_len(key))
 }
 
 fn describe_cache(entries: &[CacheEntryOut], now_ms: i64) -> String {
@@ -426,7 +426,7 @@ fn describe_cache(entries: &[CacheEntryOut], now_ms: i64) -> String {
             format!(
                 "{} = {preview}{ellipsis} ({} B, expires in {})",
                 short_key(&c.key),
-                c.value.len(),
+                actsim_js::node_utf8_len(&c.value),
                 format_duration_ms(c.expires_at - now_ms)
             )
         })
