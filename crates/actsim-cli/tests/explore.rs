@@ -42,7 +42,7 @@ struct Target {
     budget: &'static str,
 }
 
-/// Run the whole acceptance path of one target; returns the shrunk run's size.
+/// Run the whole acceptance path of one target; returns the shrunk run (`minimal`).
 fn check_target(t: &Target) -> Value {
     let flawed = format!("fixtures/explore/{}/flawed.toml", t.name);
     let fixed = format!("fixtures/explore/{}/fixed.toml", t.name);
@@ -90,16 +90,17 @@ fn check_target(t: &Target) -> Value {
     let minimal = &f["minimal"];
     assert_eq!(minimal["seed"], seed);
     assert!(!minimal["story"].as_array().unwrap().is_empty());
-    minimal["size"].clone()
+    minimal.clone()
 }
 
 #[test]
 fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
-    let size = check_target(&Target {
+    let minimal = check_target(&Target {
         name: "resume-after-recycle",
         expectation: "denies == 0",
         budget: "100",
     });
+    let size = &minimal["size"];
     // One login is enough: it yields on its instance, the instance is recycled while the user
     // is away, and the sticky resume has to go elsewhere. That recycle cannot be shrunk away
     // (without it a sticky resume always finds its record), so exactly one fault remains.
@@ -110,11 +111,12 @@ fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
 
 #[test]
 fn cold_stampede_is_found_and_shrunk_to_two_logins() {
-    let size = check_target(&Target {
+    let minimal = check_target(&Target {
         name: "cold-stampede",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
     });
+    let size = &minimal["size"];
     // A stampede takes two logins racing on one cold instance; one login alone fetches one
     // token. So the smallest failing run has exactly two logins, and one instance is enough.
     assert_eq!(size["logins"], 2, "{size}");
@@ -122,19 +124,52 @@ fn cold_stampede_is_found_and_shrunk_to_two_logins() {
 }
 
 #[test]
-fn eviction_refetch_is_found_and_shrunk() {
-    let size = check_target(&Target {
+fn eviction_refetch_is_found_and_shrunk_to_two_logins_and_one_eviction() {
+    let minimal = check_target(&Target {
         name: "eviction-refetch",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
     });
-    // Eviction pressure draws once per live record each time an execution starts, from the
-    // seed's own stream: the run must last until the draw that hits (for the first failing
-    // seed, 13, that is the 32nd login, of 60 in the original run). The shrinker drops the
-    // logins after it, every user but one and the second instance; 40 leaves room for the draw.
-    assert!(size["logins"].as_u64().unwrap() <= 40, "{size}");
+    let size = &minimal["size"];
+    // The smallest run that can show the failure: a second token on the same instance needs a
+    // second execution that misses the cache there. One login runs one execution of one action
+    // (no redirect), so it fetches at most once: at least two logins. The token outlives the
+    // run (24 h), so only an eviction between the first login's `set` and the second login's
+    // `get` makes that miss: at least one eviction. Users and a second instance add nothing.
+    // Shrinking reaches that run because evictions are recorded choices: the random eviction
+    // is written down as a scripted `[[cache.evict]]` at the time it happened, dropped when it
+    // can be, moved to instance 1 and to the earliest time that still fails (just after the
+    // first login's `set`), after which every login but the first two can go. So the shrunk run
+    // is exactly the smallest one (before evictions were recorded it kept ~32 logins: every
+    // login up to the random draw that hit).
+    assert_eq!(size["logins"], 2, "{size}");
     assert_eq!(size["users"], 1, "{size}");
     assert_eq!(size["instances"], 1, "{size}");
+    assert_eq!(size["evictions"], 1, "{size}");
+    assert_eq!(size["faults"], 0, "{size}");
+
+    // The eviction is a recorded choice in the shrunk scenario, not eviction pressure, and it
+    // is what makes the run fail: without it the same run holds.
+    let toml = minimal["scenario_toml"].as_str().unwrap();
+    assert!(toml.contains("[[cache.evict]]"), "{toml}");
+    assert!(toml.contains("key = \"mgmt-token\""), "{toml}");
+    assert!(!toml.contains("eviction ="), "{toml}");
+    let dir = common::repo_root().join("fixtures/explore/eviction-refetch");
+    let run = |text: &str| {
+        let file = tempfile::Builder::new()
+            .suffix(".toml")
+            .tempfile_in(&dir)
+            .unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        actsim(&["test", file.path().to_str().unwrap()])
+    };
+    let out = run(toml);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let start = toml.find("[[cache.evict]]").unwrap();
+    let end = start + toml[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &toml[..start], &toml[end..]);
+    let out = run(&without);
+    assert_eq!(out.status.code(), Some(0), "{without}\n{}", stdout(&out));
 }
 
 #[test]
