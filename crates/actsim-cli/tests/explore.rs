@@ -42,8 +42,9 @@ struct Target {
     budget: &'static str,
 }
 
-/// Run the whole acceptance path of one target; returns the shrunk run (`minimal`).
-fn check_target(t: &Target) -> Value {
+/// Run the whole acceptance path of one target; returns the shrunk run (`minimal`) and the
+/// text of the repro file saved for it.
+fn check_target(t: &Target) -> (Value, String) {
     let flawed = format!("fixtures/explore/{}/flawed.toml", t.name);
     let fixed = format!("fixtures/explore/{}/fixed.toml", t.name);
     let text = std::fs::read_to_string(common::repo_root().join(&flawed)).unwrap();
@@ -90,12 +91,12 @@ fn check_target(t: &Target) -> Value {
     let minimal = &f["minimal"];
     assert_eq!(minimal["seed"], seed);
     assert!(!minimal["story"].as_array().unwrap().is_empty());
-    minimal.clone()
+    (minimal.clone(), std::fs::read_to_string(repro).unwrap())
 }
 
 #[test]
 fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
-    let minimal = check_target(&Target {
+    let (minimal, _) = check_target(&Target {
         name: "resume-after-recycle",
         expectation: "denies == 0",
         budget: "100",
@@ -111,7 +112,7 @@ fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
 
 #[test]
 fn cold_stampede_is_found_and_shrunk_to_two_logins() {
-    let minimal = check_target(&Target {
+    let (minimal, _) = check_target(&Target {
         name: "cold-stampede",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
@@ -125,7 +126,7 @@ fn cold_stampede_is_found_and_shrunk_to_two_logins() {
 
 #[test]
 fn eviction_refetch_is_found_and_shrunk_to_two_logins_and_one_eviction() {
-    let minimal = check_target(&Target {
+    let (minimal, repro) = check_target(&Target {
         name: "eviction-refetch",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
@@ -148,37 +149,34 @@ fn eviction_refetch_is_found_and_shrunk_to_two_logins_and_one_eviction() {
     assert_eq!(size["evictions"], 1, "{size}");
     assert_eq!(size["faults"], 0, "{size}");
 
-    // The eviction is a recorded choice in the shrunk scenario, not eviction pressure, and it
-    // is what makes the run fail: without it the same run holds.
-    let toml = minimal["scenario_toml"].as_str().unwrap();
-    assert!(toml.contains("[[cache.evict]]"), "{toml}");
-    assert!(toml.contains("key = \"mgmt-token\""), "{toml}");
-    assert!(!toml.contains("eviction ="), "{toml}");
-    let dir = common::repo_root().join("fixtures/explore/eviction-refetch");
-    let run = |text: &str| {
-        let file = tempfile::Builder::new()
-            .suffix(".toml")
-            .tempfile_in(&dir)
-            .unwrap();
-        std::fs::write(file.path(), text).unwrap();
-        actsim(&["test", file.path().to_str().unwrap()])
-    };
-    let out = run(toml);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    let start = toml.find("[[cache.evict]]").unwrap();
-    let end = start + toml[start..].find("\n\n").unwrap();
-    let without = format!("{}{}", &toml[..start], &toml[end..]);
-    let out = run(&without);
+    // The eviction is a recorded choice in the saved repro, not eviction pressure, and it is
+    // what makes the run fail: without it the same run holds.
+    assert!(repro.contains("[[cache.evict]]"), "{repro}");
+    assert!(repro.contains("key = \"mgmt-token\""), "{repro}");
+    assert!(!repro.contains("eviction ="), "{repro}");
+    let start = repro.find("[[cache.evict]]").unwrap();
+    let end = start + repro[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &repro[..start], &repro[end..]);
+    // A folder beside the one the repro was saved in: its relative paths still resolve.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("without-eviction.toml");
+    std::fs::write(&file, &without).unwrap();
+    let out = actsim(&["test", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{without}\n{}", stdout(&out));
 }
 
 #[test]
 fn reports_do_not_depend_on_jobs() {
-    let scenario = "fixtures/explore/resume-after-recycle/flawed.toml";
-    let (one, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "1"]);
-    let (two, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "2"]);
-    assert_eq!(one, two);
-    assert!(one["failing_runs"].as_u64().unwrap() > 0, "{one:#}");
+    // Both shrink: one through a recorded kill, one through a recorded eviction.
+    for scenario in [
+        "fixtures/explore/resume-after-recycle/flawed.toml",
+        "fixtures/explore/eviction-refetch/flawed.toml",
+    ] {
+        let (one, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "1"]);
+        let (two, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "2"]);
+        assert_eq!(one, two);
+        assert!(one["failing_runs"].as_u64().unwrap() > 0, "{one:#}");
+    }
 
     // `actsim test`: the same results in the same order (durations aside).
     let strip = |text: String| -> String {
@@ -196,9 +194,32 @@ fn reports_do_not_depend_on_jobs() {
 
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
-    let scenario = "fixtures/explore/resume-after-recycle/flawed.toml";
-    let (whole, _, _) = explore_json(scenario, &["--seeds", "40"]);
     let dir = tempfile::tempdir().unwrap();
+    let files =
+        shards_merge_to_the_whole("fixtures/explore/resume-after-recycle/flawed.toml", &dir);
+
+    // A missing shard is an error naming it.
+    let out = actsim(&["explore", "--merge", &files[0], &files[2]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("missing shards: 2/3"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn merged_shards_of_an_eviction_search_equal_the_unsharded_run() {
+    // Its shrink records evictions: the shard that holds the first failing seed shrinks it
+    // exactly as the unsharded run does.
+    let dir = tempfile::tempdir().unwrap();
+    shards_merge_to_the_whole("fixtures/explore/eviction-refetch/flawed.toml", &dir);
+}
+
+/// Explore `scenario` over 40 seeds whole and as 3 shards (reports saved in `dir`), check the
+/// merged shards equal the whole run; the shard report files.
+fn shards_merge_to_the_whole(scenario: &str, dir: &tempfile::TempDir) -> Vec<String> {
+    let (whole, _, _) = explore_json(scenario, &["--seeds", "40"]);
     let mut files = Vec::new();
     let mut runs = 0;
     for i in 1..=3 {
@@ -216,15 +237,8 @@ fn merged_shards_equal_the_unsharded_run() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(merged, whole);
-
-    // A missing shard is an error naming it.
-    let out = actsim(&["explore", "--merge", &files[0], &files[2]]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("missing shards: 2/3"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(whole["failing_runs"].as_u64().unwrap() > 0, "{whole:#}");
+    files
 }
 
 #[test]
