@@ -249,15 +249,16 @@ fn save_repro(report: &ExploreReport, dir: &Path, out: &str, quiet: bool) -> Res
     Ok(())
 }
 
-/// `1 login, 1 user, 2 instances, 1 fault, 1 action, 5m`.
+/// `1 login, 1 user, 2 instances, 1 fault, 1 eviction, 1 action, 5m`.
 fn describe(s: &RunSize) -> String {
     let n = |v: u64, one: &str, many: &str| format!("{v} {}", if v == 1 { one } else { many });
     format!(
-        "{}, {}, {}, {}, {}, {} of arrivals",
+        "{}, {}, {}, {}, {}, {}, {} of arrivals",
         n(s.logins, "login", "logins"),
         n(s.users, "user", "users"),
         n(s.instances, "instance", "instances"),
         n(s.faults, "fault", "faults"),
+        n(s.evictions, "eviction", "evictions"),
         n(s.actions, "action", "actions"),
         crate::progress::virtual_elapsed(s.duration_ms)
     )

@@ -42,8 +42,9 @@ struct Target {
     budget: &'static str,
 }
 
-/// Run the whole acceptance path of one target; returns the shrunk run's size.
-fn check_target(t: &Target) -> Value {
+/// Run the whole acceptance path of one target; returns the shrunk run (`minimal`) and the
+/// text of the repro file saved for it.
+fn check_target(t: &Target) -> (Value, String) {
     let flawed = format!("fixtures/explore/{}/flawed.toml", t.name);
     let fixed = format!("fixtures/explore/{}/fixed.toml", t.name);
     let text = std::fs::read_to_string(common::repo_root().join(&flawed)).unwrap();
@@ -90,16 +91,17 @@ fn check_target(t: &Target) -> Value {
     let minimal = &f["minimal"];
     assert_eq!(minimal["seed"], seed);
     assert!(!minimal["story"].as_array().unwrap().is_empty());
-    minimal["size"].clone()
+    (minimal.clone(), std::fs::read_to_string(repro).unwrap())
 }
 
 #[test]
 fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
-    let size = check_target(&Target {
+    let (minimal, _) = check_target(&Target {
         name: "resume-after-recycle",
         expectation: "denies == 0",
         budget: "100",
     });
+    let size = &minimal["size"];
     // One login is enough: it yields on its instance, the instance is recycled while the user
     // is away, and the sticky resume has to go elsewhere. That recycle cannot be shrunk away
     // (without it a sticky resume always finds its record), so exactly one fault remains.
@@ -110,11 +112,12 @@ fn resume_after_recycle_is_found_and_shrunk_to_one_login() {
 
 #[test]
 fn cold_stampede_is_found_and_shrunk_to_two_logins() {
-    let size = check_target(&Target {
+    let (minimal, _) = check_target(&Target {
         name: "cold-stampede",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
     });
+    let size = &minimal["size"];
     // A stampede takes two logins racing on one cold instance; one login alone fetches one
     // token. So the smallest failing run has exactly two logins, and one instance is enough.
     assert_eq!(size["logins"], 2, "{size}");
@@ -122,28 +125,58 @@ fn cold_stampede_is_found_and_shrunk_to_two_logins() {
 }
 
 #[test]
-fn eviction_refetch_is_found_and_shrunk() {
-    let size = check_target(&Target {
+fn eviction_refetch_is_found_and_shrunk_to_two_logins_and_one_eviction() {
+    let (minimal, repro) = check_target(&Target {
         name: "eviction-refetch",
         expectation: "tokens_issued <= instances.created",
         budget: "100",
     });
-    // Eviction pressure draws once per live record each time an execution starts, from the
-    // seed's own stream: the run must last until the draw that hits (for the first failing
-    // seed, 13, that is the 32nd login, of 60 in the original run). The shrinker drops the
-    // logins after it, every user but one and the second instance; 40 leaves room for the draw.
-    assert!(size["logins"].as_u64().unwrap() <= 40, "{size}");
+    let size = &minimal["size"];
+    // The smallest run that can show the failure: a second token on the same instance needs a
+    // second execution that misses the cache there. One login runs one execution of one action
+    // (no redirect), so it fetches at most once: at least two logins. The token outlives the
+    // run (24 h), so only an eviction between the first login's `set` and the second login's
+    // `get` makes that miss: at least one eviction. Users and a second instance add nothing.
+    // Shrinking reaches that run because evictions are recorded choices: the random eviction
+    // is written down as a scripted `[[cache.evict]]` at the time it happened, dropped when it
+    // can be, moved to instance 1 and to the earliest time that still fails (just after the
+    // first login's `set`), after which every login but the first two can go. So the shrunk run
+    // is exactly the smallest one (before evictions were recorded it kept ~32 logins: every
+    // login up to the random draw that hit).
+    assert_eq!(size["logins"], 2, "{size}");
     assert_eq!(size["users"], 1, "{size}");
     assert_eq!(size["instances"], 1, "{size}");
+    assert_eq!(size["evictions"], 1, "{size}");
+    assert_eq!(size["faults"], 0, "{size}");
+
+    // The eviction is a recorded choice in the saved repro, not eviction pressure, and it is
+    // what makes the run fail: without it the same run holds.
+    assert!(repro.contains("[[cache.evict]]"), "{repro}");
+    assert!(repro.contains("key = \"mgmt-token\""), "{repro}");
+    assert!(!repro.contains("eviction ="), "{repro}");
+    let start = repro.find("[[cache.evict]]").unwrap();
+    let end = start + repro[start..].find("\n\n").unwrap();
+    let without = format!("{}{}", &repro[..start], &repro[end..]);
+    // A folder beside the one the repro was saved in: its relative paths still resolve.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("without-eviction.toml");
+    std::fs::write(&file, &without).unwrap();
+    let out = actsim(&["test", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{without}\n{}", stdout(&out));
 }
 
 #[test]
 fn reports_do_not_depend_on_jobs() {
-    let scenario = "fixtures/explore/resume-after-recycle/flawed.toml";
-    let (one, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "1"]);
-    let (two, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "2"]);
-    assert_eq!(one, two);
-    assert!(one["failing_runs"].as_u64().unwrap() > 0, "{one:#}");
+    // Both shrink: one through a recorded kill, one through a recorded eviction.
+    for scenario in [
+        "fixtures/explore/resume-after-recycle/flawed.toml",
+        "fixtures/explore/eviction-refetch/flawed.toml",
+    ] {
+        let (one, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "1"]);
+        let (two, _, _) = explore_json(scenario, &["--seeds", "40", "--jobs", "2"]);
+        assert_eq!(one, two);
+        assert!(one["failing_runs"].as_u64().unwrap() > 0, "{one:#}");
+    }
 
     // `actsim test`: the same results in the same order (durations aside).
     let strip = |text: String| -> String {
@@ -161,9 +194,32 @@ fn reports_do_not_depend_on_jobs() {
 
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
-    let scenario = "fixtures/explore/resume-after-recycle/flawed.toml";
-    let (whole, _, _) = explore_json(scenario, &["--seeds", "40"]);
     let dir = tempfile::tempdir().unwrap();
+    let files =
+        shards_merge_to_the_whole("fixtures/explore/resume-after-recycle/flawed.toml", &dir);
+
+    // A missing shard is an error naming it.
+    let out = actsim(&["explore", "--merge", &files[0], &files[2]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("missing shards: 2/3"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn merged_shards_of_an_eviction_search_equal_the_unsharded_run() {
+    // Its shrink records evictions: the shard that holds the first failing seed shrinks it
+    // exactly as the unsharded run does.
+    let dir = tempfile::tempdir().unwrap();
+    shards_merge_to_the_whole("fixtures/explore/eviction-refetch/flawed.toml", &dir);
+}
+
+/// Explore `scenario` over 40 seeds whole and as 3 shards (reports saved in `dir`), check the
+/// merged shards equal the whole run; the shard report files.
+fn shards_merge_to_the_whole(scenario: &str, dir: &tempfile::TempDir) -> Vec<String> {
+    let (whole, _, _) = explore_json(scenario, &["--seeds", "40"]);
     let mut files = Vec::new();
     let mut runs = 0;
     for i in 1..=3 {
@@ -181,15 +237,8 @@ fn merged_shards_equal_the_unsharded_run() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(merged, whole);
-
-    // A missing shard is an error naming it.
-    let out = actsim(&["explore", "--merge", &files[0], &files[2]]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("missing shards: 2/3"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(whole["failing_runs"].as_u64().unwrap() > 0, "{whole:#}");
+    files
 }
 
 #[test]

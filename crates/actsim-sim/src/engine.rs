@@ -108,6 +108,10 @@ enum Event {
     Kill {
         number: u32,
     },
+    /// A scripted eviction: the index into the scenario's `evictions`.
+    Evict {
+        index: usize,
+    },
     /// A random kill or recycle (`[perturb]`).
     Fault {
         recycle: bool,
@@ -411,6 +415,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
         for &(at, number) in &self.sc.instances.kills.clone() {
             self.schedule(t0 + at, Event::Kill { number });
         }
+        for index in 0..self.sc.evictions.len() {
+            let at = self.sc.evictions[index].at_ms;
+            self.schedule(t0 + at, Event::Evict { index });
+        }
         if self.sc.perturb.faults() {
             for recycle in [false, true] {
                 self.schedule_fault(recycle);
@@ -484,6 +492,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 }
             }
             Event::Kill { number } => self.kill(number, "scripted"),
+            Event::Evict { index } => self.scripted_eviction(index),
             Event::Fault { recycle } => self.fault(recycle),
             Event::JitteredLogin => {
                 self.jittered_pending -= 1;
@@ -989,6 +998,37 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     key,
                 });
             }
+        }
+    }
+
+    /// A scripted eviction (`[[cache.evict]]`): the named record (or every live record) of the
+    /// cache the instance reads is dropped now. Nothing happens when that instance is not
+    /// running or the record is not live.
+    fn scripted_eviction(&mut self, index: usize) {
+        let sc = self.sc;
+        let e = &sc.evictions[index];
+        let Some(inst) = self
+            .instances
+            .iter()
+            .position(|i| i.number == e.instance && i.alive)
+        else {
+            return;
+        };
+        let now = self.now();
+        let cache = self.cache_for(inst);
+        let keys: Vec<String> = cache
+            .borrow()
+            .live_entries(now)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| e.key.as_ref().is_none_or(|want| want == k))
+            .collect();
+        for key in keys {
+            cache.borrow_mut().evict(&key);
+            self.observe(SimEvent::Evicted {
+                instance: e.instance,
+                key,
+            });
         }
     }
 

@@ -52,7 +52,7 @@ pub enum SimEvent<'e> {
         handler: &'e str,
         cold: bool,
     },
-    /// Eviction pressure removed a record.
+    /// Eviction pressure or a scripted eviction removed a record.
     Evicted { instance: u32, key: String },
     /// A request was routed; `tenant_token` is the tenant's token it obtained (client,
     /// audience, `exp` in seconds).

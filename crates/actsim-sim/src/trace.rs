@@ -62,7 +62,7 @@ pub enum TraceEvent {
         key: String,
         result: String,
     },
-    /// A record dropped early by eviction pressure.
+    /// A record dropped early by eviction pressure or a scripted `[[cache.evict]]`.
     Evicted { t: i64, instance: u32, key: String },
     /// An `api` command (`access.deny`, `idToken.setCustomClaim`, …) with its arguments
     /// (secret values are redacted by sinks that write).

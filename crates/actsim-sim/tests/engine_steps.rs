@@ -318,6 +318,7 @@ fn scenario(instances: u32, logins: u64, resume: Policy) -> Scenario {
         placement_resume: resume,
         cache_mode: CacheMode::PerInstance,
         eviction: 0.0,
+        evictions: Vec::new(),
         keep_failed_writes: true,
         cache_limits: CacheLimits::default(),
         traffic: TrafficSpec {

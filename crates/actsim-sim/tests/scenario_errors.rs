@@ -71,3 +71,20 @@ fn other_value_errors_point_at_their_line() {
     ));
     assert!(e.message.contains("nearest"), "{e}");
 }
+
+#[test]
+fn a_scripted_eviction_names_its_bad_field() {
+    let bad = |evict: &str| error_for(&format!("{GOOD}\n[[cache.evict]]\n{evict}\n"));
+    let e = bad("at = \"1m\"\ninstance = 0");
+    assert!(
+        e.message
+            .contains("cache.evict.instance: instances are numbered from 1"),
+        "{e}"
+    );
+    let e = bad("at = \"1m\"\ninstance = 1\nkey = \"\"");
+    assert!(e.message.contains("cache.evict.key: empty"), "{e}");
+    let e = bad("at = \"soon\"\ninstance = 1");
+    assert!(e.message.contains("cache.evict.at"), "{e}");
+    let e = bad("at = \"1m\"");
+    assert!(e.message.contains("instance"), "{e}");
+}

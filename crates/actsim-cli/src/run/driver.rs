@@ -113,6 +113,7 @@ pub fn scenario(options: &RunOptions) -> Scenario {
         },
         cache_mode: CacheMode::PerInstance,
         eviction: 0.0,
+        evictions: Vec::new(),
         keep_failed_writes: true,
         cache_limits: options.cache_limits.clone(),
         traffic: TrafficSpec {

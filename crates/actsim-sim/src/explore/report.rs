@@ -56,6 +56,9 @@ pub struct RunSize {
     pub instances: u64,
     /// Instances killed or recycled by perturbations and scripted kills.
     pub faults: u64,
+    /// Cache records evicted early (eviction pressure and scripted evictions).
+    #[serde(default)]
+    pub evictions: u64,
     /// Actions bound to the trigger.
     pub actions: u64,
     /// How long logins arrive, ms.

@@ -1,10 +1,13 @@
 //! Shrinking: from a scenario and a seed under which an expectation fails, find a smaller run
 //! that still fails the same expectation. Candidates are edits of the scenario file (fewer
 //! logins, users, instances and actions, a shorter duration, perturbations switched off), each
-//! simulated with the same seed and kept when the expectation still fails. Random kills are
-//! first written down as scripted kills at the times they happened (the choices recorded), so
-//! that each one can then be dropped on its own. Every draw of the simulator comes from its own
-//! stream, so a run with fewer logins replays the first logins of the larger one.
+//! simulated with the same seed and kept when the expectation still fails. Random kills and
+//! random evictions are first written down as scripted kills (`[[instances.kill]]`) and
+//! scripted evictions (`[[cache.evict]]`) at the times they happened (the choices recorded), so
+//! that each one can then be dropped on its own, and each eviction moved to instance 1 and as
+//! early as it still fails (which lets the logins around it go). Every draw of the simulator
+//! comes from its own stream, so a run with fewer logins replays the first logins of the larger
+//! one.
 
 use toml::{Table, Value};
 
@@ -57,8 +60,11 @@ pub fn shrink(
         .ok_or_else(|| format!("seed {seed} does not fail `{expectation}`"))?;
     let original = size(&start, &first);
     s.record_kills(&mut table);
+    s.record_evictions(&mut table);
     for _ in 0..3 {
         let before = table.clone();
+        s.drop_each(&mut table, &["cache", "evict"]);
+        s.simplify_evictions(&mut table);
         s.minimise(&mut table, "logins", |t, k| {
             sub(t, "traffic").insert("max_logins".into(), Value::Integer(k as i64));
         });
@@ -157,6 +163,17 @@ impl Shrinker<'_> {
         let Some((current, floor)) = self.current(table, what) else {
             return;
         };
+        self.minimise_from(table, current, floor, set);
+    }
+
+    /// [`Self::minimise`] of a value now `current` that may go down to `floor` (≥ 1).
+    fn minimise_from(
+        &mut self,
+        table: &mut Table,
+        current: u64,
+        floor: u64,
+        set: impl Fn(&mut Table, u64),
+    ) {
         let mut passed = floor - 1; // the largest value known not to fail (below the ladder)
         let mut k = floor;
         let mut failing = current;
@@ -225,6 +242,69 @@ impl Shrinker<'_> {
             });
             if !dropped {
                 i += 1;
+            }
+        }
+    }
+
+    /// Write the evictions of the run down as scripted evictions at the times they happened, and
+    /// switch eviction pressure off, when the run still fails that way.
+    fn record_evictions(&mut self, table: &mut Table) {
+        let random = table.get("cache").and_then(|c| c.get("eviction")).is_some();
+        if !random {
+            return;
+        }
+        let mut events = CollectingSink::default();
+        let Some((_, sc)) = self.run(table, &mut events) else {
+            return;
+        };
+        let evictions: Vec<Value> = events
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                TraceEvent::Evicted { t, instance, key } => {
+                    let mut v = Table::new();
+                    v.insert("at".into(), Value::String(format!("{}ms", t - sc.start_ms)));
+                    v.insert("instance".into(), Value::Integer(i64::from(*instance)));
+                    v.insert("key".into(), Value::String(key.clone()));
+                    Some(Value::Table(v))
+                }
+                _ => None,
+            })
+            .collect();
+        self.attempt(table, |t| {
+            let cache = sub(t, "cache");
+            cache.remove("eviction");
+            cache.insert("evict".into(), Value::Array(evictions));
+        });
+    }
+
+    /// Make each scripted eviction simpler: on instance 1 (so the other instances can go), then
+    /// as early as it still fails (so the logins after the one it needs can go).
+    fn simplify_evictions(&mut self, table: &mut Table) {
+        let path = ["cache", "evict"];
+        let count = array_at(table, &path).map_or(0, Vec::len);
+        for i in 0..count {
+            let field = |t: &Table, key: &str| -> Option<Value> {
+                array_at(t, &path)?.get(i)?.get(key).cloned()
+            };
+            let set = move |t: &mut Table, key: &str, v: Value| {
+                if let Some(e) = array_at_mut(t, &path)
+                    .and_then(|a| a.get_mut(i))
+                    .and_then(Value::as_table_mut)
+                {
+                    e.insert(key.into(), v);
+                }
+            };
+            if field(table, "instance").and_then(|v| v.as_integer()) != Some(1) {
+                self.attempt(table, |t| set(t, "instance", Value::Integer(1)));
+            }
+            let at = field(table, "at")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .and_then(|text| crate::values::parse_duration_ms(&text).ok());
+            if let Some(at) = at.filter(|&ms| ms > 1) {
+                self.minimise_from(table, at as u64, 1, |t, ms| {
+                    set(t, "at", Value::String(format!("{ms}ms")));
+                });
             }
         }
     }
@@ -304,6 +384,7 @@ fn size(sc: &Scenario, report: &SimReport) -> RunSize {
         users: u64::from(sc.traffic.users),
         instances: metric("instances.created"),
         faults: metric("instances.killed") + metric("instances.recycled"),
+        evictions: metric("cache.evictions"),
         actions: sc.actions.len() as u64,
         duration_ms: sc.duration_ms,
     }

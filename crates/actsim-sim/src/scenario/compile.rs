@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::error::{mask_inline_secrets, ScenarioError};
 use super::limits;
-use super::raw::{Arrivals, CacheMode, Policy, RawMock, RawScenario};
+use super::raw::{Arrivals, CacheMode, Policy, RawEvict, RawMock, RawScenario};
 use crate::expect::Expectation;
 use crate::inputs::files::{DiskFiles, FileSource};
 use crate::inputs::{event, secrets};
@@ -57,6 +57,8 @@ pub struct Scenario {
     pub cache_mode: CacheMode,
     /// Probability that a live record has been evicted when read.
     pub eviction: f64,
+    /// Scripted evictions (`[[cache.evict]]`), in time order.
+    pub evictions: Vec<ScriptedEviction>,
     /// Whether writes of a failed execution are kept.
     pub keep_failed_writes: bool,
     /// Cache limits.
@@ -98,6 +100,18 @@ pub struct ActionSpec {
     pub secrets: BTreeMap<String, String>,
     /// The names of its secrets marked public (shown in output as they are).
     pub public_secrets: std::collections::BTreeSet<String>,
+}
+
+/// A scripted eviction: at `at_ms` after the start, the record `key` (every live record when
+/// `None`) of the cache instance `instance` reads is dropped.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScriptedEviction {
+    /// Offset from the start, ms.
+    pub at_ms: i64,
+    /// The 1-based instance number.
+    pub instance: u32,
+    /// The record's key; `None`: every live record.
+    pub key: Option<String>,
 }
 
 /// The instance pool's shape and lifecycle.
@@ -420,6 +434,7 @@ impl Compiler<'_> {
             placement_resume: raw.placement.resume,
             cache_mode: raw.cache.mode,
             eviction: self.probability("cache.eviction", &raw.cache.eviction)?,
+            evictions: self.evictions(&raw.cache.evict)?,
             keep_failed_writes: raw.cache.keep_failed_writes,
             cache_limits: raw.cache.limits.clone(),
             traffic,
@@ -585,6 +600,37 @@ impl Compiler<'_> {
                 .unwrap_or(0),
             kills,
         })
+    }
+
+    fn evictions(&self, raw: &[RawEvict]) -> Result<Vec<ScriptedEviction>, ScenarioError> {
+        let mut out = Vec::new();
+        for e in raw {
+            let at_ms = self.duration("cache.evict.at", &e.at)?;
+            let instance = *e.instance.get_ref();
+            if instance == 0 {
+                return Err(self.err(
+                    e.instance.span(),
+                    "cache.evict.instance: instances are numbered from 1",
+                ));
+            }
+            let key = match &e.key {
+                Some(k) if k.get_ref().is_empty() => {
+                    return Err(self.err(
+                        k.span(),
+                        "cache.evict.key: empty; leave `key` out to evict every live record",
+                    ))
+                }
+                Some(k) => Some(k.get_ref().clone()),
+                None => None,
+            };
+            out.push(ScriptedEviction {
+                at_ms,
+                instance,
+                key,
+            });
+        }
+        out.sort();
+        Ok(out)
     }
 
     fn traffic(&self, raw: &RawScenario, trigger: Trigger) -> Result<TrafficSpec, ScenarioError> {

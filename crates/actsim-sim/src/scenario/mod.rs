@@ -9,7 +9,8 @@ mod raw;
 
 pub use compile::{
     load_scenario, load_scenario_from, parse_scenario, parse_scenario_with, ActionSpec,
-    ExecutionLimits, InstancesSpec, MockResponse, MockSpec, Scenario, TrafficSpec,
+    ExecutionLimits, InstancesSpec, MockResponse, MockSpec, Scenario, ScriptedEviction,
+    TrafficSpec,
 };
 pub use error::ScenarioError;
 pub use mocks::{parse_mock_line, parse_mocks, MocksFile};

@@ -88,6 +88,15 @@ pub struct RawKill {
     pub instance: Spanned<u32>,
 }
 
+/// A scripted eviction, `[[cache.evict]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvict {
+    pub at: Spanned<String>,
+    pub instance: Spanned<u32>,
+    pub key: Option<Spanned<String>>,
+}
+
 /// A placement policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +158,8 @@ pub struct RawCache {
     #[serde(default)]
     pub mode: CacheMode,
     pub eviction: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub evict: Vec<RawEvict>,
     #[serde(default = "yes")]
     pub keep_failed_writes: bool,
     #[serde(default)]
@@ -164,6 +175,7 @@ impl Default for RawCache {
         RawCache {
             mode: CacheMode::PerInstance,
             eviction: None,
+            evict: Vec::new(),
             keep_failed_writes: true,
             limits: CacheLimits::default(),
         }
