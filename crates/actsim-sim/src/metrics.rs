@@ -146,49 +146,72 @@ impl Metrics {
     }
 
     /// Count what an execution of `action` (for the user `user_id`, in a post-login flow) did
-    /// through its `api` commands: see docs/scenario.md, "What actions did".
+    /// through its `api` commands: see docs/scenario.md, "What actions did". Each command bumps
+    /// `commands.<name>`, `action.<action>.commands.<name>`, then `denies.<reason>` or
+    /// `claims.<token>.<claim>` and `claims.<token>.<claim>=<value>`, then the same keys but the
+    /// action's under `user.<user>.`, in that order (the order decides which keys still fit
+    /// under the cap). Keys are written into one buffer and only copied when new: this runs
+    /// once per execution.
     pub fn count_commands(
         &mut self,
         action: &str,
         user_id: Option<&str>,
         report: &ExecutionReport,
     ) {
+        if report.commands.is_empty() {
+            return;
+        }
+        let action = metric_word(action);
+        let user = user_id.map(metric_word);
+        let mut key = String::with_capacity(128);
         for c in &report.commands {
             let arg = |i: usize| c.args.get(i);
-            let mut keys = vec![
-                format!("commands.{}", c.name),
-                format!("action.{}.commands.{}", metric_word(action), c.name),
-            ];
+            // The keys counted per user too, as suffixes of `user.<user>.`.
+            let mut extra: [Option<String>; 2] = [None, None];
             match c.name.as_str() {
                 "access.deny" => {
                     if let Some(reason) = arg(0).and_then(serde_json::Value::as_str) {
-                        keys.push(format!("denies.{}", metric_word(reason)));
+                        extra[0] = Some(format!("denies.{}", metric_word(reason)));
                     }
                 }
                 "idToken.setCustomClaim" | "accessToken.setCustomClaim" => {
                     let token = c.name.split('.').next().unwrap_or_default();
                     if let Some(claim) = arg(0).and_then(serde_json::Value::as_str) {
                         let claim = metric_word(claim);
-                        keys.push(format!("claims.{token}.{claim}"));
                         if let Some(value) = arg(1).map(value_word) {
-                            keys.push(format!("claims.{token}.{claim}={value}"));
+                            extra[1] = Some(format!("claims.{token}.{claim}={value}"));
                         }
+                        extra[0] = Some(format!("claims.{token}.{claim}"));
                     }
                 }
                 _ => {}
             }
-            if let Some(user) = user_id {
-                let user = metric_word(user);
-                let per_user: Vec<String> = keys
-                    .iter()
-                    .filter(|k| !k.starts_with("action."))
-                    .map(|k| format!("user.{user}.{k}"))
-                    .collect();
-                keys.extend(per_user);
+            self.bump_key(&mut key, format_args!("commands.{}", c.name));
+            self.bump_key(
+                &mut key,
+                format_args!("action.{action}.commands.{}", c.name),
+            );
+            for k in extra.iter().flatten() {
+                self.bump_key(&mut key, format_args!("{k}"));
             }
-            for key in keys {
-                self.bump_command(key);
+            if let Some(user) = &user {
+                self.bump_key(&mut key, format_args!("user.{user}.commands.{}", c.name));
+                for k in extra.iter().flatten() {
+                    self.bump_key(&mut key, format_args!("user.{user}.{k}"));
+                }
             }
+        }
+    }
+
+    /// Bump the command metric that `name` formats, using `buffer` for its text.
+    fn bump_key(&mut self, buffer: &mut String, name: std::fmt::Arguments<'_>) {
+        use std::fmt::Write as _;
+        buffer.clear();
+        let _ = buffer.write_fmt(name);
+        if let Some(n) = self.commands.get_mut(buffer.as_str()) {
+            *n += 1;
+        } else if self.commands.len() < MAX_COMMAND_METRICS {
+            self.commands.insert(buffer.clone(), 1);
         }
     }
 
