@@ -192,21 +192,20 @@ pub fn render(m: &Model, drawn: &[u32], labels: &BTreeMap<u32, String>) -> Strin
     }
     out.push_str("],\"arrows\":");
     // Arrows: [resume time, yield time, from lane, to lane, elsewhere, login or -1, count].
+    // One arrow (or `n` of them drawn as one, with `login` -1) as the page's zoom data has it.
+    let tuple = |a: &Arrow, login: i64, n: i64| {
+        vec![
+            a.t_to - m.t0,
+            a.t_from - m.t0,
+            index[&a.from] as i64,
+            index[&a.to] as i64,
+            i64::from(a.elsewhere),
+            login,
+            n,
+        ]
+    };
     let mut tuples: Vec<Vec<i64>> = match res {
-        None => arrows
-            .iter()
-            .map(|a| {
-                vec![
-                    a.t_to - m.t0,
-                    a.t_from - m.t0,
-                    index[&a.from] as i64,
-                    index[&a.to] as i64,
-                    i64::from(a.elsewhere),
-                    a.login as i64,
-                    1,
-                ]
-            })
-            .collect(),
+        None => arrows.iter().map(|a| tuple(a, a.login as i64, 1)).collect(),
         Some(res) => {
             let mut b: BTreeMap<(i64, usize, usize, bool), (&Arrow, i64)> = BTreeMap::new();
             for a in &arrows {
@@ -219,17 +218,7 @@ pub fn render(m: &Model, drawn: &[u32], labels: &BTreeMap<u32, String>) -> Strin
                 b.entry(key).or_insert((*a, 0)).1 += 1;
             }
             b.into_values()
-                .map(|(a, n)| {
-                    vec![
-                        a.t_to - m.t0,
-                        a.t_from - m.t0,
-                        index[&a.from] as i64,
-                        index[&a.to] as i64,
-                        i64::from(a.elsewhere),
-                        if n == 1 { a.login as i64 } else { -1 },
-                        n,
-                    ]
-                })
+                .map(|(a, n)| tuple(a, if n == 1 { a.login as i64 } else { -1 }, n))
                 .collect()
         }
     };
