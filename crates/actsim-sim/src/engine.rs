@@ -982,22 +982,20 @@ impl<'a, 'b> Simulation<'a, 'b> {
         if self.sc.eviction <= 0.0 {
             return;
         }
-        let now = self.now();
-        let keys: Vec<String> = cache
-            .borrow()
-            .live_entries(now)
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let mut keys = live_keys(cache, self.now());
+        // One draw per live record, in key order, before any record goes.
+        keys.retain(|_| self.rng_cache.next_f64() < self.sc.eviction);
+        self.evict(self.instances[inst].number, cache, keys);
+    }
+
+    /// Drop `keys` from `cache` (the cache instance `number` reads), telling the observers.
+    fn evict(&mut self, number: u32, cache: &SharedCache, keys: Vec<String>) {
         for key in keys {
-            if self.rng_cache.next_f64() < self.sc.eviction {
-                cache.borrow_mut().evict(&key);
-                let number = self.instances[inst].number;
-                self.observe(SimEvent::Evicted {
-                    instance: number,
-                    key,
-                });
-            }
+            cache.borrow_mut().evict(&key);
+            self.observe(SimEvent::Evicted {
+                instance: number,
+                key,
+            });
         }
     }
 
@@ -1014,22 +1012,10 @@ impl<'a, 'b> Simulation<'a, 'b> {
         else {
             return;
         };
-        let now = self.now();
         let cache = self.cache_for(inst);
-        let keys: Vec<String> = cache
-            .borrow()
-            .live_entries(now)
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| e.key.as_ref().is_none_or(|want| want == k))
-            .collect();
-        for key in keys {
-            cache.borrow_mut().evict(&key);
-            self.observe(SimEvent::Evicted {
-                instance: e.instance,
-                key,
-            });
-        }
+        let mut keys = live_keys(&cache, self.now());
+        keys.retain(|k| e.key.as_ref().is_none_or(|want| want == k));
+        self.evict(e.instance, &cache, keys);
     }
 
     /// Schedule what a runtime now waits for and handle executions that ended.
@@ -1442,6 +1428,16 @@ fn user_for(template: &Value, i: u32) -> Value {
 }
 
 /// The live records of `cache` at `now`, for an observer.
+/// The keys of the records live in `cache` at `now`, in key order.
+fn live_keys(cache: &SharedCache, now: i64) -> Vec<String> {
+    cache
+        .borrow()
+        .live_entries(now)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
+}
+
 fn cache_entries(cache: &SharedCache, now: i64) -> Vec<CacheEntry> {
     cache
         .borrow()
