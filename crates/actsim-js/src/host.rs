@@ -159,6 +159,21 @@ fn console_and_commands<'js>(
     set_native(
         ctx,
         host,
+        "eventFieldValue",
+        |ctx: Ctx<'js>, source: Class<'js, EventSource<'js>>, index: u32| -> JsResult<Value<'js>> {
+            // The field's value made from the value the host holds (json_build.rs), as
+            // JSON.parse of its text makes it; undefined when that is too deep to make here.
+            let source = source.borrow();
+            let made = match source.event.fields().get(index as usize) {
+                Some(field) => crate::json_build::json_to_js(&ctx, &field.value)?,
+                None => None,
+            };
+            Ok(made.unwrap_or_else(|| Value::new_undefined(ctx)))
+        },
+    )?;
+    set_native(
+        ctx,
+        host,
         "eventOwner",
         |ctx: Ctx<'js>, obj: Value<'js>| -> JsResult<Value<'js>> {
             // The event `obj` is, or the nearest one on its prototype chain.
