@@ -1,8 +1,8 @@
 //! The `event` an execution receives, prepared once on the Rust side: each top-level field is
 //! serialised to JSON when the event is built, not on every execution, and a field becomes a
 //! JavaScript value only when the action first reads it (most actions read two or three of the
-//! dozen fields): made by the host from the value it keeps beside the text (json_build.rs), or
-//! with the fast paths off parsed from the text. Drivers that run the same user's event many times build it once and clone the
+//! dozen fields): read from the text by the host (json_build.rs), or with the fast paths off
+//! by `JSON.parse`. Drivers that run the same user's event many times build it once and clone the
 //! handle, which is cheap. [`LazyField`] holds the per-instance accessor of one field, which the
 //! instance defines on each execution's `event` object; [`EventSource`] is the native object
 //! behind one execution's `event`, from which an accessor reads its field's JSON on first use.
@@ -24,14 +24,11 @@ pub struct PreparedEvent {
     has_transaction_metadata: bool,
 }
 
-/// One top-level field of an event: its name, its value, and the value as JSON text.
+/// One top-level field of an event: its name and its value as JSON text.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct EventField {
     pub name: Rc<str>,
     pub json: Rc<str>,
-    /// The value the JSON text was written from: the host makes the field's JavaScript value
-    /// from it (json_build.rs) and drivers read it back without parsing the text.
-    pub value: Rc<Value>,
 }
 
 impl PreparedEvent {
@@ -53,7 +50,7 @@ impl PreparedEvent {
     pub fn with_field(&self, name: &str, value: &Value) -> Self {
         let mut fields: Vec<EventField> = self.fields.to_vec();
         match fields.iter_mut().find(|f| &*f.name == name) {
-            Some(existing) => *existing = field(name, value),
+            Some(existing) => existing.json = json_text(value),
             None => fields.push(field(name, value)),
         }
         let has_transaction_metadata = if name == "transaction" {
@@ -92,14 +89,12 @@ impl PreparedEvent {
             .map(|f| &*f.json)
     }
 
-    /// Field `name` as a JSON value, if the event has it: the value it was prepared from, so a
-    /// lone surrogate in it (written as its `\udXXX` escape for JavaScript) is the stand-in
-    /// recorded values use (text.rs), and reading and writing a field back keeps it.
+    /// Field `name` as a JSON value, if the event has it. A lone surrogate in it (written as
+    /// its `\udXXX` escape for JavaScript, which serde_json refuses) comes back as the stand-in
+    /// recorded values use (text.rs), so reading and writing a field back keeps it.
     pub fn field_value(&self, name: &str) -> Option<Value> {
-        self.fields
-            .iter()
-            .find(|f| &*f.name == name)
-            .map(|f| (*f.value).clone())
+        let text = self.field_json(name)?;
+        serde_json::from_str(&crate::text::kept_json(text)).ok()
     }
 
     /// The whole event as a JSON value (the unit tests compare events with it).
@@ -243,7 +238,6 @@ fn field(name: &str, value: &Value) -> EventField {
     EventField {
         name: name.into(),
         json: json_text(value),
-        value: Rc::new(value.clone()),
     }
 }
 

@@ -161,11 +161,11 @@ fn console_and_commands<'js>(
         host,
         "eventFieldValue",
         |ctx: Ctx<'js>, source: Class<'js, EventSource<'js>>, index: u32| -> JsResult<Value<'js>> {
-            // The field's value made from the value the host holds (json_build.rs), as
-            // JSON.parse of its text makes it; undefined when that is too deep to make here.
+            // The field's value read from its JSON text by the host (json_build.rs), as
+            // JSON.parse makes it; undefined when the host leaves the text to JSON.parse.
             let source = source.borrow();
             let made = match source.event.fields().get(index as usize) {
-                Some(field) => crate::json_build::json_to_js(&ctx, &field.value)?,
+                Some(field) => crate::json_build::text_to_js(&ctx, &field.json)?,
                 None => None,
             };
             Ok(made.unwrap_or_else(|| Value::new_undefined(ctx)))

@@ -109,7 +109,7 @@ pub(crate) fn kept_js_string<'js>(
 }
 
 /// Whether `text` holds a stand-in (its UTF-8 starts `F4 8F A0..BF`).
-pub(crate) fn has_stand_in(text: &str) -> bool {
+fn has_stand_in(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.contains(&0xF4)
         && bytes

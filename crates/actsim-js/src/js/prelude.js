@@ -407,8 +407,8 @@
   }
   // A field's value, as JSON.parse of its JSON text makes it (the parse the engine had before
   // any action ran: an action that replaces JSON.parse does not see the event read). With the
-  // fast paths the host makes it from the value it holds (json_build.rs), without the text;
-  // undefined means it nests too deep for that.
+  // fast paths the host reads the text into it (json_build.rs); undefined means the host left
+  // the text to JSON.parse (a lone surrogate's escape, deep nesting).
   const jsonParse = JSON.parse;
   function fieldValue(owner, index) {
     if (FAST_PATHS) {
