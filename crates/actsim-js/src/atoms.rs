@@ -84,6 +84,34 @@ impl<'js> HostAtom<'js> {
     }
 }
 
+impl<'js> HostAtom<'js> {
+    /// Define `obj[self] = value` as an ordinary data property if `obj` allows it (as
+    /// `Object.defineProperty` would); `false`, with nothing thrown, when it does not (a
+    /// property that is not configurable, an object that is not extensible).
+    pub fn define_if_possible(
+        &self,
+        obj: &Object<'js>,
+        value: &Value<'js>,
+    ) -> rquickjs::Result<bool> {
+        let raw = self.ctx.as_raw().as_ptr();
+        // SAFETY: as in `get`; JS_DefinePropertyValue consumes the reference duplicated for it.
+        // Without JS_PROP_THROW a refusal answers 0 instead of throwing.
+        let res = unsafe {
+            qjs::JS_DefinePropertyValue(
+                raw,
+                obj.as_raw(),
+                self.atom,
+                qjs::JS_DupValue(raw, value.as_raw()),
+                qjs::JS_PROP_C_W_E as _,
+            )
+        };
+        if res < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(res > 0)
+    }
+}
+
 impl Drop for HostAtom<'_> {
     fn drop(&mut self) {
         // SAFETY: the atom was made in this context, which `self.ctx` keeps alive, and is

@@ -7,6 +7,7 @@
 //! instance defines on each execution's `event` object; [`EventSource`] is the native object
 //! behind one execution's `event`, from which an accessor reads its field's JSON on first use.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use rquickjs::class::{JsClass, Readable, Trace, Tracer};
@@ -187,15 +188,52 @@ pub(crate) struct EventSource<'js> {
     pub event: PreparedEvent,
     pub exec_id: crate::ops::ExecId,
     pub secrets: Object<'js>,
+    /// Fields read while the event's accessors could not be replaced (a frozen event), by
+    /// index: later reads give the same value ([`read_lazy_field`]).
+    pub kept: RefCell<Vec<(u32, rquickjs::Value<'js>)>>,
 }
 
 impl<'js> Trace<'js> for EventSource<'js> {
     fn trace<'a>(&self, tracer: Tracer<'a, 'js>) {
         self.secrets.trace(tracer);
+        for (_, value) in self.kept.borrow().iter() {
+            value.trace(tracer);
+        }
     }
 }
 
-// SAFETY: the only JavaScript value held is `secrets`, whose lifetime is the one changed.
+/// The value of lazy field `index` of the event `owner` on its first read: made from the
+/// field's JSON text (json_build.rs, or the engine's JSON.parse for text serde_json refuses),
+/// then defined on the event as an ordinary data property in place of the accessor. When the
+/// accessor cannot be replaced (a frozen event) the value is kept instead, and every later read
+/// gives it. prelude.js's `readLazy` does the same in JavaScript with the fast paths off.
+pub(crate) fn read_lazy_field<'js>(
+    ctx: &Ctx<'js>,
+    owner: &Object<'js>,
+    index: u32,
+) -> rquickjs::Result<rquickjs::Value<'js>> {
+    let Some(source) = rquickjs::class::Class::<EventSource>::from_object(owner) else {
+        return Ok(rquickjs::Value::new_undefined(ctx.clone()));
+    };
+    let source = source.borrow();
+    if let Some((_, value)) = source.kept.borrow().iter().find(|(i, _)| *i == index) {
+        return Ok(value.clone());
+    }
+    let Some(field) = source.event.fields().get(index as usize) else {
+        return Ok(rquickjs::Value::new_undefined(ctx.clone()));
+    };
+    let value = match crate::json_build::text_to_js(ctx, &field.json)? {
+        Some(value) => value,
+        None => ctx.json_parse(field.json.as_bytes())?,
+    };
+    let atom = HostAtom::new(ctx, &field.name)?;
+    if !atom.define_if_possible(owner, &value)? {
+        source.kept.borrow_mut().push((index, value.clone()));
+    }
+    Ok(value)
+}
+
+// SAFETY: the JavaScript values held (`secrets`, `kept`) are of the lifetime changed.
 unsafe impl<'js> JsLifetime<'js> for EventSource<'js> {
     type Changed<'to> = EventSource<'to>;
 }

@@ -159,16 +159,15 @@ fn console_and_commands<'js>(
     set_native(
         ctx,
         host,
-        "eventFieldValue",
-        |ctx: Ctx<'js>, source: Class<'js, EventSource<'js>>, index: u32| -> JsResult<Value<'js>> {
-            // The field's value read from its JSON text by the host (json_build.rs), as
-            // JSON.parse makes it; undefined when the host leaves the text to JSON.parse.
-            let source = source.borrow();
-            let made = match source.event.fields().get(index as usize) {
-                Some(field) => crate::json_build::text_to_js(&ctx, &field.json)?,
-                None => None,
-            };
-            Ok(made.unwrap_or_else(|| Value::new_undefined(ctx)))
+        "eventFieldRead",
+        |ctx: Ctx<'js>, obj: Value<'js>, index: u32| -> JsResult<Value<'js>> {
+            // The first read of a lazy event field through `obj` (the event or an object that
+            // inherits from it), all in one call (a fast path, warm.rs; prelude.js does the same
+            // in JavaScript with it off).
+            match event_owner(obj) {
+                Some(owner) => crate::event::read_lazy_field(&ctx, &owner, index),
+                None => Ok(Value::new_undefined(ctx)),
+            }
         },
     )?;
     set_native(
@@ -176,15 +175,7 @@ fn console_and_commands<'js>(
         host,
         "eventOwner",
         |ctx: Ctx<'js>, obj: Value<'js>| -> JsResult<Value<'js>> {
-            // The event `obj` is, or the nearest one on its prototype chain.
-            let mut current = obj.into_object();
-            while let Some(o) = current {
-                if Class::<EventSource>::from_object(&o).is_some() {
-                    return Ok(o.into_value());
-                }
-                current = o.get_prototype();
-            }
-            Ok(Value::new_undefined(ctx))
+            Ok(event_owner(obj).map_or_else(|| Value::new_undefined(ctx), |o| o.into_value()))
         },
     )?;
     set_native(
@@ -833,4 +824,16 @@ mod tests {
         assert_eq!(base64url_text("a*b"), None);
         assert_eq!(base64url_text("a"), None);
     }
+}
+
+/// The event `obj` is, or the nearest one on its prototype chain.
+fn event_owner<'js>(obj: Value<'js>) -> Option<rquickjs::Object<'js>> {
+    let mut current = obj.into_object();
+    while let Some(o) = current {
+        if Class::<EventSource>::from_object(&o).is_some() {
+            return Some(o);
+        }
+        current = o.get_prototype();
+    }
+    None
 }

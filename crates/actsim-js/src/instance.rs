@@ -280,6 +280,7 @@ impl Instance {
                     event: call.event,
                     exec_id: call.exec_id,
                     secrets: call.secrets.restore(ctx)?,
+                    kept: Default::default(),
                 },
                 handles.object_prototype.clone(),
             )?;

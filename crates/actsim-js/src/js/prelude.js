@@ -406,24 +406,23 @@
     return value;
   }
   // A field's value, as JSON.parse of its JSON text makes it (the parse the engine had before
-  // any action ran: an action that replaces JSON.parse does not see the event read). With the
-  // fast paths the host reads the text into it (json_build.rs); undefined means the host left
-  // the text to JSON.parse (a lone surrogate's escape, deep nesting).
+  // any action ran: an action that replaces JSON.parse does not see the event read).
   const jsonParse = JSON.parse;
-  function fieldValue(owner, index) {
-    if (FAST_PATHS) {
-      const value = host.eventFieldValue(owner, index);
-      if (value !== undefined) return value;
-    }
-    return jsonParse(host.eventFieldJson(owner, index));
-  }
   function lazyAccessor(name, index) {
     if (name === 'secrets') return [secretsGetter, function set(value) { defineData(this, name, value); }];
+    // With the fast paths the host does the whole first read (event.rs, `read_lazy_field`):
+    // the value made from the text, the data property defined, or the value kept.
+    if (FAST_PATHS) {
+      return [
+        function get() { return host.eventFieldRead(this, index); },
+        function set(value) { defineData(this, name, value); },
+      ];
+    }
     return [
       function get() {
         const owner = ownerOf(this);
         if (owner === null) return undefined;
-        return readLazy(owner, name, index, () => fieldValue(owner, index));
+        return readLazy(owner, name, index, () => jsonParse(host.eventFieldJson(owner, index)));
       },
       function set(value) { defineData(this, name, value); },
     ];
