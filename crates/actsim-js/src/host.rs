@@ -794,6 +794,18 @@ pub(crate) fn add_module_compiler<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Js
     )
 }
 
+/// The event `obj` is, or the nearest one on its prototype chain.
+fn event_owner<'js>(obj: Value<'js>) -> Option<rquickjs::Object<'js>> {
+    let mut current = obj.into_object();
+    while let Some(o) = current {
+        if Class::<EventSource>::from_object(&o).is_some() {
+            return Some(o);
+        }
+        current = o.get_prototype();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::base64url_text;
@@ -824,16 +836,4 @@ mod tests {
         assert_eq!(base64url_text("a*b"), None);
         assert_eq!(base64url_text("a"), None);
     }
-}
-
-/// The event `obj` is, or the nearest one on its prototype chain.
-fn event_owner<'js>(obj: Value<'js>) -> Option<rquickjs::Object<'js>> {
-    let mut current = obj.into_object();
-    while let Some(o) = current {
-        if Class::<EventSource>::from_object(&o).is_some() {
-            return Some(o);
-        }
-        current = o.get_prototype();
-    }
-    None
 }
