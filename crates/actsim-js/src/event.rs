@@ -222,7 +222,8 @@ pub(crate) fn read_lazy_field<'js>(
     let Some(field) = source.event.fields().get(index as usize) else {
         return Ok(rquickjs::Value::new_undefined(ctx.clone()));
     };
-    let value = match crate::json_build::text_to_js(ctx, &field.json)? {
+    let handles = crate::handles::get(ctx)?;
+    let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
         Some(value) => value,
         None => ctx.json_parse(field.json.as_bytes())?,
     };

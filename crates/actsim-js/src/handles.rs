@@ -61,6 +61,8 @@ pub(crate) struct Handles<'js> {
     pub warm: RefCell<WarmHandles<'js>>,
     /// The context `__actsim_start` returned, until the host settles it.
     pub started: RefCell<Option<Object<'js>>>,
+    /// The atoms of property names the host read from JSON text lately (json_build.rs).
+    pub key_atoms: RefCell<crate::json_build::KeyAtoms<'js>>,
 }
 
 // SAFETY: `Handles<'to>` is `Handles<'js>` with the lifetime of its JS handles changed.

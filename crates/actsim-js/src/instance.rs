@@ -190,6 +190,7 @@ impl Instance {
                     atoms: HostAtoms::new(&ctx)?,
                     warm: RefCell::new(WarmHandles::default()),
                     started: RefCell::new(None),
+                    key_atoms: RefCell::default(),
                 };
                 crate::handles::store(&ctx, handles)
             })

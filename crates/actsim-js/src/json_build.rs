@@ -7,19 +7,26 @@
 //! fast path, warm.rs). Text serde_json refuses (a lone surrogate's `\udXXX` escape, nesting
 //! past its limit of 128) is left to `JSON.parse`, which the caller then runs.
 
+use std::cell::RefCell;
 use std::fmt;
 
+use crate::atoms::HostAtom;
 use rquickjs::{qjs, Ctx, Value};
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 
 /// `text` as a new JavaScript value, as `JSON.parse(text)` makes it; `None` when serde_json
 /// refuses the text (the caller then parses it with `JSON.parse`). An engine error (out of
 /// memory) is an `Err`.
-pub(crate) fn text_to_js<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<Option<Value<'js>>> {
+pub(crate) fn text_to_js<'js>(
+    ctx: &Ctx<'js>,
+    keys: &RefCell<KeyAtoms<'js>>,
+    text: &str,
+) -> rquickjs::Result<Option<Value<'js>>> {
     let mut failure = None;
     let mut de = serde_json::Deserializer::from_str(text);
     let made = Seed {
         ctx,
+        keys,
         failure: &mut failure,
     }
     .deserialize(&mut de)
@@ -35,6 +42,7 @@ pub(crate) fn text_to_js<'js>(ctx: &Ctx<'js>, text: &str) -> rquickjs::Result<Op
 /// type cannot carry it) and ends the read.
 struct Seed<'a, 'js> {
     ctx: &'a Ctx<'js>,
+    keys: &'a RefCell<KeyAtoms<'js>>,
     failure: &'a mut Option<rquickjs::Error>,
 }
 
@@ -42,6 +50,7 @@ impl<'a, 'js> Seed<'a, 'js> {
     fn again(&mut self) -> Seed<'_, 'js> {
         Seed {
             ctx: self.ctx,
+            keys: self.keys,
             failure: self.failure,
         }
     }
@@ -141,18 +150,17 @@ impl<'de, 'js> Visitor<'de> for Seed<'_, 'js> {
         if object.is_exception() {
             return self.engine(Err(rquickjs::Error::Exception));
         }
-        while let Some(atom) = map.next_key_seed(Key { ctx: self.ctx })? {
-            let atom = Atom {
-                ctx: self.ctx,
-                atom,
-            };
+        while let Some(atom) = map.next_key_seed(Key {
+            ctx: self.ctx,
+            keys: self.keys,
+        })? {
             let element = map.next_value_seed(self.again())?;
             // SAFETY: as in `visit_seq`; the atom stays owned by `atom`.
             let res = unsafe {
                 qjs::JS_DefinePropertyValue(
                     raw,
                     object.as_raw(),
-                    atom.atom,
+                    atom.raw(),
                     qjs::JS_DupValue(raw, element.as_raw()),
                     (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as _,
                 )
@@ -163,51 +171,102 @@ impl<'de, 'js> Visitor<'de> for Seed<'_, 'js> {
     }
 }
 
-/// An atom made for one property name, freed when dropped (as JSON.parse frees its own).
-struct Atom<'a, 'js> {
-    ctx: &'a Ctx<'js>,
-    atom: qjs::JSAtom,
+/// The atom of one property name: the cache's (borrowed), or made for it and freed when
+/// dropped (as JSON.parse frees its own).
+enum Atom<'js> {
+    Cached(qjs::JSAtom),
+    Owned(HostAtom<'js>),
 }
 
-impl Drop for Atom<'_, '_> {
-    fn drop(&mut self) {
-        // SAFETY: the atom was made in this context and is freed once.
-        unsafe { qjs::JS_FreeAtom(self.ctx.as_raw().as_ptr(), self.atom) };
+impl Atom<'_> {
+    fn raw(&self) -> qjs::JSAtom {
+        match self {
+            Atom::Cached(atom) => *atom,
+            Atom::Owned(atom) => atom.raw(),
+        }
     }
 }
 
-/// Reads a property name into an atom (owned: the caller frees it).
+/// Reads a property name into its atom.
 struct Key<'a, 'js> {
     ctx: &'a Ctx<'js>,
+    keys: &'a RefCell<KeyAtoms<'js>>,
 }
 
-impl<'de> DeserializeSeed<'de> for Key<'_, '_> {
-    type Value = qjs::JSAtom;
+impl<'a, 'de, 'js> DeserializeSeed<'de> for Key<'a, 'js> {
+    type Value = Atom<'js>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<qjs::JSAtom, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Atom<'js>, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for Key<'_, '_> {
-    type Value = qjs::JSAtom;
+impl<'a, 'de, 'js> Visitor<'de> for Key<'a, 'js> {
+    type Value = Atom<'js>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a property name")
     }
 
-    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<qjs::JSAtom, E> {
-        // SAFETY: the name's bytes are valid for its length; the context is live.
-        let atom = unsafe {
-            qjs::JS_NewAtomLen(
-                self.ctx.as_raw().as_ptr(),
-                key.as_ptr().cast(),
-                key.len() as _,
-            )
-        };
-        if atom == qjs::JS_ATOM_NULL {
-            return Err(E::custom("no atom"));
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Atom<'js>, E> {
+        if let Some(atom) = self.keys.borrow().find(key) {
+            return Ok(Atom::Cached(atom));
         }
-        Ok(atom)
+        let made = HostAtom::new(self.ctx, key).map_err(|_| E::custom("no atom"))?;
+        let raw = made.raw();
+        match self.keys.borrow_mut().keep(key, made) {
+            None => Ok(Atom::Cached(raw)),
+            Some(made) => Ok(Atom::Owned(made)),
+        }
+    }
+}
+
+/// The atoms of property names the host read lately, per instance: an event's field texts use
+/// the same few dozen names on every execution, and a name found here needs no atom made (the
+/// engine would hash and look up the name each time). A small table indexed by a hash of the
+/// name; a slot is taken by the first name that lands in it and kept for the instance's life,
+/// so it holds at most [`KeyAtoms::SLOTS`] atoms.
+#[derive(Default)]
+pub(crate) struct KeyAtoms<'js> {
+    slots: Vec<Option<(Box<str>, HostAtom<'js>)>>,
+}
+
+impl<'js> KeyAtoms<'js> {
+    /// How many names are kept at most.
+    pub const SLOTS: usize = 256;
+    /// Names longer than this are not kept (their atom is made on each read).
+    const MAX_LEN: usize = 64;
+
+    fn slot(key: &str) -> usize {
+        // FNV-1a over the name's bytes.
+        let mut hash: u32 = 0x811c_9dc5;
+        for byte in key.bytes() {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+        hash as usize % Self::SLOTS
+    }
+
+    /// The kept atom of `key`, if any (borrowed: valid while the instance lives).
+    fn find(&self, key: &str) -> Option<qjs::JSAtom> {
+        match self.slots.get(Self::slot(key))? {
+            Some((name, atom)) if &**name == key => Some(atom.raw()),
+            _ => None,
+        }
+    }
+
+    /// Keep `atom` for `key` if its slot is free; `atom` back when it was not kept.
+    fn keep(&mut self, key: &str, atom: HostAtom<'js>) -> Option<HostAtom<'js>> {
+        if key.len() > Self::MAX_LEN {
+            return Some(atom);
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        let slot = &mut self.slots[Self::slot(key)];
+        if slot.is_some() {
+            return Some(atom);
+        }
+        *slot = Some((key.into(), atom));
+        None
     }
 }

@@ -253,6 +253,14 @@ fn tricky_event() -> serde_json::Value {
     for _ in 0..300 {
         deep = json!([deep, { "k": 1 }]);
     }
+    // More names than the host's table of names keeps (256), one too long to keep, and the
+    // same names again in a nested object.
+    let mut many = serde_json::Map::new();
+    for i in 0..300 {
+        many.insert(format!("k{i}"), json!(i));
+    }
+    many.insert("x".repeat(100), json!("long"));
+    many.insert("again".into(), serde_json::Value::Object(many.clone()));
     let mut user = serde_json::Map::new();
     user.insert("user_id".into(), json!("auth0|tricky"));
     user.insert("b".into(), json!("assigned would run the setter"));
@@ -286,6 +294,7 @@ fn tricky_event() -> serde_json::Value {
     json!({
         "user": user,
         "deep": deep,
+        "many": many,
         "lone": { format!("key{}", lone(0xDC00)): format!("v{}w", lone(0xD83D)) },
         "scalar": 42,
         "transaction": { "id": "tx-1", "metadata": {} }
@@ -343,6 +352,11 @@ fn event_fields_made_by_the_host_are_what_json_parse_makes_of_their_text() {
     assert!(user.contains("=-9223372036854776000;"), "{user}");
     assert!(user.ends_with("} true"), "{user}");
     assert!(!on.iter().any(|l| l.contains("setter ran")), "{on:#?}");
+    let many = on
+        .iter()
+        .find(|l| l.starts_with("many "))
+        .expect("many line");
+    assert_eq!(many.matches("s(6b,32,39,39):wec=299;").count(), 2, "{many}");
     // Text the host leaves to JSON.parse gives the same: a lone surrogate's escape, and
     // nesting deeper than serde_json reads (128).
     let lone = on
