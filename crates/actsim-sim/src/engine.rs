@@ -242,6 +242,8 @@ pub struct Simulation<'a, 'b> {
     /// The users who have logged in so far, made from the seed-free template at their first
     /// login (nothing is held for the others, so `users = 1000000` costs nothing up front).
     seen_users: BTreeMap<u32, SeenUser>,
+    /// The `/continue` requests users bring back after a redirect.
+    continues: driver::ContinueRequests,
 }
 
 impl<'a, 'b> Simulation<'a, 'b> {
@@ -277,6 +279,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         if let Some(bytes) = sc.limits.host_bytes {
             instance_base.max_host_bytes_per_execution = bytes;
         }
+        let fast_paths = instance_base.fast_paths;
         Ok(Simulation {
             factory: Box::new(QuickJs),
             observer: None,
@@ -322,6 +325,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 sc.traffic.users.max(1)
             },
             seen_users: BTreeMap::new(),
+            continues: driver::ContinueRequests::new(
+                &sc.traffic.params,
+                &sc.traffic.body,
+                fast_paths,
+            ),
             template_event: if sc.trigger.info().transaction_metadata {
                 PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
             } else {
@@ -1303,12 +1311,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let traffic = &self.sc.traffic;
         let flow = self.flows.get_mut(&login).expect("flow exists");
         flow.resume_number += 1;
-        flow.event = driver::continue_event(
-            &flow.event,
-            driver::resume_state(login, flow.resume_number),
-            &traffic.params,
-            &traffic.body,
-        );
+        flow.event = self
+            .continues
+            .event(&flow.event, driver::resume_state(login, flow.resume_number));
         flow.event = driver::prompt_event(
             &flow.event,
             flow.suspended_at.take().as_ref(),

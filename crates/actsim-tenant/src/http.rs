@@ -102,7 +102,8 @@ impl HttpResponse {
         HttpResponse {
             status,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
-            body: body.to_string().into_bytes(),
+            // Straight into the bytes (the same compact text as `Display`, without fmt).
+            body: serde_json::to_vec(body).unwrap_or_default(),
             latency_ms: 0,
             timeout: false,
         }
