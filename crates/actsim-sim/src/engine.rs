@@ -1037,16 +1037,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
         for op in ops {
             let exec = op.exec_id;
             let id = op.id;
-            let mut routed = None;
+            // Observed before its result goes to the execution: neither is copied.
             let completion = driver::resolve(op, now, |req| {
-                let r = self.network.route(req, now, &mut self.rng_net);
-                let answer = (r.result.clone(), r.latency_ms);
-                routed = Some((req.clone(), r));
-                answer
+                let routed = self.network.route(req, now, &mut self.rng_net);
+                self.observe_http(inst, action, exec, req, &routed);
+                (routed.result, routed.latency_ms)
             });
-            if let Some((req, routed)) = routed {
-                self.observe_http(inst, action, exec, &req, routed);
-            }
             debug_assert_eq!(completion.op, id);
             self.schedule(
                 completion.at_ms,
@@ -1069,7 +1065,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         action: usize,
         exec: Option<ExecId>,
         req: &actsim_js::FetchRequest,
-        routed: crate::network::Routed,
+        routed: &crate::network::Routed,
     ) {
         let now = self.now();
         let number = self.instances[inst].number;
@@ -1081,7 +1077,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             login,
             instance: number,
             req,
-            routed: &routed,
+            routed,
             tenant_token: tenant_token
                 .as_ref()
                 .map(|(c, a, exp)| (c.as_str(), a.as_str(), *exp)),
@@ -1109,17 +1105,20 @@ impl<'a, 'b> Simulation<'a, 'b> {
             }),
             _ => None,
         };
-        let (status, error) = match routed.result {
+        let (status, error) = match &routed.result {
             OpResult::Fetch(r) => (Some(r.status), None),
-            OpResult::NetworkError(m) => (None, Some(m)),
+            OpResult::NetworkError(m) => (None, Some(m.clone())),
             OpResult::TimerFired => (None, None),
         };
         d.http.push(HttpExchange {
             at_ms: now,
             method: req.method.clone(),
             url: req.url.clone(),
-            route: routed.route.unwrap_or_else(|| routed.upstream.clone()),
-            upstream: routed.upstream,
+            route: routed
+                .route
+                .clone()
+                .unwrap_or_else(|| routed.upstream.clone()),
+            upstream: routed.upstream.clone(),
             status,
             error,
             latency_ms: routed.latency_ms,
