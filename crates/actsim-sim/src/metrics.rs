@@ -108,7 +108,13 @@ pub fn metric_word(text: &str) -> String {
 
 /// [`metric_word`], borrowing `text` when it has no whitespace (user ids, command names).
 fn word(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_whitespace) {
+    // ASCII bytes are checked as bytes (the whitespace among them: tab to carriage return,
+    // space); any other character as a char.
+    let clean = text
+        .bytes()
+        .all(|b| !matches!(b, b'\t'..=b'\r' | b' ') && b.is_ascii())
+        || !text.chars().any(char::is_whitespace);
+    if clean {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
@@ -434,5 +440,38 @@ impl Metrics {
             m.insert(format!("{p}.tokens_issued"), c.tokens_issued as f64);
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `word` turns exactly the characters `char::is_whitespace` names into `_`, whether the
+    /// text is ASCII (checked by bytes) or not, and borrows a text with none.
+    #[test]
+    fn words_replace_every_whitespace_character() {
+        let reference = |t: &str| -> String {
+            t.chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect()
+        };
+        let texts = [
+            "auth0|user-1",
+            "a b",
+            "tab\there",
+            "v\u{b}f\u{c}r\rn\n",
+            "\u{1f}\u{e}x\u{7f}",
+            "nbsp\u{a0}em\u{2003}",
+            "caf\u{e9}",
+            "line\u{2028}sep",
+            "",
+        ];
+        for t in texts {
+            assert_eq!(word(t), reference(t), "{t:?}");
+            assert_eq!(metric_word(t), reference(t), "{t:?}");
+        }
+        assert!(matches!(word("auth0|user-1"), Cow::Borrowed(_)));
+        assert!(matches!(word("caf\u{e9}"), Cow::Borrowed(_)));
     }
 }
