@@ -88,7 +88,8 @@ enum Event {
         inst: usize,
         action: usize,
         op: OpId,
-        result: OpResult,
+        /// Boxed: it is most of an event's size, and the queue moves events as it changes.
+        result: Box<OpResult>,
     },
     UserReturns {
         login: u64,
@@ -226,7 +227,9 @@ pub struct Simulation<'a, 'b> {
     jittered_pending: u64,
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
-    flows: BTreeMap<u64, Flow>,
+    /// Flows by login, boxed: tens of thousands wait at a redirect, and a removal from the map
+    /// moves its neighbours (a pointer each, not a whole flow).
+    flows: BTreeMap<u64, Box<Flow>>,
     running: BTreeMap<(usize, usize, ExecId), Running>,
     network: Network,
     /// Metrics, warnings, highlights and trace: they observe the world's events.
@@ -486,7 +489,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             } => {
                 if let Some(rt) = self.instances[inst].runtimes[action].as_mut() {
                     if rt.is_pending(op) {
-                        rt.complete(op, result);
+                        rt.complete(op, *result);
                         self.pump(inst, action);
                     }
                 }
@@ -825,7 +828,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let event = self.event_for(user as usize);
         self.flows.insert(
             login,
-            Flow {
+            Box::new(Flow {
                 event,
                 action: 0,
                 phase: Phase::Execute,
@@ -840,7 +843,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 user_id,
                 snapshot: None,
                 suspended_at: None,
-            },
+            }),
         );
         self.start_segment(login);
     }
@@ -1050,7 +1053,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     inst,
                     action,
                     op: completion.op,
-                    result: completion.result,
+                    result: Box::new(completion.result),
                 },
             );
         }
