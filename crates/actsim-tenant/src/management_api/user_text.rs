@@ -96,6 +96,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A user's top-level fields.
+    type Fields = serde_json::Map<String, Value>;
+
     fn check(texts: &mut UserTexts, position: usize, user: &Value) {
         let expected = serde_json::to_vec(user).unwrap();
         let got = texts.body(position, user);
@@ -118,45 +121,45 @@ mod tests {
         });
         check(&mut texts, 0, &user);
         check(&mut texts, 0, &user);
-        let changes: Vec<Box<dyn Fn(&mut serde_json::Map<String, Value>)>> = vec![
-            Box::new(|m| {
+        let changes: Vec<fn(&mut Fields)> = vec![
+            |m| {
                 m.insert("updated_at".into(), json!("2026-01-01T09:00:00.000Z"));
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert("updated_at".into(), json!("2026-01-01T09:00:01.000Z"));
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert("score".into(), json!(-0.0));
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert("logins_count".into(), json!(3.0));
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert(
                     "app_metadata".into(),
                     json!({"b": [1, {"c": "\u{e9}"}], "a": 1}),
                 );
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.shift_remove("email");
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert("email".into(), json!("new@example.com"));
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 let first = m.shift_remove("user_id").unwrap();
                 m.insert("user_id".into(), first);
-            }),
-            Box::new(|m| {
+            },
+            |m| {
                 m.insert(
                     "identities".into(),
                     json!([{"isSocial": false, "provider": "auth0"}]),
                 );
-            }),
-            Box::new(|m| m.clear()),
-            Box::new(|m| {
+            },
+            |m| m.clear(),
+            |m| {
                 m.insert("user_id".into(), json!("auth0|1"));
-            }),
+            },
         ];
         for change in changes {
             if let Value::Object(map) = &mut user {
