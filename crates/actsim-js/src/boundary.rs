@@ -107,6 +107,7 @@ pub(crate) const NATIVES: &[Native] = &[
     native("recordValues", Core),
     // The native event object and its lazy fields.
     native("eventFieldJson", Core),
+    native("eventFieldValue", Core),
     native("eventOwner", Core),
     native("eventExecId", Core),
     native("eventSecrets", Core),

@@ -1,7 +1,8 @@
 //! The `event` an execution receives, prepared once on the Rust side: each top-level field is
-//! serialised to JSON when the event is built, not on every execution, and JavaScript parses a
-//! field only when the action first reads it (most actions read two or three of the dozen
-//! fields). Drivers that run the same user's event many times build it once and clone the
+//! serialised to JSON when the event is built, not on every execution, and a field becomes a
+//! JavaScript value only when the action first reads it (most actions read two or three of the
+//! dozen fields): read from the text by the host (json_build.rs), or with the fast paths off
+//! by `JSON.parse`. Drivers that run the same user's event many times build it once and clone the
 //! handle, which is cheap. [`LazyField`] holds the per-instance accessor of one field, which the
 //! instance defines on each execution's `event` object; [`EventSource`] is the native object
 //! behind one execution's `event`, from which an accessor reads its field's JSON on first use.

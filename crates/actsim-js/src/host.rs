@@ -159,6 +159,21 @@ fn console_and_commands<'js>(
     set_native(
         ctx,
         host,
+        "eventFieldValue",
+        |ctx: Ctx<'js>, source: Class<'js, EventSource<'js>>, index: u32| -> JsResult<Value<'js>> {
+            // The field's value read from its JSON text by the host (json_build.rs), as
+            // JSON.parse makes it; undefined when the host leaves the text to JSON.parse.
+            let source = source.borrow();
+            let made = match source.event.fields().get(index as usize) {
+                Some(field) => crate::json_build::text_to_js(&ctx, &field.json)?,
+                None => None,
+            };
+            Ok(made.unwrap_or_else(|| Value::new_undefined(ctx)))
+        },
+    )?;
+    set_native(
+        ctx,
+        host,
         "eventOwner",
         |ctx: Ctx<'js>, obj: Value<'js>| -> JsResult<Value<'js>> {
             // The event `obj` is, or the nearest one on its prototype chain.

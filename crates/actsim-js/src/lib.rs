@@ -22,6 +22,7 @@ mod event;
 mod handles;
 mod host;
 mod instance;
+mod json_build;
 mod leak_check;
 mod modules;
 mod natives;

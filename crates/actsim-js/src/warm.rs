@@ -28,6 +28,9 @@
 //! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
 //!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
 //!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.
+//! - **Event fields read by the host**: an event field the action reads is made from its JSON
+//!   text by the host (json_build.rs), as `JSON.parse` makes it, without the engine's
+//!   tokeniser. Off: `JSON.parse`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -208,3 +208,154 @@ fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
         "{console_on:#?}"
     );
 }
+
+/// Prints every field of the event as a dump that tells apart what `JSON.parse` could make
+/// differently: -0, key order, own `__proto__` keys, prototypes, property attributes and each
+/// UTF-16 unit of a string (so a lone surrogate shows). Setters on the prototypes log if an
+/// event read assigned instead of defining.
+const EVENT_DUMP: &str = r#"
+    function dump(v) {
+      if (v === null) return 'null';
+      if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+      if (typeof v === 'string') return 's(' + Array.from({ length: v.length }, (_, i) => v.charCodeAt(i).toString(16)).join(',') + ')';
+      if (typeof v !== 'object') return typeof v + ':' + String(v);
+      const isArray = Array.isArray(v);
+      const proto = Object.getPrototypeOf(v) === (isArray ? Array.prototype : Object.prototype) ? '' : '!proto';
+      const parts = Reflect.ownKeys(v).map((k) => {
+        const d = Object.getOwnPropertyDescriptor(v, k);
+        const attrs = (d.writable ? 'w' : '') + (d.enumerable ? 'e' : '') + (d.configurable ? 'c' : '');
+        return dump(String(k)) + ':' + attrs + '=' + (isArray && k === 'length' ? d.value : dump(d.value));
+      });
+      return (isArray ? '[' : '{') + proto + parts.join(';') + (isArray ? ']' : '}');
+    }
+    Object.defineProperty(Object.prototype, 'b', { set() { console.log('Object.prototype setter ran'); }, configurable: true });
+    Object.defineProperty(Array.prototype, '0', { set() { console.log('Array.prototype setter ran'); }, configurable: true });
+    exports.onExecutePostLogin = async (event) => {
+      for (const name of Object.keys(event)) {
+        if (name === 'secrets') continue;
+        const value = event[name];
+        const d = Object.getOwnPropertyDescriptor(event, name);
+        console.log(name, 'get' in d ? 'accessor' : 'data', dump(value), value === event[name]);
+      }
+    };
+"#;
+
+/// An event whose fields hold what a host-made value could get wrong.
+fn tricky_event() -> serde_json::Value {
+    use serde_json::json;
+    // U+10F800 + n stands for the lone surrogate U+D800 + n (text.rs).
+    let lone = |unit: u32| {
+        char::from_u32(0x10F800 + (unit - 0xD800))
+            .unwrap()
+            .to_string()
+    };
+    let mut deep = json!("bottom");
+    for _ in 0..300 {
+        deep = json!([deep, { "k": 1 }]);
+    }
+    let mut user = serde_json::Map::new();
+    user.insert("user_id".into(), json!("auth0|tricky"));
+    user.insert("b".into(), json!("assigned would run the setter"));
+    user.insert("__proto__".into(), json!({ "polluted": true }));
+    user.insert("10".into(), json!("ten"));
+    user.insert("2".into(), json!("two"));
+    user.insert("".into(), json!("empty key"));
+    user.insert("text".into(), json!("é😀\u{0}\"\\\n"));
+    user.insert(
+        "numbers".into(),
+        json!([
+            0,
+            -0.0,
+            1.5,
+            -1.25e-7,
+            2147483647,
+            2147483648i64,
+            -2147483648i64,
+            -2147483649i64,
+            9007199254740993i64,
+            u64::MAX,
+            1e300,
+            5e-324,
+            i64::MIN
+        ]),
+    );
+    user.insert(
+        "nested".into(),
+        json!([[], [{}], null, true, false, { "0": [1, 2], "a": {} }]),
+    );
+    json!({
+        "user": user,
+        "deep": deep,
+        "lone": { format!("key{}", lone(0xDC00)): format!("v{}w", lone(0xD83D)) },
+        "scalar": 42,
+        "transaction": { "id": "tx-1", "metadata": {} }
+    })
+}
+
+fn dump_event(fast: FastPaths) -> Vec<String> {
+    let config = InstanceConfig {
+        fast_paths: fast,
+        ..InstanceConfig::default()
+    };
+    let (mut inst, clock) = instance_with("action.js", EVENT_DUMP, config);
+    let report = run_to_end(
+        &mut inst,
+        &clock,
+        common::post_login_with(tricky_event()),
+        no_network,
+    );
+    expect_completed(&report);
+    report.console.iter().map(|l| l.text.clone()).collect()
+}
+
+#[test]
+fn event_fields_made_by_the_host_are_what_json_parse_makes_of_their_text() {
+    let on = dump_event(FastPaths::On);
+    let off = dump_event(FastPaths::Off);
+    assert_eq!(on, off);
+    let user = on
+        .iter()
+        .find(|l| l.starts_with("user "))
+        .expect("user line");
+    // Checked by reason, as JSON.parse makes them: integer keys first in ascending order, then
+    // the others in insertion order; `__proto__` an own property (the prototype untouched);
+    // -0 kept; integers past 2^53 rounded to the nearest double (2^53 + 1 ties to 2^53); a
+    // data property after the read.
+    assert!(user.starts_with("user data {"), "{user}");
+    let order: Vec<&str> = [
+        "s(32)",
+        "s(31,30)",
+        "s(75,73,65,72,5f,69,64)",
+        "s(62)",
+        "s(5f,5f,70,72,6f,74,6f,5f,5f)",
+    ]
+    .to_vec();
+    let mut at = 0;
+    for key in order {
+        let found = user[at..]
+            .find(&format!("{key}:wec="))
+            .unwrap_or_else(|| panic!("{key} after {at} in {user}"));
+        at += found;
+    }
+    assert!(user.contains(":wec=-0;"), "{user}");
+    assert!(user.contains("=9007199254740992;"), "{user}");
+    assert!(user.contains("=18446744073709552000;"), "{user}");
+    assert!(user.contains("=-9223372036854776000;"), "{user}");
+    assert!(user.ends_with("} true"), "{user}");
+    assert!(!on.iter().any(|l| l.contains("setter ran")), "{on:#?}");
+    // Text the host leaves to JSON.parse gives the same: a lone surrogate's escape, and
+    // nesting deeper than serde_json reads (128).
+    let lone = on
+        .iter()
+        .find(|l| l.starts_with("lone "))
+        .expect("lone line");
+    assert!(
+        lone.contains("s(6b,65,79,dc00):wec=s(76,d83d,77)"),
+        "{lone}"
+    );
+    let deep = on
+        .iter()
+        .find(|l| l.starts_with("deep "))
+        .expect("deep line");
+    assert_eq!(deep.matches("s(62,6f,74,74,6f,6d)").count(), 1, "{deep}");
+}

@@ -405,13 +405,25 @@
     }
     return value;
   }
+  // A field's value, as JSON.parse of its JSON text makes it (the parse the engine had before
+  // any action ran: an action that replaces JSON.parse does not see the event read). With the
+  // fast paths the host reads the text into it (json_build.rs); undefined means the host left
+  // the text to JSON.parse (a lone surrogate's escape, deep nesting).
+  const jsonParse = JSON.parse;
+  function fieldValue(owner, index) {
+    if (FAST_PATHS) {
+      const value = host.eventFieldValue(owner, index);
+      if (value !== undefined) return value;
+    }
+    return jsonParse(host.eventFieldJson(owner, index));
+  }
   function lazyAccessor(name, index) {
     if (name === 'secrets') return [secretsGetter, function set(value) { defineData(this, name, value); }];
     return [
       function get() {
         const owner = ownerOf(this);
         if (owner === null) return undefined;
-        return readLazy(owner, name, index, () => JSON.parse(host.eventFieldJson(owner, index)));
+        return readLazy(owner, name, index, () => fieldValue(owner, index));
       },
       function set(value) { defineData(this, name, value); },
     ];
