@@ -20,7 +20,7 @@ pub fn is_stand_in(c: char) -> bool {
 pub fn byte_len(text: &str) -> usize {
     let bytes = text.as_bytes();
     // A stand-in's UTF-8 is `F4 8F A0..BF xx`: most texts hold no byte F4 at all.
-    if !bytes.contains(&0xF4) {
+    if memchr::memchr(0xF4, bytes).is_none() {
         return bytes.len();
     }
     let stand_ins = bytes

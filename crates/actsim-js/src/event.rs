@@ -65,6 +65,29 @@ impl PreparedEvent {
         }
     }
 
+    /// The same event with field `name` replaced by the JSON text `json` (appended if absent),
+    /// for a driver that writes a field's text itself. `json` must be what
+    /// [`PreparedEvent::with_field`] would write for its value (lone surrogates as `\udXXX`).
+    pub fn with_field_json(&self, name: &str, json: Rc<str>) -> Self {
+        if name == "transaction" {
+            // The metadata flag needs the value; no driver writes this field as text.
+            let value = serde_json::from_str(&crate::text::kept_json(&json)).unwrap_or_default();
+            return self.with_field(name, &value);
+        }
+        let mut fields: Vec<EventField> = self.fields.to_vec();
+        match fields.iter_mut().find(|f| &*f.name == name) {
+            Some(existing) => existing.json = json,
+            None => fields.push(EventField {
+                name: name.into(),
+                json,
+            }),
+        }
+        PreparedEvent {
+            fields: fields.into(),
+            has_transaction_metadata: self.has_transaction_metadata,
+        }
+    }
+
     /// The same event without field `name` (unchanged when it has none).
     pub fn without_field(&self, name: &str) -> Self {
         if !self.fields.iter().any(|f| &*f.name == name) {

@@ -195,6 +195,138 @@ pub fn continue_event(
     }
 }
 
+/// The `/continue` requests of one simulation: [`continue_event`] with the simulation's `params`
+/// and `body`. With the fast paths on, the new `request` field is written from a template made
+/// once per distinct `request` text (its JSON around the hole where `state` goes) instead of
+/// parsing and serialising the field on every continue; the text is the same byte for byte.
+pub struct ContinueRequests {
+    params: std::collections::BTreeMap<String, String>,
+    body: std::collections::BTreeMap<String, String>,
+    fast: bool,
+    /// The last `request` text seen and its template (`None`: not an object).
+    last: Option<(String, Option<RequestTemplate>)>,
+}
+
+/// A continue's `request` JSON text: `before`, the `state` as a JSON string, `after` (or
+/// `before` alone when the scenario's `params` set `state` themselves).
+struct RequestTemplate {
+    before: String,
+    after: String,
+    has_hole: bool,
+}
+
+impl ContinueRequests {
+    /// The continues of a simulation whose users bring back `params` (query) and `body` (form).
+    pub fn new(
+        params: &std::collections::BTreeMap<String, String>,
+        body: &std::collections::BTreeMap<String, String>,
+        fast: actsim_js::FastPaths,
+    ) -> Self {
+        ContinueRequests {
+            params: params.clone(),
+            body: body.clone(),
+            fast: fast.on(),
+            last: None,
+        }
+    }
+
+    /// [`continue_event`] of `event` with `state`.
+    pub fn event(&mut self, event: &PreparedEvent, state: String) -> PreparedEvent {
+        if !self.fast {
+            return continue_event(event, state, &self.params, &self.body);
+        }
+        let Some(text) = event.field_json("request") else {
+            return event.clone();
+        };
+        if self.last.as_ref().is_none_or(|(seen, _)| seen != text) {
+            let template = match event.field_value("request") {
+                Some(Value::Object(request)) => {
+                    Some(request_template(request, &self.params, &self.body))
+                }
+                _ => None,
+            };
+            self.last = Some((text.to_string(), template));
+        }
+        match self.last.as_ref().and_then(|(_, t)| t.as_ref()) {
+            Some(t) => {
+                let mut json = String::with_capacity(t.before.len() + t.after.len() + 48);
+                json.push_str(&t.before);
+                if t.has_hole {
+                    push_json(&mut json, &Value::String(state));
+                    json.push_str(&t.after);
+                }
+                event.with_field_json("request", json.into())
+            }
+            None => event.clone(),
+        }
+    }
+}
+
+/// The template of [`continue_event`]'s `request` for `request`: the same entries in the same
+/// order (serde_json's map keeps insertion order) written as serde_json's compact text, with
+/// `query`'s first entry, `state`, left as the hole.
+fn request_template(
+    mut request: serde_json::Map<String, Value>,
+    params: &std::collections::BTreeMap<String, String>,
+    body: &std::collections::BTreeMap<String, String>,
+) -> RequestTemplate {
+    let method = if body.is_empty() { "GET" } else { "POST" };
+    request.insert("method".into(), Value::String(method.into()));
+    // A placeholder: `query` is written below, where its entry stands.
+    request.insert("query".into(), Value::Null);
+    let form = body
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    request.insert("body".into(), Value::Object(form));
+    let mut before = String::from("{");
+    let mut after = String::new();
+    let mut has_hole = false;
+    for (i, (key, value)) in request.iter().enumerate() {
+        let out = if has_hole { &mut after } else { &mut before };
+        if i > 0 {
+            out.push(',');
+        }
+        push_json(out, &Value::String(key.clone()));
+        out.push(':');
+        if key != "query" {
+            push_json(out, value);
+            continue;
+        }
+        // `state` comes first, then the params (a `state` among them takes its place).
+        out.push_str("{\"state\":");
+        match params.get("state") {
+            Some(state) => push_json(out, &Value::String(state.clone())),
+            None => has_hole = true,
+        }
+        let out = if has_hole { &mut after } else { &mut before };
+        for (k, v) in params.iter().filter(|(k, _)| *k != "state") {
+            out.push(',');
+            push_json(out, &Value::String(k.clone()));
+            out.push(':');
+            push_json(out, &Value::String(v.clone()));
+        }
+        out.push('}');
+    }
+    if has_hole {
+        after.push('}');
+    } else {
+        before.push('}');
+    }
+    RequestTemplate {
+        before,
+        after,
+        has_hole,
+    }
+}
+
+/// Append `value` as JSON text for an event field (lone surrogates as `\udXXX`, as
+/// [`PreparedEvent::with_field`] writes them).
+fn push_json(out: &mut String, value: &Value) {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_string());
+    out.push_str(&actsim_js::escape_lone_surrogates(&text));
+}
+
 /// The continue event's `event.prompt`. After `api.prompt.render(id, {fields?, vars?})` it is
 /// `{id, fields, vars}`: the fields the user submitted (the render's `fields`, pre-filled and
 /// hidden ones, with `submitted` over them) and the render's `vars` (`{}` without them). After
@@ -249,4 +381,92 @@ pub fn apply_transaction_metadata(event: &mut PreparedEvent, report: &ExecutionR
         }
     }
     *event = event.with_field("transaction", &transaction);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actsim_js::FastPaths;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The templates write each continue's `request` exactly as parsing and serialising it
+    /// does: requests with and without `query`/`method`/`body` (in various places), escapes,
+    /// non-ASCII text, a lone surrogate, params that set `state` themselves, a POST form, a
+    /// request that is not an object, no request at all, and a second resume of the same flow.
+    #[test]
+    fn templates_write_the_same_request_text() {
+        let requests = [
+            json!({"ip": "127.0.0.1", "hostname": "t.example", "geoip": {"countryCode": "FR"}}),
+            json!({"query": {"old": "x"}, "ip": "1", "method": "POST", "body": {"a": "b"}}),
+            json!({"method": "GET", "user_agent": "Mozilla \"5\"\n\u{e9}\u{1F600}\\", "query": null}),
+            json!({"language": "fr", "weird key \"\u{7}": [1, 2.5, null, true, {"x": {}}]}),
+            json!("not an object"),
+            json!({}),
+        ];
+        let params = [
+            map(&[]),
+            map(&[("ui_locales", "fr"), ("a\"b", "c\u{e9}")]),
+            map(&[("state", "set by params"), ("zz", "1")]),
+            map(&[("state", "s")]),
+        ];
+        let bodies = [map(&[]), map(&[("accept", "yes"), ("name", "\u{1F600}")])];
+        let lone = PreparedEvent::new(&json!({"request": {"ip": "1"}}))
+            .with_field_json("request", r#"{"ip":"a\ud83db","query":{}}"#.into());
+        let mut events: Vec<PreparedEvent> = requests
+            .iter()
+            .map(|r| PreparedEvent::new(&json!({"user": {"user_id": "u"}, "request": r})))
+            .collect();
+        events.push(PreparedEvent::new(&json!({"user": {"user_id": "u"}})));
+        events.push(lone);
+        for params in &params {
+            for body in &bodies {
+                let mut fast = ContinueRequests::new(params, body, FastPaths::On);
+                let mut slow = ContinueRequests::new(params, body, FastPaths::Off);
+                for event in &events {
+                    for n in 1..=2 {
+                        let state = resume_state(7, n);
+                        let expected = continue_event(event, state.clone(), params, body);
+                        assert_eq!(slow.event(event, state.clone()), expected);
+                        let got = fast.event(event, state.clone());
+                        assert_eq!(got, expected, "{params:?} {body:?} {event:?}");
+                        // A second resume starts from the first one's request.
+                        let again = resume_state(7, n + 1);
+                        assert_eq!(
+                            fast.event(&got, again.clone()),
+                            continue_event(&expected, again, params, body)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The hole is filled with each continue's own state.
+    #[test]
+    fn each_continue_gets_its_state() {
+        let event = PreparedEvent::new(&json!({"request": {"ip": "1"}}));
+        let mut fast = ContinueRequests::new(&map(&[("x", "y")]), &map(&[]), FastPaths::On);
+        let first = fast.event(&event, resume_state(1, 1));
+        let second = fast.event(&event, resume_state(2, 1));
+        assert_eq!(
+            first.field_json("request"),
+            Some(
+                r#"{"ip":"1","method":"GET","query":{"state":"actsim-state-1-1","x":"y"},"body":{}}"#
+            )
+        );
+        assert_eq!(
+            second.field_json("request"),
+            Some(
+                r#"{"ip":"1","method":"GET","query":{"state":"actsim-state-2-1","x":"y"},"body":{}}"#
+            )
+        );
+    }
 }

@@ -88,7 +88,8 @@ enum Event {
         inst: usize,
         action: usize,
         op: OpId,
-        result: OpResult,
+        /// Boxed: it is most of an event's size, and the queue moves events as it changes.
+        result: Box<OpResult>,
     },
     UserReturns {
         login: u64,
@@ -226,7 +227,9 @@ pub struct Simulation<'a, 'b> {
     jittered_pending: u64,
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
-    flows: BTreeMap<u64, Flow>,
+    /// Flows by login, boxed: tens of thousands wait at a redirect, and a removal from the map
+    /// moves its neighbours (a pointer each, not a whole flow).
+    flows: BTreeMap<u64, Box<Flow>>,
     running: BTreeMap<(usize, usize, ExecId), Running>,
     network: Network,
     /// Metrics, warnings, highlights and trace: they observe the world's events.
@@ -242,6 +245,8 @@ pub struct Simulation<'a, 'b> {
     /// The users who have logged in so far, made from the seed-free template at their first
     /// login (nothing is held for the others, so `users = 1000000` costs nothing up front).
     seen_users: BTreeMap<u32, SeenUser>,
+    /// The `/continue` requests users bring back after a redirect.
+    continues: driver::ContinueRequests,
 }
 
 impl<'a, 'b> Simulation<'a, 'b> {
@@ -253,9 +258,18 @@ impl<'a, 'b> Simulation<'a, 'b> {
         sink: &'b mut dyn TraceSink,
     ) -> std::io::Result<Self> {
         let seed = options.seed.unwrap_or(sc.seed);
+        let mut instance_base = options.instance.clone().unwrap_or_default();
+        if let Some(bytes) = sc.limits.memory_bytes {
+            instance_base.memory_limit_bytes = bytes;
+        }
+        if let Some(bytes) = sc.limits.host_bytes {
+            instance_base.max_host_bytes_per_execution = bytes;
+        }
+        let fast_paths = instance_base.fast_paths;
         // Simulated users are made lazily: each is added to the tenant at their first login.
         let tenant_config = sc.tenant.clone();
-        let tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
+        let mut tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
+        tenant.set_user_text_memo(fast_paths.on());
         let transport = options.transport.unwrap_or(sc.transport);
         let network = Network::new(
             tenant,
@@ -270,13 +284,6 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 sc.cache_limits.clone(),
             )))
         });
-        let mut instance_base = options.instance.clone().unwrap_or_default();
-        if let Some(bytes) = sc.limits.memory_bytes {
-            instance_base.memory_limit_bytes = bytes;
-        }
-        if let Some(bytes) = sc.limits.host_bytes {
-            instance_base.max_host_bytes_per_execution = bytes;
-        }
         Ok(Simulation {
             factory: Box::new(QuickJs),
             observer: None,
@@ -322,6 +329,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 sc.traffic.users.max(1)
             },
             seen_users: BTreeMap::new(),
+            continues: driver::ContinueRequests::new(
+                &sc.traffic.params,
+                &sc.traffic.body,
+                fast_paths,
+            ),
             template_event: if sc.trigger.info().transaction_metadata {
                 PreparedEvent::new(&sc.traffic.event).with_transaction_metadata()
             } else {
@@ -477,7 +489,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             } => {
                 if let Some(rt) = self.instances[inst].runtimes[action].as_mut() {
                     if rt.is_pending(op) {
-                        rt.complete(op, result);
+                        rt.complete(op, *result);
                         self.pump(inst, action);
                     }
                 }
@@ -816,7 +828,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let event = self.event_for(user as usize);
         self.flows.insert(
             login,
-            Flow {
+            Box::new(Flow {
                 event,
                 action: 0,
                 phase: Phase::Execute,
@@ -831,7 +843,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 user_id,
                 snapshot: None,
                 suspended_at: None,
-            },
+            }),
         );
         self.start_segment(login);
     }
@@ -1028,16 +1040,12 @@ impl<'a, 'b> Simulation<'a, 'b> {
         for op in ops {
             let exec = op.exec_id;
             let id = op.id;
-            let mut routed = None;
+            // Observed before its result goes to the execution: neither is copied.
             let completion = driver::resolve(op, now, |req| {
-                let r = self.network.route(req, now, &mut self.rng_net);
-                let answer = (r.result.clone(), r.latency_ms);
-                routed = Some((req.clone(), r));
-                answer
+                let routed = self.network.route(req, now, &mut self.rng_net);
+                self.observe_http(inst, action, exec, req, &routed);
+                (routed.result, routed.latency_ms)
             });
-            if let Some((req, routed)) = routed {
-                self.observe_http(inst, action, exec, &req, routed);
-            }
             debug_assert_eq!(completion.op, id);
             self.schedule(
                 completion.at_ms,
@@ -1045,7 +1053,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     inst,
                     action,
                     op: completion.op,
-                    result: completion.result,
+                    result: Box::new(completion.result),
                 },
             );
         }
@@ -1060,7 +1068,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
         action: usize,
         exec: Option<ExecId>,
         req: &actsim_js::FetchRequest,
-        routed: crate::network::Routed,
+        routed: &crate::network::Routed,
     ) {
         let now = self.now();
         let number = self.instances[inst].number;
@@ -1072,7 +1080,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             login,
             instance: number,
             req,
-            routed: &routed,
+            routed,
             tenant_token: tenant_token
                 .as_ref()
                 .map(|(c, a, exp)| (c.as_str(), a.as_str(), *exp)),
@@ -1100,17 +1108,20 @@ impl<'a, 'b> Simulation<'a, 'b> {
             }),
             _ => None,
         };
-        let (status, error) = match routed.result {
+        let (status, error) = match &routed.result {
             OpResult::Fetch(r) => (Some(r.status), None),
-            OpResult::NetworkError(m) => (None, Some(m)),
+            OpResult::NetworkError(m) => (None, Some(m.clone())),
             OpResult::TimerFired => (None, None),
         };
         d.http.push(HttpExchange {
             at_ms: now,
             method: req.method.clone(),
             url: req.url.clone(),
-            route: routed.route.unwrap_or_else(|| routed.upstream.clone()),
-            upstream: routed.upstream,
+            route: routed
+                .route
+                .clone()
+                .unwrap_or_else(|| routed.upstream.clone()),
+            upstream: routed.upstream.clone(),
             status,
             error,
             latency_ms: routed.latency_ms,
@@ -1303,12 +1314,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let traffic = &self.sc.traffic;
         let flow = self.flows.get_mut(&login).expect("flow exists");
         flow.resume_number += 1;
-        flow.event = driver::continue_event(
-            &flow.event,
-            driver::resume_state(login, flow.resume_number),
-            &traffic.params,
-            &traffic.body,
-        );
+        flow.event = self
+            .continues
+            .event(&flow.event, driver::resume_state(login, flow.resume_number));
         flow.event = driver::prompt_event(
             &flow.event,
             flow.suspended_at.take().as_ref(),

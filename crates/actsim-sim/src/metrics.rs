@@ -1,7 +1,8 @@
 //! Counting what happens in a simulation, and the flat `name → number` map that expectations
 //! and reports read (names are documented in docs/scenario.md).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use actsim_js::{CacheOpKind, ErrorKind, ExecutionReport};
 
@@ -59,7 +60,9 @@ pub struct Metrics {
     pub http_errors: u64,
     /// What actions did, by metric name: `commands.<command>`,
     /// `action.<action>.commands.<command>`, `denies.<reason>`, `claims.<token>.<claim>`.
-    pub commands: BTreeMap<String, u64>,
+    /// Bumped about ten times per login, hence hashed (a fixed seed: nothing random); only read by
+    /// name or copied into [`Metrics::to_map`]'s sorted map (the order of copying is moot).
+    pub commands: HashMap<String, u64, foldhash::fast::FixedState>,
     pub instances_created: u64,
     pub instances_recycled: u64,
     pub instances_killed: u64,
@@ -88,21 +91,37 @@ const MAX_COMMAND_METRICS: usize = 20_000;
 /// becomes `_`, and values longer than 64 characters are `…` (not told apart).
 fn value_word(value: &serde_json::Value) -> String {
     let text = match value {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        serde_json::Value::String(s) => Cow::Borrowed(s.as_str()),
+        other => Cow::Owned(other.to_string()),
     };
     if text.chars().count() > 64 {
         "…".into()
     } else {
-        metric_word(&text)
+        word(&text).into_owned()
     }
 }
 
 /// A text usable inside a metric name: whitespace becomes `_`.
 pub fn metric_word(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_whitespace() { '_' } else { c })
-        .collect()
+    word(text).into_owned()
+}
+
+/// [`metric_word`], borrowing `text` when it has no whitespace (user ids, command names).
+fn word(text: &str) -> Cow<'_, str> {
+    // ASCII bytes are checked as bytes (the whitespace among them: tab to carriage return,
+    // space); any other character as a char.
+    let clean = text
+        .bytes()
+        .all(|b| !matches!(b, b'\t'..=b'\r' | b' ') && b.is_ascii())
+        || !text.chars().any(char::is_whitespace);
+    if clean {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .collect(),
+    )
 }
 
 /// The metric name of an error kind (`cpu_budget_exceeded`, …).
@@ -131,18 +150,8 @@ impl Metrics {
 
     /// Count a login of the user `user_id` (`user.<id>.logins`).
     pub fn count_user_login(&mut self, user_id: &str) {
-        self.bump_command(format!("user.{}.logins", metric_word(user_id)));
-    }
-
-    fn bump_command(&mut self, key: String) {
-        let room = self.commands.len() < MAX_COMMAND_METRICS;
-        match self.commands.get_mut(&key) {
-            Some(n) => *n += 1,
-            None if room => {
-                self.commands.insert(key, 1);
-            }
-            None => {}
-        }
+        let mut key = String::with_capacity(64);
+        self.bump_key(&mut key, &["user.", &word(user_id), ".logins"]);
     }
 
     /// Count what an execution of `action` (for the user `user_id`, in a post-login flow) did
@@ -161,53 +170,53 @@ impl Metrics {
         if report.commands.is_empty() {
             return;
         }
-        let action = metric_word(action);
-        let user = user_id.map(metric_word);
+        let action = word(action);
+        let user = user_id.map(word);
         let mut key = String::with_capacity(128);
         for c in &report.commands {
             let arg = |i: usize| c.args.get(i);
+            let name = c.name.as_str();
             // The keys counted per user too, as suffixes of `user.<user>.`.
             let mut extra: [Option<String>; 2] = [None, None];
-            match c.name.as_str() {
+            match name {
                 "access.deny" => {
                     if let Some(reason) = arg(0).and_then(serde_json::Value::as_str) {
-                        extra[0] = Some(format!("denies.{}", metric_word(reason)));
+                        extra[0] = Some(["denies.", &word(reason)].concat());
                     }
                 }
                 "idToken.setCustomClaim" | "accessToken.setCustomClaim" => {
-                    let token = c.name.split('.').next().unwrap_or_default();
+                    let token = name.split('.').next().unwrap_or_default();
                     if let Some(claim) = arg(0).and_then(serde_json::Value::as_str) {
-                        let claim = metric_word(claim);
+                        let claim = ["claims.", token, ".", &word(claim)].concat();
                         if let Some(value) = arg(1).map(value_word) {
-                            extra[1] = Some(format!("claims.{token}.{claim}={value}"));
+                            extra[1] = Some([claim.as_str(), "=", &value].concat());
                         }
-                        extra[0] = Some(format!("claims.{token}.{claim}"));
+                        extra[0] = Some(claim);
                     }
                 }
                 _ => {}
             }
-            self.bump_key(&mut key, format_args!("commands.{}", c.name));
-            self.bump_key(
-                &mut key,
-                format_args!("action.{action}.commands.{}", c.name),
-            );
+            self.bump_key(&mut key, &["commands.", name]);
+            self.bump_key(&mut key, &["action.", &action, ".commands.", name]);
             for k in extra.iter().flatten() {
-                self.bump_key(&mut key, format_args!("{k}"));
+                self.bump_key(&mut key, &[k]);
             }
             if let Some(user) = &user {
-                self.bump_key(&mut key, format_args!("user.{user}.commands.{}", c.name));
+                self.bump_key(&mut key, &["user.", user, ".commands.", name]);
                 for k in extra.iter().flatten() {
-                    self.bump_key(&mut key, format_args!("user.{user}.{k}"));
+                    self.bump_key(&mut key, &["user.", user, ".", k]);
                 }
             }
         }
     }
 
-    /// Bump the command metric that `name` formats, using `buffer` for its text.
-    fn bump_key(&mut self, buffer: &mut String, name: std::fmt::Arguments<'_>) {
-        use std::fmt::Write as _;
+    /// Bump the command metric named by `parts` put together, using `buffer` for its text (a
+    /// name not seen before is added while there is room).
+    fn bump_key(&mut self, buffer: &mut String, parts: &[&str]) {
         buffer.clear();
-        let _ = buffer.write_fmt(name);
+        for part in parts {
+            buffer.push_str(part);
+        }
         if let Some(n) = self.commands.get_mut(buffer.as_str()) {
             *n += 1;
         } else if self.commands.len() < MAX_COMMAND_METRICS {
@@ -431,5 +440,38 @@ impl Metrics {
             m.insert(format!("{p}.tokens_issued"), c.tokens_issued as f64);
         }
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `word` turns exactly the characters `char::is_whitespace` names into `_`, whether the
+    /// text is ASCII (checked by bytes) or not, and borrows a text with none.
+    #[test]
+    fn words_replace_every_whitespace_character() {
+        let reference = |t: &str| -> String {
+            t.chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect()
+        };
+        let texts = [
+            "auth0|user-1",
+            "a b",
+            "tab\there",
+            "v\u{b}f\u{c}r\rn\n",
+            "\u{1f}\u{e}x\u{7f}",
+            "nbsp\u{a0}em\u{2003}",
+            "caf\u{e9}",
+            "line\u{2028}sep",
+            "",
+        ];
+        for t in texts {
+            assert_eq!(word(t), reference(t), "{t:?}");
+            assert_eq!(metric_word(t), reference(t), "{t:?}");
+        }
+        assert!(matches!(word("auth0|user-1"), Cow::Borrowed(_)));
+        assert!(matches!(word("caf\u{e9}"), Cow::Borrowed(_)));
     }
 }

@@ -268,7 +268,7 @@ impl Network {
             http = http.with_body(body.as_bytes().to_vec());
         }
         let before = self.issued_count();
-        let response = self.tenant.handle(&http, now_ms);
+        let mut response = self.tenant.handle(&http, now_ms);
         let token_issued = (self.issued_count() > before).then_some(before + 1);
         let latency_ms = self.tenant_latency.sample(rng) + response.latency_ms as i64;
         let result = if response.timeout {
@@ -278,8 +278,8 @@ impl Network {
         } else {
             OpResult::Fetch(FetchResponse {
                 status: response.status,
-                headers: response.headers.clone(),
-                body: String::from_utf8_lossy(&response.body).into_owned(),
+                headers: std::mem::take(&mut response.headers),
+                body: text_of(std::mem::take(&mut response.body)),
             })
         };
         Routed {
@@ -436,6 +436,13 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A response body as text: the bytes themselves when they are UTF-8 (every tenant body is),
+/// each invalid sequence as U+FFFD otherwise.
+fn text_of(body: Vec<u8>) -> String {
+    String::from_utf8(body)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

@@ -175,7 +175,8 @@ impl KeyMaterial {
 /// It is only ever looked up by key, never iterated, so its contents cannot affect the order of
 /// anything else.
 struct BoundedMemo<V> {
-    entries: HashMap<Arc<str>, V>,
+    /// Keyed by whole tokens, hashed fast (with a fixed seed) as a PATCH looks one up.
+    entries: HashMap<Arc<str>, V, foldhash::fast::FixedState>,
     order: VecDeque<Arc<str>>,
     capacity: usize,
 }
@@ -183,7 +184,7 @@ struct BoundedMemo<V> {
 impl<V> BoundedMemo<V> {
     fn new(capacity: usize) -> BoundedMemo<V> {
         BoundedMemo {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             order: VecDeque::new(),
             capacity,
         }

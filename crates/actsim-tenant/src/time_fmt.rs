@@ -16,7 +16,28 @@ pub fn iso8601_utc_millis(ms: i64) -> String {
     let minute = ms_of_day / 60_000 % 60;
     let second = ms_of_day / 1000 % 60;
     let millis = ms_of_day % 1000;
-    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z")
+    if !(0..=9999).contains(&year) {
+        return format!(
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z"
+        );
+    }
+    // The common case digit by digit (the tenant stamps every PATCHed user with it).
+    let mut out = String::with_capacity(24);
+    let mut push = |n: i64, width: u32, after: char| {
+        for p in (0..width).rev() {
+            let digit = (n / 10_i64.pow(p) % 10) as u8;
+            out.push(char::from(b'0' + digit));
+        }
+        out.push(after);
+    };
+    push(year, 4, '-');
+    push(month, 2, '-');
+    push(day, 2, 'T');
+    push(hour, 2, ':');
+    push(minute, 2, ':');
+    push(second, 2, '.');
+    push(millis, 3, 'Z');
+    out
 }
 
 fn digits(s: &str, range: std::ops::Range<usize>) -> Option<i64> {
@@ -175,6 +196,29 @@ mod tests {
             iso8601_utc_millis(1_709_208_000_000),
             "2024-02-29T12:00:00.000Z"
         );
+    }
+
+    /// The digit-by-digit writing gives what the format string gives, around the edges of
+    /// years 0 and 9999 and at every width boundary of the fields.
+    #[test]
+    fn digits_match_the_format_string() {
+        let formatted = |ms: i64| {
+            let (year, month, day) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+            let t = ms.rem_euclid(MS_PER_DAY);
+            let (h, m, s, milli) = (t / 3_600_000, t / 60_000 % 60, t / 1000 % 60, t % 1000);
+            format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+        };
+        let year_0 = days_from_civil(0, 1, 1) * MS_PER_DAY;
+        let year_10000 = days_from_civil(10_000, 1, 1) * MS_PER_DAY;
+        let mut samples = vec![year_0 - 1, year_0, year_10000 - 1, year_10000, 0, -1];
+        samples.extend((0..2000).map(|i| i * 7_919_007_654_321 % year_10000));
+        samples.extend((0..500).map(|i| 1_767_225_600_000 + i * 9_999_001));
+        for ms in samples {
+            assert_eq!(iso8601_utc_millis(ms), formatted(ms), "{ms}");
+        }
+        assert_eq!(iso8601_utc_millis(year_0), "0000-01-01T00:00:00.000Z");
+        assert_eq!(iso8601_utc_millis(year_0 - 1), "-001-12-31T23:59:59.999Z");
+        assert_eq!(iso8601_utc_millis(year_10000), "10000-01-01T00:00:00.000Z");
     }
 
     #[test]
