@@ -258,18 +258,9 @@ impl<'a, 'b> Simulation<'a, 'b> {
         sink: &'b mut dyn TraceSink,
     ) -> std::io::Result<Self> {
         let seed = options.seed.unwrap_or(sc.seed);
-        let mut instance_base = options.instance.clone().unwrap_or_default();
-        if let Some(bytes) = sc.limits.memory_bytes {
-            instance_base.memory_limit_bytes = bytes;
-        }
-        if let Some(bytes) = sc.limits.host_bytes {
-            instance_base.max_host_bytes_per_execution = bytes;
-        }
-        let fast_paths = instance_base.fast_paths;
         // Simulated users are made lazily: each is added to the tenant at their first login.
         let tenant_config = sc.tenant.clone();
-        let mut tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
-        tenant.set_user_text_memo(fast_paths.on());
+        let tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
         let transport = options.transport.unwrap_or(sc.transport);
         let network = Network::new(
             tenant,
@@ -284,6 +275,14 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 sc.cache_limits.clone(),
             )))
         });
+        let mut instance_base = options.instance.clone().unwrap_or_default();
+        if let Some(bytes) = sc.limits.memory_bytes {
+            instance_base.memory_limit_bytes = bytes;
+        }
+        if let Some(bytes) = sc.limits.host_bytes {
+            instance_base.max_host_bytes_per_execution = bytes;
+        }
+        let fast_paths = instance_base.fast_paths;
         Ok(Simulation {
             factory: Box::new(QuickJs),
             observer: None,

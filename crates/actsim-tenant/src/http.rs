@@ -99,17 +99,11 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with a JSON body and `content-type: application/json`.
     pub fn from_json(status: u16, body: &Value) -> HttpResponse {
-        // Straight into the bytes (the same compact text as `Display`, without fmt).
-        HttpResponse::from_json_text(status, serde_json::to_vec(body).unwrap_or_default())
-    }
-
-    /// A response whose body is the JSON text `body` (already written), with
-    /// `content-type: application/json`.
-    pub fn from_json_text(status: u16, body: Vec<u8>) -> HttpResponse {
         HttpResponse {
             status,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
-            body,
+            // Straight into the bytes (the same compact text as `Display`, without fmt).
+            body: serde_json::to_vec(body).unwrap_or_default(),
             latency_ms: 0,
             timeout: false,
         }

@@ -89,8 +89,6 @@ pub struct Tenant {
     /// reading every user.
     user_index: BTreeMap<String, usize>,
     user_roles: BTreeMap<String, Vec<String>>,
-    /// The memo of users' answer texts (`None` when turned off).
-    user_texts: Option<management_api::UserTexts>,
     traffic: traffic::Traffic,
     start_ms: Option<i64>,
 }
@@ -135,18 +133,9 @@ impl Tenant {
             users,
             user_index,
             user_roles,
-            user_texts: Some(management_api::UserTexts::default()),
             traffic: traffic::Traffic::default(),
             start_ms: None,
         })
-    }
-
-    /// Whether a user's answer (`GET`/`PATCH /api/v2/users/{id}`) is written from a memo of
-    /// the text of its fields that did not change since its last answer (on by default). The
-    /// answers are the same byte for byte either way; the memo holds a copy of each user
-    /// answered. Simulations turn it off with their other fast paths (`ACTSIM_FAST_PATHS=off`).
-    pub fn set_user_text_memo(&mut self, on: bool) {
-        self.user_texts = on.then(management_api::UserTexts::default);
     }
 
     /// Sets the tenant's start instant, which fault windows given as offsets (`from = "+10m"`)
@@ -237,7 +226,6 @@ impl Tenant {
                     users: &mut self.users,
                     user_index: &self.user_index,
                     user_roles: &mut self.user_roles,
-                    user_texts: self.user_texts.as_mut(),
                 },
                 req,
                 now_ms,

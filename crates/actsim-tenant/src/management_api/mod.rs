@@ -25,10 +25,7 @@
 
 mod paging;
 mod roles;
-mod user_text;
 mod users;
-
-pub(crate) use user_text::UserTexts;
 
 use std::collections::BTreeMap;
 
@@ -124,9 +121,6 @@ pub(crate) struct Store<'a> {
     pub user_index: &'a BTreeMap<String, usize>,
     /// Role ids per user id.
     pub user_roles: &'a mut BTreeMap<String, Vec<String>>,
-    /// The memo that writes a user's answer from the text of its unchanged fields (`None`:
-    /// each answer is written whole).
-    pub user_texts: Option<&'a mut UserTexts>,
 }
 
 /// The routes of the subset.
@@ -242,16 +236,12 @@ pub(crate) fn handle(
             let Some(index) = decode(raw).and_then(|id| store.user_index.get(&id).copied()) else {
                 return inexistent_user();
             };
-            let answer = |user: &Value, texts: Option<&mut UserTexts>| match texts {
-                Some(texts) => HttpResponse::from_json_text(200, texts.body(index, user)),
-                None => HttpResponse::from_json(200, user),
-            };
             match (route, req.method.as_str()) {
-                (Route::User(_), "GET") => answer(&store.users[index], store.user_texts),
+                (Route::User(_), "GET") => HttpResponse::from_json(200, &store.users[index]),
                 (Route::User(_), _) => {
                     let user = &mut store.users[index];
                     match users::patch(user, &req.body, now_ms) {
-                        Ok(()) => answer(user, store.user_texts),
+                        Ok(()) => HttpResponse::from_json(200, user),
                         Err(resp) => resp,
                     }
                 }
