@@ -49,8 +49,11 @@ async function send(url, method, headers, body) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   // actsim.clientFetch: the same request as `fetch` without its Request and Response objects
   // (a fast path of actsim's prelude); null when it does not apply.
-  const res = await (actsim.clientFetch(url, method, headers, payload) || fetch(url, { method, headers, body: payload }));
+  const client = actsim.clientFetch(url, method, headers, payload);
+  const res = await (client || fetch(url, { method, headers, body: payload }));
   const text = await res.text();
+  // (The same answer, with `data` and `headers` made when first read.)
+  if (client) return res.result(text);
   let data;
   try {
     data = text.length ? JSON.parse(text) : undefined;

@@ -561,13 +561,93 @@
     constructor(r) {
       this.status = r.status;
       this.statusText = STATUS_TEXT[r.status] || '';
-      this.headers = new Headers(r.headers);
+      this.headerPairs = r.headers;
       this.body = r.body === undefined || r.body === null ? null : r.body;
     }
+    get headers() { return new Headers(this.headerPairs); }
     text() {
       // Response.text(): a text body at once, an empty one through its bytes (one turn more).
       return this.body === null ? Promise.resolve(null).then(() => '') : Promise.resolve(this.body);
     }
+    // The stand-in's answer `{data, headers, status, statusText}` for the body `text`: what it
+    // would build at once, except that `data` (the body parsed as JSON, or the text itself when
+    // it is not JSON, or undefined when it is empty) and `headers` (a Headers) are made when
+    // first read, and then become ordinary data properties, as the event's fields do (only
+    // Object.getOwnPropertyDescriptor can tell). Each is made at once when making it later
+    // could differ: JSON.parse replaced by the action, or header names or values that Headers
+    // would check or change.
+    result(text) {
+      const status = this.status;
+      const statusText = this.statusText;
+      const pairs = this.headerPairs;
+      let data;
+      let parsed = false;
+      let headers;
+      let built = false;
+      if (g.JSON.parse !== internal.jsonParse) {
+        data = parseBody(g.JSON.parse, text);
+        parsed = true;
+      }
+      if (!plainHeaderPairs(pairs)) {
+        headers = new Headers(pairs);
+        built = true;
+      }
+      const result = {
+        get data() {
+          if (!parsed) {
+            data = parseBody(internal.jsonParse, text);
+            parsed = true;
+          }
+          settle(result, 'data', data);
+          return data;
+        },
+        set data(value) { settle(this, 'data', value); },
+        get headers() {
+          if (!built) {
+            headers = new Headers(pairs);
+            built = true;
+          }
+          settle(result, 'headers', headers);
+          return headers;
+        },
+        set headers(value) { settle(this, 'headers', value); },
+        status,
+        statusText,
+      };
+      return result;
+    }
+  }
+  // What the stand-in made of a body: its JSON value, the text when it is not JSON, undefined
+  // when it is empty.
+  function parseBody(parse, text) {
+    try {
+      return text.length ? parse(text) : undefined;
+    } catch (e) {
+      return text;
+    }
+  }
+  // Make `obj[name]` the data property `value` (enumerable, writable, configurable). On an
+  // object that no longer allows it (frozen or sealed), the accessor stays: it keeps giving the
+  // value it made.
+  function settle(obj, name, value) {
+    try {
+      Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
+    } catch (e) {
+      // (The accessor keeps the value.)
+    }
+  }
+  // Whether Headers would keep every name and value of `pairs` as they are without throwing:
+  // names it has already checked (normName's cache) and values with nothing to trim.
+  function plainHeaderPairs(pairs) {
+    if (!Array.isArray(pairs)) return false;
+    for (let i = 0; i < pairs.length; i += 1) {
+      const pair = pairs[i];
+      if (!Array.isArray(pair) || pair.length !== 2) return false;
+      const name = pair[0];
+      const value = pair[1];
+      if (typeof name !== 'string' || typeof value !== 'string' || knownNames.get(name) !== name || normValue(value) !== value) return false;
+    }
+    return true;
   }
   internal.clientFetch = function clientFetch(url, method, headers, body) {
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
