@@ -361,12 +361,15 @@
     const cut = text.lastIndexOf('/');
     if (authorityEnd <= start || cut < authorityEnd) return undefined;
     const segment = text.slice(cut + 1);
-    if (!PLAIN_SEGMENT.test(segment) || DOT_SEGMENT.test(segment)) return undefined;
+    // (A dot segment has at most 6 characters: `%2e%2e`.)
+    if ((segment.length <= 6 && DOT_SEGMENT.test(segment)) || !PLAIN_SEGMENT.test(segment)) return undefined;
     const prefix = text.slice(0, cut + 1);
-    if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) return undefined;
     let base = knownPrefixes.get(prefix);
     if (base === undefined) {
-      try { base = new g.URL(prefix).href; } catch (e) { base = null; }
+      if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) base = null;
+      else {
+        try { base = new g.URL(prefix).href; } catch (e) { base = null; }
+      }
       if (base !== null && !base.endsWith('/')) base = null;
       if (knownPrefixes.size < 256) knownPrefixes.set(prefix, base);
     }
@@ -556,7 +559,6 @@
   // that (another method, a header name or value `Headers` would change, a body that is not
   // well-formed text, a URL that does not parse) answers null: the caller then uses `fetch`.
   const CLIENT_METHODS = ['DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
-  const LONE_SURROGATE = /[\uD800-\uDFFF]/;
   class ClientResponse {
     constructor(r) {
       this.status = r.status;
@@ -653,7 +655,7 @@
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
     if (typeof url !== 'string' || typeof method !== 'string') return null;
     if (method !== 'GET' && !CLIENT_METHODS.includes(method)) return null;
-    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || LONE_SURROGATE.test(body))) return null;
+    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
     if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
     let href;
     const pairs = [];
