@@ -136,8 +136,12 @@ class ManagementClient {
   }
 
   async _request(method, path, body) {
-    const token = await this.getAccessToken();
-    const headers = { authorization: `Bearer ${token}` };
+    // A token given as a string is what `this.getAccessToken()` resolves to, in as many turns
+    // (one) as awaiting its promise takes.
+    const token = await (typeof this._staticToken === 'string' && this.getAccessToken === ownGetAccessToken
+      ? this._staticToken
+      : this.getAccessToken());
+    const headers = { authorization: bearerOf(token) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = `https://${this.domain}${path}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -153,7 +157,8 @@ class ManagementClient {
         await undefined;
         throw e;
       }
-      res = answer.result(await answer.text());
+      // (Awaiting the text takes the turn awaiting text()'s promise of it takes.)
+      res = answer.result(await (answer.body !== null ? answer.body : answer.text()));
       await undefined;
     } else {
       res = await send(url, method, headers, payload, null);
@@ -168,6 +173,21 @@ class ManagementClient {
   async updateAppMetadata(params, metadata) { return (await this.users.update(params, { app_metadata: metadata })).data; }
   async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
   async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
+}
+
+// (_request skips calling it while no action has replaced it.)
+const ownGetAccessToken = ManagementClient.prototype.getAccessToken;
+
+// The authorization header's value for `token`; the last one is kept (executions of an
+// instance send the same cached token: the header is not copied again).
+let lastToken = null;
+let lastBearer = null;
+function bearerOf(token) {
+  if (token !== lastToken || lastToken === null) {
+    lastBearer = `Bearer ${token}`;
+    lastToken = token;
+  }
+  return lastBearer;
 }
 
 function userPath(params) {
