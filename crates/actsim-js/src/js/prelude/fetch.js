@@ -678,17 +678,34 @@
     let sorted = true;
     for (let i = 1; i < pairs.length; i += 1) if (!(pairs[i - 1][0] < pairs[i][0])) sorted = false;
     if (!sorted) pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return new Promise((resolve, reject) => {
-      let opId;
-      try {
-        opId = host.fetchStart(href, method, pairs, body === undefined ? null : body);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      internal.pendingOps.set(opId, { resolve(r) { resolve(new ClientResponse(r)); }, reject });
-    });
+    const promise = new Promise(captureClientOp);
+    const op = capturedOp;
+    capturedOp = null;
+    let opId;
+    try {
+      opId = host.fetchStart(href, method, pairs, body === undefined ? null : body);
+    } catch (e) {
+      op.reject(e);
+      return promise;
+    }
+    internal.pendingOps.set(opId, op);
+    return promise;
   };
+  // A pending clientFetch (its entry in pendingOps): it settles the promise made with it. The
+  // promise's executor is one shared function that leaves the operation here, not a closure
+  // per request.
+  class ClientOp {
+    constructor(resolve, reject) {
+      this.settleResolved = resolve;
+      this.settleRejected = reject;
+    }
+    resolve(r) { this.settleResolved(new ClientResponse(r)); }
+    reject(e) { this.settleRejected(e); }
+  }
+  let capturedOp = null;
+  function captureClientOp(resolve, reject) {
+    capturedOp = new ClientOp(resolve, reject);
+  }
   const STATUS_TEXT = {
     200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found',
     304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
