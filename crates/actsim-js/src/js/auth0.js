@@ -136,11 +136,11 @@ class ManagementClient {
   }
 
   async _request(method, path, body) {
-    // A token given as a string is what `this.getAccessToken()` resolves to, in as many turns
-    // (one) as awaiting its promise takes.
-    const token = await (typeof this._staticToken === 'string' && this.getAccessToken === ownGetAccessToken
-      ? this._staticToken
-      : this.getAccessToken());
+    // A token given as a string is what `this.getAccessToken()` resolves to, one turn later
+    // (awaiting its promise, fulfilled already): awaiting TURN takes that turn.
+    let token = this._staticToken;
+    if (typeof token === 'string' && this.getAccessToken === ownGetAccessToken) await TURN;
+    else token = await this.getAccessToken();
     const headers = { authorization: bearerOf(token) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = `https://${this.domain}${path}`;
@@ -149,17 +149,20 @@ class ManagementClient {
     let res;
     if (client) {
       // What `await send(url, method, headers, payload, client)` does, without the call: each
-      // `await undefined` is the turn send's settling took to reach this function.
+      // `await TURN` is the turn send's settling took to reach this function, or the turn
+      // awaiting text()'s promise of a text body takes.
       let answer;
       try {
         answer = await client;
       } catch (e) {
-        await undefined;
+        await TURN;
         throw e;
       }
-      // (Awaiting the text takes the turn awaiting text()'s promise of it takes.)
-      res = answer.result(await (answer.body !== null ? answer.body : answer.text()));
-      await undefined;
+      let text = answer.body;
+      if (text !== null) await TURN;
+      else text = await answer.text();
+      res = answer.result(text);
+      await TURN;
     } else {
       res = await send(url, method, headers, payload, null);
     }
@@ -174,6 +177,11 @@ class ManagementClient {
   async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
   async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
 }
+
+// A promise fulfilled already, made by the engine (not through the global `Promise`, which an
+// action may replace): awaiting it takes one turn, without making a promise as awaiting
+// anything else does.
+const TURN = (async () => {})();
 
 // (_request skips calling it while no action has replaced it.)
 const ownGetAccessToken = ManagementClient.prototype.getAccessToken;
