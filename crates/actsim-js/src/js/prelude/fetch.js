@@ -559,13 +559,25 @@
   // that (another method, a header name or value `Headers` would change, a body that is not
   // well-formed text, a URL that does not parse) answers null: the caller then uses `fetch`.
   const CLIENT_METHODS = ['DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
+  // It is first the pending operation (the entry in pendingOps that settles clientFetch's
+  // promise), then the response that promise gives.
   class ClientResponse {
-    constructor(r) {
+    constructor(resolve, reject) {
+      this.settleResolved = resolve;
+      this.settleRejected = reject;
+      this.status = 0;
+      this.statusText = '';
+      this.headerPairs = null;
+      this.body = null;
+    }
+    resolve(r) {
       this.status = r.status;
       this.statusText = STATUS_TEXT[r.status] || '';
       this.headerPairs = r.headers;
       this.body = r.body === undefined || r.body === null ? null : r.body;
+      this.settleResolved(this);
     }
+    reject(e) { this.settleRejected(e); }
     get headers() { return new Headers(this.headerPairs); }
     text() {
       // Response.text(): a text body at once, an empty one through its bytes (one turn more).
@@ -654,19 +666,27 @@
   internal.clientFetch = function clientFetch(url, method, headers, body) {
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
     if (typeof url !== 'string' || typeof method !== 'string') return null;
-    if (method !== 'GET' && !CLIENT_METHODS.includes(method)) return null;
+    if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
     if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
     if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
     let href;
     const pairs = [];
     let typed = false;
     try {
-      href = hrefOf(url);
+      href = knownHrefs.get(url);
+      if (href === undefined) href = hrefOf(url);
       const keys = Object.keys(headers);
       for (let i = 0; i < keys.length; i += 1) {
         const k = keys[i];
         const v = headers[k];
-        if (typeof v !== 'string' || normName(k) !== k || normValue(v) !== v) return null;
+        if (typeof v !== 'string') return null;
+        // (normName(k) !== k and normValue(v) !== v, with the known name and the ends of the
+        // value looked at here.)
+        const known = knownNames.get(k);
+        if (known === undefined ? normName(k) !== k : known !== k) return null;
+        const first = v.charCodeAt(0);
+        const last = v.charCodeAt(v.length - 1);
+        if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
         if (k === 'content-type') typed = true;
         pairs.push([k, v]);
       }
@@ -691,20 +711,11 @@
     internal.pendingOps.set(opId, op);
     return promise;
   };
-  // A pending clientFetch (its entry in pendingOps): it settles the promise made with it. The
-  // promise's executor is one shared function that leaves the operation here, not a closure
-  // per request.
-  class ClientOp {
-    constructor(resolve, reject) {
-      this.settleResolved = resolve;
-      this.settleRejected = reject;
-    }
-    resolve(r) { this.settleResolved(new ClientResponse(r)); }
-    reject(e) { this.settleRejected(e); }
-  }
+  // The promise of a clientFetch is made with one shared executor, which leaves the pending
+  // operation (a ClientResponse, not yet answered) here: no closure per request.
   let capturedOp = null;
   function captureClientOp(resolve, reject) {
-    capturedOp = new ClientOp(resolve, reject);
+    capturedOp = new ClientResponse(resolve, reject);
   }
   const STATUS_TEXT = {
     200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found',
