@@ -515,7 +515,7 @@
         reject(signal.reason);
       };
       try {
-        opId = host.fetchStart(request.url, request.method, headers, body);
+        opId = host.fetchStart(request.url, request.method, flatPairs(headers), body);
       } catch (e) {
         reject(e);
         return;
@@ -556,8 +556,9 @@
   // same host operation `fetch` would (same URL, method, sorted headers and body), resolving
   // at the same turn of the job queue, without the Request and Response objects the stand-in
   // never sees; the response's `text()` takes as many turns as Response's. Anything outside
-  // that (another method, a header name or value `Headers` would change, a body that is not
-  // well-formed text, a URL that does not parse) answers null: the caller then uses `fetch`.
+  // that (another method, a header name or value `Headers` would change, headers out of
+  // order, a body that is not well-formed text, a URL that does not parse) answers null: the
+  // caller then uses `fetch`.
   const CLIENT_METHODS = ['DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
   // It is first the pending operation (the entry in pendingOps that settles clientFetch's
   // promise), then the response that promise gives.
@@ -670,7 +671,9 @@
     if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
     if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
     let href;
-    const pairs = [];
+    // Names and values, flat (host.fetchStart's form), while the names are in order.
+    const flat = [];
+    let sorted = true;
     let typed = false;
     try {
       href = knownHrefs.get(url);
@@ -688,22 +691,25 @@
         const last = v.charCodeAt(v.length - 1);
         if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
         if (k === 'content-type') typed = true;
-        pairs.push([k, v]);
+        if (flat.length !== 0 && !(flat[flat.length - 2] < k)) sorted = false;
+        flat.push(k, v);
       }
     } catch (e) {
       return null;
     }
-    if (body !== undefined && !typed) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-    // (The stand-in writes its headers in order.)
-    let sorted = true;
-    for (let i = 1; i < pairs.length; i += 1) if (!(pairs[i - 1][0] < pairs[i][0])) sorted = false;
-    if (!sorted) pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    if (body !== undefined && !typed) {
+      if (flat.length !== 0 && !(flat[flat.length - 2] < 'content-type')) sorted = false;
+      flat.push('content-type', 'text/plain;charset=UTF-8');
+    }
+    // (The stand-in writes its headers in order; headers out of order go through `fetch`,
+    // which sorts them.)
+    if (!sorted) return null;
     const promise = new Promise(captureClientOp);
     const op = capturedOp;
     capturedOp = null;
     let opId;
     try {
-      opId = host.fetchStart(href, method, pairs, body === undefined ? null : body);
+      opId = host.fetchStart(href, method, flat, body === undefined ? null : body);
     } catch (e) {
       op.reject(e);
       return promise;
@@ -711,6 +717,12 @@
     internal.pendingOps.set(opId, op);
     return promise;
   };
+  // [[name, value], …] as host.fetchStart takes headers: [name, value, …].
+  function flatPairs(pairs) {
+    const flat = [];
+    for (let i = 0; i < pairs.length; i += 1) flat.push(pairs[i][0], pairs[i][1]);
+    return flat;
+  }
   // The promise of a clientFetch is made with one shared executor, which leaves the pending
   // operation (a ClientResponse, not yet answered) here: no closure per request.
   let capturedOp = null;
