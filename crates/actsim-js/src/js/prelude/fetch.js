@@ -654,16 +654,18 @@
   // Whether Headers would keep every name and value of `pairs` as they are without throwing:
   // names it has already checked (normName's cache) and values with nothing to trim.
   function plainHeaderPairs(pairs) {
-    if (!Array.isArray(pairs)) return false;
+    // (The host's answer, warm.rs's fetch_response_value: an array of [name, value] arrays.)
     for (let i = 0; i < pairs.length; i += 1) {
-      const pair = pairs[i];
-      if (!Array.isArray(pair) || pair.length !== 2) return false;
-      const name = pair[0];
-      const value = pair[1];
-      if (typeof name !== 'string' || typeof value !== 'string' || knownNames.get(name) !== name || normValue(value) !== value) return false;
+      const name = pairs[i][0];
+      const value = pairs[i][1];
+      if (typeof name !== 'string' || typeof value !== 'string' || knownNames.get(name) !== name) return false;
+      const first = value.charCodeAt(0);
+      const last = value.charCodeAt(value.length - 1);
+      if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return false;
     }
     return true;
   }
+
   internal.clientFetch = function clientFetch(url, method, headers, body) {
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
     if (typeof url !== 'string' || typeof method !== 'string') return null;
