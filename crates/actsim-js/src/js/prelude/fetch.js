@@ -566,10 +566,6 @@
     constructor(resolve, reject) {
       this.settleResolved = resolve;
       this.settleRejected = reject;
-      this.status = 0;
-      this.statusText = '';
-      this.headerPairs = null;
-      this.body = null;
     }
     resolve(r) {
       this.status = r.status;
