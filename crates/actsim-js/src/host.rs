@@ -568,7 +568,7 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
               -> JsResult<f64> {
             // The headers come as one flat list, name and value after name and value (one
             // array to read, not one per header).
-            if headers.len() % 2 != 0 {
+            if !headers.len().is_multiple_of(2) {
                 return Err(Exception::throw_type(
                     &ctx,
                     "fetchStart: headers must be name/value pairs",
