@@ -5,8 +5,8 @@
 //   updateAppMetadata/updateUserMetadata;
 // - v4: `new ManagementClient({domain, token})` with `users.get`/`users.update`, and
 //   `new AuthenticationClient({...}).oauth.clientCredentialsGrant({audience})`.
-// Every request goes through the global `fetch` (or the prelude's equivalent of it, see send),
-// so the simulator's network router sees it.
+// Every request goes through the global `fetch` (or the prelude's equivalent of it, see send
+// and ManagementClient's _request), so the simulator's network router sees it.
 'use strict';
 
 class ManagementApiError extends Error {
