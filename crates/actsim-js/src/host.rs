@@ -6,7 +6,6 @@ use actsim_cache::{CacheErrorCode, SetOptions};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use rquickjs::convert::List;
 use rquickjs::function::Opt;
 use rquickjs::{Array, Class, Ctx, Exception, Function, Module, Object, Value};
 use sha2::Sha256;
@@ -570,13 +569,22 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         move |ctx: Ctx<'js>,
               Text(url): Text,
               method: String,
-              headers: Vec<List<(Text, Text)>>,
+              headers: Vec<Text>,
               body: Option<Text>|
               -> JsResult<f64> {
-            let headers: Vec<(String, String)> = headers
-                .into_iter()
-                .map(|List((Text(k), Text(v)))| (k, v))
-                .collect();
+            // The headers come as one flat list, name and value after name and value (one
+            // array to read, not one per header).
+            if !headers.len().is_multiple_of(2) {
+                return Err(Exception::throw_type(
+                    &ctx,
+                    "fetchStart: headers must be name/value pairs",
+                ));
+            }
+            let mut names_values = headers.into_iter().map(|Text(t)| t);
+            let mut headers: Vec<(String, String)> = Vec::with_capacity(names_values.len() / 2);
+            while let (Some(name), Some(value)) = (names_values.next(), names_values.next()) {
+                headers.push((name, value));
+            }
             let body = body.map(|Text(b)| b);
             let bytes = url.len()
                 + method.len()

@@ -24,7 +24,14 @@
 //!   parses. Off: JSON text.
 //! - **The `auth0` stand-in's requests** go through the prelude's `clientFetch`
 //!   (prelude/fetch.js) while `fetch` is the prelude's: the same host operation without the
-//!   Request and Response objects the stand-in never sees. Off: through `fetch`.
+//!   Request and Response objects the stand-in never sees; the stand-in's `_request` then
+//!   does `send`'s work itself (one `await undefined` for each settling it skips, so every
+//!   `await` resumes at the same turn). Off: through `fetch`.
+//! - **The `auth0` stand-in's answers made on first read**: on that path, the answer's `data`
+//!   (the body parsed as JSON) and `headers` (a `Headers`) are accessors until first read, then
+//!   ordinary data properties (prelude/fetch.js, `ClientResponse.result`), as the event's
+//!   fields are; made at once when JSON.parse is not the engine's (prelude/lockdown.js keeps
+//!   it) or Headers would check or change a header. Off: made when the answer arrives.
 //! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
 //!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
 //!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.

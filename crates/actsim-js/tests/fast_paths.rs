@@ -209,6 +209,215 @@ fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
     );
 }
 
+/// What actions see of the stand-in's answers, which the fast paths build with `data` and
+/// `headers` made when first read: the same keys in the same order, the same values read
+/// twice, writes, a frozen answer, an inherited one, bodies that are not JSON or empty,
+/// header names and values that Headers changes, a replaced JSON.parse, and failing requests.
+const ANSWER_PROBE: &str = r#"
+    const { ManagementClient } = require('auth0');
+    exports.onExecutePostLogin = async () => {
+      const m = new ManagementClient({ domain: 'tenant.example.com', token: 'tok' });
+      const a = await m.users.update({ id: 'auth0|1' }, { x: 1 });
+      console.log('get' in Object.getOwnPropertyDescriptor(a, 'data') ? 'accessor' : 'data');
+      console.log(Object.keys(a).join(), JSON.stringify(Object.keys(Object.getOwnPropertyDescriptors(a))));
+      console.log(a.data === a.data, a.headers === a.headers, a.headers.get('content-type'), JSON.stringify(a));
+      const d = Object.getOwnPropertyDescriptor(a, 'data');
+      console.log(Object.keys(d).join(), d.value === a.data, d.enumerable, d.writable, d.configurable);
+      console.log(JSON.stringify(Object.getOwnPropertyDescriptor(a, 'headers').value === a.headers));
+      const b = await m.users.update({ id: 'auth0|2' }, { x: 2 });
+      b.data = 'mine';
+      b.headers = null;
+      console.log(JSON.stringify(b), Object.keys(b).join(), Object.getOwnPropertyDescriptor(b, 'data').writable);
+      const c = await m.users.update({ id: 'auth0|3' }, {});
+      Object.freeze(c);
+      console.log(c.data === c.data, c.headers === c.headers, JSON.stringify(c.data), Object.isFrozen(c), [...c.headers].length);
+      const e = await m.users.update({ id: 'auth0|4' }, {});
+      const child = Object.create(e);
+      console.log(JSON.stringify(child.data), child.data === e.data, Object.keys(child).length, JSON.stringify({ ...e }));
+      const odd = await m.users.update({ id: 'odd' }, {});
+      console.log(JSON.stringify([...odd.headers]), odd.headers.get('X-Odd'));
+      for (const id of ['badjson', 'empty']) {
+        const r = await m.users.get({ id });
+        console.log(r.status, r.statusText, JSON.stringify(r.data), typeof r.data, Object.keys(r).join());
+      }
+      const realParse = JSON.parse;
+      // (Logging the bodies only: with the fast paths off, the prelude parses the host's answer
+      // with the global JSON.parse too, which is another fast path's business.)
+      JSON.parse = function parse(text) {
+        if (text.startsWith('{"user_id"')) console.log('parse', text.length);
+        return realParse(text);
+      };
+      const h = await m.users.update({ id: 'auth0|5' }, {});
+      console.log('read');
+      console.log(h.data.user_id);
+      JSON.parse = realParse;
+      for (const id of ['missing', 'broken', 'down']) {
+        try {
+          await m.users.update({ id }, { y: 1 });
+        } catch (err) {
+          console.log(err.name, err.message, err.statusCode, JSON.stringify(err.body), String(err.cause));
+        }
+      }
+      console.log(await m.getUser({ id: 'auth0|6' }).then((u) => u.user_id));
+    };
+"#;
+
+fn answers(req: &actsim_js::FetchRequest) -> actsim_js::OpResult {
+    use actsim_js::{FetchResponse, OpResult};
+    let text = |status: u16, headers: &[(&str, &str)], body: &str| {
+        OpResult::Fetch(FetchResponse {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_string(),
+        })
+    };
+    let last = req.url.rsplit('/').next().unwrap_or_default();
+    match last {
+        "badjson" => text(200, &[("content-type", "text/plain")], "not {json"),
+        "empty" => text(204, &[], ""),
+        "odd" => text(
+            200,
+            &[("X-Odd", " spaced "), ("content-type", "application/json")],
+            "{}",
+        ),
+        "missing" => common::json_response(
+            404,
+            serde_json::json!({ "statusCode": 404, "message": "The user does not exist." }),
+        ),
+        "broken" => text(500, &[], "oops"),
+        "down" => OpResult::NetworkError("connection refused".to_string()),
+        _ => common::json_response(
+            200,
+            serde_json::json!({ "user_id": last, "method": req.method, "n": [1, 2] }),
+        ),
+    }
+}
+
+#[test]
+fn the_stand_in_s_answers_read_the_same_when_made_on_first_read() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, ANSWER_PROBE, answers);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, ANSWER_PROBE, answers);
+    assert_eq!(sent_on, sent_off);
+    // The one visible difference, before the first read: an accessor (made on first read).
+    assert_eq!(console_on[0], "accessor");
+    assert_eq!(console_off[0], "data");
+    assert_eq!(console_on[1..], console_off[1..]);
+    // Checked by reason: the keys in the order the stand-in writes them; a read makes `data`
+    // an ordinary data property; a body that is not JSON is kept as text, an empty one is
+    // undefined; a replaced JSON.parse runs when the answer arrives, before the read.
+    assert_eq!(
+        console_on[1],
+        r#"data,headers,status,statusText ["data","headers","status","statusText"]"#
+    );
+    assert_eq!(
+        console_on[3],
+        "value,writable,enumerable,configurable true true true true"
+    );
+    let text = console_on.join("\n");
+    assert!(
+        text.contains(r#"200 OK "not {json" string data,headers,status,statusText"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("204 No Content undefined undefined"),
+        "{text}"
+    );
+    assert!(text.contains("parse 50\nread\nauth0%7C5"), "{text}");
+    assert!(
+        text.contains("ManagementApiError The user does not exist. 404"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"ManagementApiError Request failed with status 500 500 "oops""#),
+        "{text}"
+    );
+    assert!(text.contains("TypeError fetch failed: connection refused undefined undefined Error: connection refused"), "{text}");
+}
+
+/// Turns: a chain of promise reactions (twenty turns) started by the prelude when the host
+/// answers (its lookup of the pending operation, `Map.prototype.get` with the operation's
+/// number) and, for the turns before the request, one started with the call (read when the
+/// prelude records the pending operation, the last `Map.prototype.set` with a number). Each line gives the turn at
+/// which the request went out and the turn at which the action's `await` resumed.
+const TURNS_PROBE: &str = r#"
+    const { ManagementClient } = require('auth0');
+    const realGet = Map.prototype.get;
+    const realSet = Map.prototype.set;
+    let tick = 0;
+    let armed = false;
+    let sentAt = null;
+    let recording = false;
+    let chain = 0;
+    function ticker() {
+      tick = 0;
+      const mine = ++chain;
+      const step = () => {
+        if (chain !== mine) return; // (A newer chain counts from here.)
+        tick += 1;
+        if (tick < 20) Promise.resolve().then(step);
+      };
+      Promise.resolve().then(step);
+    }
+    Map.prototype.get = function get(key) {
+      if (armed && typeof key === 'number') { armed = false; recording = false; ticker(); }
+      return realGet.call(this, key);
+    };
+    Map.prototype.set = function set(key, value) {
+      // (The last one before the answer: the pending operation.)
+      if (recording && typeof key === 'number') sentAt = tick;
+      return realSet.call(this, key, value);
+    };
+    async function turns(label, call) {
+      recording = true;
+      ticker();
+      const pending = call();
+      armed = true;
+      let outcome = 'ok';
+      try { await pending; } catch (e) { outcome = e.message; }
+      console.log(label, sentAt, tick, outcome);
+    }
+    exports.onExecutePostLogin = async () => {
+      const byString = new ManagementClient({ domain: 'tenant.example.com', token: 'tok' });
+      const byFunction = new ManagementClient({ domain: 'tenant.example.com', token: () => 'tok' });
+      for (const [kind, m] of [['string', byString], ['function', byFunction]]) {
+        for (const id of ['auth0|1', 'empty', 'missing', 'broken', 'down']) {
+          await turns(`${kind} update ${id}`, () => m.users.update({ id }, { a: 1 }));
+          await turns(`${kind} get ${id}`, () => m.users.get({ id }));
+        }
+        await turns(`${kind} getUser`, () => m.getUser({ id: 'auth0|2' }));
+      }
+    };
+"#;
+
+#[test]
+fn the_stand_in_s_requests_take_the_same_turns_with_fast_paths_on_and_off() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, TURNS_PROBE, answers);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, TURNS_PROBE, answers);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    assert_eq!(console_on.len(), 22, "{console_on:#?}");
+    // A token given as a string takes the turns of one given as a function (as it must: the
+    // stand-in awaits getAccessToken() for both).
+    for (by_string, by_function) in console_on[..11].iter().zip(&console_on[11..]) {
+        assert_eq!(
+            by_string.strip_prefix("string"),
+            by_function.strip_prefix("function")
+        );
+    }
+    // Checked by reason: the request goes out one turn after the call (the await of
+    // getAccessToken's promise, fulfilled already); a success
+    // resumes the action four turns after the answer (send's two awaits, its settling,
+    // _request's settling), a failure of the network three (send's await throws at once).
+    assert_eq!(console_on[0], "string update auth0|1 1 4 ok");
+    assert!(
+        console_on[8].starts_with("string update down 1 3 fetch failed"),
+        "{console_on:#?}"
+    );
+}
+
 /// Prints every field of the event as a dump that tells apart what `JSON.parse` could make
 /// differently: -0, key order, own `__proto__` keys, prototypes, property attributes and each
 /// UTF-16 unit of a string (so a lone surrogate shows). Setters on the prototypes log if an

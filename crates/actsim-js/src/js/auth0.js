@@ -5,8 +5,8 @@
 //   updateAppMetadata/updateUserMetadata;
 // - v4: `new ManagementClient({domain, token})` with `users.get`/`users.update`, and
 //   `new AuthenticationClient({...}).oauth.clientCredentialsGrant({audience})`.
-// Every request goes through the global `fetch` (or the prelude's equivalent of it, see send),
-// so the simulator's network router sees it.
+// Every request goes through the global `fetch` (or the prelude's equivalent of it, see send
+// and ManagementClient's _request), so the simulator's network router sees it.
 'use strict';
 
 class ManagementApiError extends Error {
@@ -45,12 +45,15 @@ function normalizeDomain(domain) {
   return end === d.length ? d : d.slice(0, end);
 }
 
-async function send(url, method, headers, body) {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  // actsim.clientFetch: the same request as `fetch` without its Request and Response objects
-  // (a fast path of actsim's prelude); null when it does not apply.
-  const res = await (actsim.clientFetch(url, method, headers, payload) || fetch(url, { method, headers, body: payload }));
+// The request and the stand-in's answer `{data, headers, status, statusText}`. `payload` is
+// the body's JSON text (or undefined); `client` is what actsim.clientFetch (the same request as
+// `fetch` without its Request and Response objects, a fast path of actsim's prelude) gave for
+// it: by default asked here; null when it does not apply.
+async function send(url, method, headers, payload, client = actsim.clientFetch(url, method, headers, payload)) {
+  const res = await (client || fetch(url, { method, headers, body: payload }));
   const text = await res.text();
+  // (The same answer, with `data` and `headers` made when first read.)
+  if (client) return res.result(text);
   let data;
   try {
     data = text.length ? JSON.parse(text) : undefined;
@@ -63,7 +66,7 @@ async function send(url, method, headers, body) {
 async function clientCredentials(domain, clientId, clientSecret, options) {
   const body = { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret };
   for (const key of Object.keys(options || {})) body[key] = options[key];
-  const res = await send(`https://${domain}/oauth/token`, 'POST', { 'content-type': 'application/json' }, body);
+  const res = await send(`https://${domain}/oauth/token`, 'POST', { 'content-type': 'application/json' }, JSON.stringify(body));
   if (res.status < 200 || res.status >= 300) throw new AuthApiError(res.status, res.data);
   return res;
 }
@@ -133,10 +136,36 @@ class ManagementClient {
   }
 
   async _request(method, path, body) {
-    const token = await this.getAccessToken();
-    const headers = { authorization: `Bearer ${token}` };
+    // A token given as a string is what `this.getAccessToken()` resolves to, one turn later
+    // (awaiting its promise, fulfilled already): awaiting TURN takes that turn.
+    let token = this._staticToken;
+    if (typeof token === 'string' && this.getAccessToken === ownGetAccessToken) await TURN;
+    else token = await this.getAccessToken();
+    const headers = { authorization: bearerOf(token) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await send(`https://${this.domain}${path}`, method, headers, body);
+    const url = `https://${this.domain}${path}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const client = actsim.clientFetch(url, method, headers, payload);
+    let res;
+    if (client) {
+      // What `await send(url, method, headers, payload, client)` does, without the call: each
+      // `await TURN` is the turn send's settling took to reach this function, or the turn
+      // awaiting text()'s promise of a text body takes.
+      let answer;
+      try {
+        answer = await client;
+      } catch (e) {
+        await TURN;
+        throw e;
+      }
+      let text = answer.body;
+      if (text !== null) await TURN;
+      else text = await answer.text();
+      res = answer.result(text);
+      await TURN;
+    } else {
+      res = await send(url, method, headers, payload, null);
+    }
     if (res.status < 200 || res.status >= 300) throw new ManagementApiError(res.status, res.data);
     return res;
   }
@@ -147,6 +176,26 @@ class ManagementClient {
   async updateAppMetadata(params, metadata) { return (await this.users.update(params, { app_metadata: metadata })).data; }
   async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
   async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
+}
+
+// A promise fulfilled already, made by the engine (not through the global `Promise`, which an
+// action may replace): awaiting it takes one turn, without making a promise as awaiting
+// anything else does.
+const TURN = (async () => {})();
+
+// (_request skips calling it while no action has replaced it.)
+const ownGetAccessToken = ManagementClient.prototype.getAccessToken;
+
+// The authorization header's value for `token`; the last one is kept (executions of an
+// instance send the same cached token: the header is not copied again).
+let lastToken = null;
+let lastBearer = null;
+function bearerOf(token) {
+  if (token !== lastToken || lastToken === null) {
+    lastBearer = `Bearer ${token}`;
+    lastToken = token;
+  }
+  return lastBearer;
 }
 
 function userPath(params) {

@@ -361,12 +361,15 @@
     const cut = text.lastIndexOf('/');
     if (authorityEnd <= start || cut < authorityEnd) return undefined;
     const segment = text.slice(cut + 1);
-    if (!PLAIN_SEGMENT.test(segment) || DOT_SEGMENT.test(segment)) return undefined;
+    // (A dot segment has at most 6 characters: `%2e%2e`.)
+    if ((segment.length <= 6 && DOT_SEGMENT.test(segment)) || !PLAIN_SEGMENT.test(segment)) return undefined;
     const prefix = text.slice(0, cut + 1);
-    if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) return undefined;
     let base = knownPrefixes.get(prefix);
     if (base === undefined) {
-      try { base = new g.URL(prefix).href; } catch (e) { base = null; }
+      if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) base = null;
+      else {
+        try { base = new g.URL(prefix).href; } catch (e) { base = null; }
+      }
       if (base !== null && !base.endsWith('/')) base = null;
       if (knownPrefixes.size < 256) knownPrefixes.set(prefix, base);
     }
@@ -512,7 +515,7 @@
         reject(signal.reason);
       };
       try {
-        opId = host.fetchStart(request.url, request.method, headers, body);
+        opId = host.fetchStart(request.url, request.method, flatPairs(headers), body);
       } catch (e) {
         reject(e);
         return;
@@ -553,55 +556,177 @@
   // same host operation `fetch` would (same URL, method, sorted headers and body), resolving
   // at the same turn of the job queue, without the Request and Response objects the stand-in
   // never sees; the response's `text()` takes as many turns as Response's. Anything outside
-  // that (another method, a header name or value `Headers` would change, a body that is not
-  // well-formed text, a URL that does not parse) answers null: the caller then uses `fetch`.
+  // that (another method, a header name or value `Headers` would change, headers out of
+  // order, a body that is not well-formed text, a URL that does not parse) answers null: the
+  // caller then uses `fetch`.
   const CLIENT_METHODS = ['DELETE', 'OPTIONS', 'POST', 'PUT', 'PATCH'];
-  const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+  // It is first the pending operation (the entry in pendingOps that settles clientFetch's
+  // promise), then the response that promise gives.
   class ClientResponse {
-    constructor(r) {
+    constructor(resolve, reject) {
+      this.settleResolved = resolve;
+      this.settleRejected = reject;
+    }
+    resolve(r) {
       this.status = r.status;
       this.statusText = STATUS_TEXT[r.status] || '';
-      this.headers = new Headers(r.headers);
+      this.headerPairs = r.headers;
       this.body = r.body === undefined || r.body === null ? null : r.body;
+      this.settleResolved(this);
     }
+    reject(e) { this.settleRejected(e); }
+    get headers() { return new Headers(this.headerPairs); }
     text() {
       // Response.text(): a text body at once, an empty one through its bytes (one turn more).
       return this.body === null ? Promise.resolve(null).then(() => '') : Promise.resolve(this.body);
     }
+    // The stand-in's answer `{data, headers, status, statusText}` for the body `text`: what it
+    // would build at once, except that `data` (the body parsed as JSON, or the text itself when
+    // it is not JSON, or undefined when it is empty) and `headers` (a Headers) are made when
+    // first read, and then become ordinary data properties, as the event's fields do (only
+    // Object.getOwnPropertyDescriptor can tell). Each is made at once when making it later
+    // could differ: JSON.parse replaced by the action, or header names or values that Headers
+    // would check or change.
+    result(text) {
+      const status = this.status;
+      const statusText = this.statusText;
+      const pairs = this.headerPairs;
+      let data;
+      let parsed = false;
+      let headers;
+      let built = false;
+      if (g.JSON.parse !== internal.jsonParse) {
+        data = parseBody(g.JSON.parse, text);
+        parsed = true;
+      }
+      if (!plainHeaderPairs(pairs)) {
+        headers = new Headers(pairs);
+        built = true;
+      }
+      const result = {
+        get data() {
+          if (!parsed) {
+            data = parseBody(internal.jsonParse, text);
+            parsed = true;
+          }
+          settle(result, 'data', data);
+          return data;
+        },
+        set data(value) { settle(this, 'data', value); },
+        get headers() {
+          if (!built) {
+            headers = new Headers(pairs);
+            built = true;
+          }
+          settle(result, 'headers', headers);
+          return headers;
+        },
+        set headers(value) { settle(this, 'headers', value); },
+        status,
+        statusText,
+      };
+      return result;
+    }
   }
+  // What the stand-in made of a body: its JSON value, the text when it is not JSON, undefined
+  // when it is empty.
+  function parseBody(parse, text) {
+    try {
+      return text.length ? parse(text) : undefined;
+    } catch (e) {
+      return text;
+    }
+  }
+  // Make `obj[name]` the data property `value` (enumerable, writable, configurable). On an
+  // object that no longer allows it (frozen or sealed), the accessor stays: it keeps giving the
+  // value it made.
+  function settle(obj, name, value) {
+    try {
+      Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
+    } catch (e) {
+      // (The accessor keeps the value.)
+    }
+  }
+  // Whether Headers would keep every name and value of `pairs` as they are without throwing:
+  // names it has already checked (normName's cache) and values with nothing to trim.
+  function plainHeaderPairs(pairs) {
+    // (The host's answer, warm.rs's fetch_response_value: an array of [name, value] arrays.)
+    for (let i = 0; i < pairs.length; i += 1) {
+      const name = pairs[i][0];
+      const value = pairs[i][1];
+      if (typeof name !== 'string' || typeof value !== 'string' || knownNames.get(name) !== name) return false;
+      const first = value.charCodeAt(0);
+      const last = value.charCodeAt(value.length - 1);
+      if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return false;
+    }
+    return true;
+  }
+
   internal.clientFetch = function clientFetch(url, method, headers, body) {
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
     if (typeof url !== 'string' || typeof method !== 'string') return null;
-    if (method !== 'GET' && !CLIENT_METHODS.includes(method)) return null;
-    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || LONE_SURROGATE.test(body))) return null;
+    if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
+    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
     if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
     let href;
-    const pairs = [];
+    // Names and values, flat (host.fetchStart's form), while the names are in order.
+    const flat = [];
+    let sorted = true;
     let typed = false;
     try {
-      href = hrefOf(url);
-      for (const k of Object.keys(headers)) {
+      href = knownHrefs.get(url);
+      if (href === undefined) href = hrefOf(url);
+      const keys = Object.keys(headers);
+      for (let i = 0; i < keys.length; i += 1) {
+        const k = keys[i];
         const v = headers[k];
-        if (typeof v !== 'string' || normName(k) !== k || normValue(v) !== v) return null;
+        if (typeof v !== 'string') return null;
+        // (normName(k) !== k and normValue(v) !== v, with the known name and the ends of the
+        // value looked at here.)
+        const known = knownNames.get(k);
+        if (known === undefined ? normName(k) !== k : known !== k) return null;
+        const first = v.charCodeAt(0);
+        const last = v.charCodeAt(v.length - 1);
+        if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
         if (k === 'content-type') typed = true;
-        pairs.push([k, v]);
+        if (flat.length !== 0 && !(flat[flat.length - 2] < k)) sorted = false;
+        flat.push(k, v);
       }
     } catch (e) {
       return null;
     }
-    if (body !== undefined && !typed) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return new Promise((resolve, reject) => {
-      let opId;
-      try {
-        opId = host.fetchStart(href, method, pairs, body === undefined ? null : body);
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      internal.pendingOps.set(opId, { resolve(r) { resolve(new ClientResponse(r)); }, reject });
-    });
+    if (body !== undefined && !typed) {
+      if (flat.length !== 0 && !(flat[flat.length - 2] < 'content-type')) sorted = false;
+      flat.push('content-type', 'text/plain;charset=UTF-8');
+    }
+    // (The stand-in writes its headers in order; headers out of order go through `fetch`,
+    // which sorts them.)
+    if (!sorted) return null;
+    const promise = new Promise(captureClientOp);
+    const op = capturedOp;
+    capturedOp = null;
+    let opId;
+    try {
+      opId = host.fetchStart(href, method, flat, body === undefined ? null : body);
+    } catch (e) {
+      op.reject(e);
+      return promise;
+    }
+    internal.pendingOps.set(opId, op);
+    return promise;
   };
+  // [[name, value], …] as host.fetchStart takes headers: [name, value, …].
+  function flatPairs(pairs) {
+    const flat = [];
+    for (let i = 0; i < pairs.length; i += 1) flat.push(pairs[i][0], pairs[i][1]);
+    return flat;
+  }
+  // The promise of a clientFetch is made with one shared executor, which leaves the pending
+  // operation (a ClientResponse, not yet answered) here: no closure per request.
+  let capturedOp = null;
+  function captureClientOp(resolve, reject) {
+    capturedOp = new ClientResponse(resolve, reject);
+  }
   const STATUS_TEXT = {
     200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found',
     304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',

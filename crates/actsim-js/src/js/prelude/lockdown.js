@@ -19,6 +19,10 @@
   // The lazy globals before `global`, in their places; `navigator` (and any later one) comes
   // after.
   host.defineLazyGlobals(false);
+  // The engine's JSON.parse, before any action can replace it: fetch.js parses a response body
+  // the `auth0` stand-in received only when it is first read (a fast path, warm.rs), which is
+  // the same only while the global is still this function.
+  internal.jsonParse = JSON.parse;
   Object.setPrototypeOf(internal, new Proxy(Object.create(null), { get: host.lazyHelper }));
 
   // The bridge the ES-module loader uses to import CommonJS modules and built-ins.
