@@ -68,23 +68,9 @@ impl<'js> HostAtom<'js> {
 
     /// Define `obj[self] = value` as an ordinary data property.
     pub fn define(&self, obj: &Object<'js>, value: &Value<'js>) -> rquickjs::Result<()> {
-        let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as _;
-        let raw = self.ctx.as_raw().as_ptr();
-        // SAFETY: as in `get`; JS_DefinePropertyValue consumes the reference duplicated for it.
-        let res = unsafe {
-            qjs::JS_DefinePropertyValue(
-                raw,
-                obj.as_raw(),
-                self.atom,
-                qjs::JS_DupValue(raw, value.as_raw()),
-                flags,
-            )
-        };
-        status(res)
+        status(self.define_with(obj, value, qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW))
     }
-}
 
-impl<'js> HostAtom<'js> {
     /// Define `obj[self] = value` as an ordinary data property if `obj` allows it (as
     /// `Object.defineProperty` would); `false`, with nothing thrown, when it does not (a
     /// property that is not configurable, an object that is not extensible).
@@ -93,22 +79,27 @@ impl<'js> HostAtom<'js> {
         obj: &Object<'js>,
         value: &Value<'js>,
     ) -> rquickjs::Result<bool> {
+        // Without JS_PROP_THROW a refusal answers 0 instead of throwing.
+        let res = self.define_with(obj, value, qjs::JS_PROP_C_W_E);
+        if res < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(res > 0)
+    }
+
+    /// JS_DefinePropertyValue of `obj[self] = value` with `flags`; the engine's answer.
+    fn define_with(&self, obj: &Object<'js>, value: &Value<'js>, flags: u32) -> std::ffi::c_int {
         let raw = self.ctx.as_raw().as_ptr();
         // SAFETY: as in `get`; JS_DefinePropertyValue consumes the reference duplicated for it.
-        // Without JS_PROP_THROW a refusal answers 0 instead of throwing.
-        let res = unsafe {
+        unsafe {
             qjs::JS_DefinePropertyValue(
                 raw,
                 obj.as_raw(),
                 self.atom,
                 qjs::JS_DupValue(raw, value.as_raw()),
-                qjs::JS_PROP_C_W_E as _,
+                flags as _,
             )
-        };
-        if res < 0 {
-            return Err(rquickjs::Error::Exception);
         }
-        Ok(res > 0)
     }
 }
 
