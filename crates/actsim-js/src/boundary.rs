@@ -111,6 +111,7 @@ pub(crate) const NATIVES: &[Native] = &[
     native("eventOwner", Core),
     native("eventExecId", Core),
     native("eventSecrets", Core),
+    native("eventSecretsRead", Core),
     // Ending executions.
     native("finishCompleted", Core),
     native("finishRedirected", Core),

@@ -235,6 +235,45 @@ pub(crate) fn read_lazy_field<'js>(
     owner: &Object<'js>,
     index: u32,
 ) -> rquickjs::Result<rquickjs::Value<'js>> {
+    read_once(ctx, owner, index, |source| {
+        let Some(field) = source.event.fields().get(index as usize) else {
+            return Ok(None);
+        };
+        let handles = crate::handles::get(ctx)?;
+        let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
+            Some(value) => value,
+            None => ctx.json_parse(field.json.as_bytes())?,
+        };
+        Ok(Some((value, field.name.clone())))
+    })
+}
+
+/// `event.secrets` (field `index`) of the event `owner` on its first read: the read-only view
+/// of the execution's frozen secrets that prelude.js's `readOnlySecrets` makes, defined or kept
+/// as [`read_lazy_field`] does. prelude.js's `secretsGetter` does the same in JavaScript with
+/// the fast paths off.
+pub(crate) fn read_secrets_field<'js>(
+    ctx: &Ctx<'js>,
+    owner: &Object<'js>,
+    index: u32,
+) -> rquickjs::Result<rquickjs::Value<'js>> {
+    read_once(ctx, owner, index, |source| {
+        let view = crate::handles::get(ctx)?.prelude.secrets_view.clone();
+        let value = view.call((source.exec_id as f64, source.secrets.clone()))?;
+        Ok(Some((value, Rc::from("secrets"))))
+    })
+}
+
+/// The first read of field `index` of the event `owner`: `make` gives its value and name
+/// (`None`: no such field, read as undefined); the value becomes a data property of the
+/// event, or is kept when the event's accessors cannot be replaced (a frozen event), and a
+/// kept value is what every later read gives.
+fn read_once<'js>(
+    ctx: &Ctx<'js>,
+    owner: &Object<'js>,
+    index: u32,
+    make: impl FnOnce(&EventSource<'js>) -> rquickjs::Result<Option<(rquickjs::Value<'js>, Rc<str>)>>,
+) -> rquickjs::Result<rquickjs::Value<'js>> {
     let Some(source) = rquickjs::class::Class::<EventSource>::from_object(owner) else {
         return Ok(rquickjs::Value::new_undefined(ctx.clone()));
     };
@@ -242,15 +281,10 @@ pub(crate) fn read_lazy_field<'js>(
     if let Some((_, value)) = source.kept.borrow().iter().find(|(i, _)| *i == index) {
         return Ok(value.clone());
     }
-    let Some(field) = source.event.fields().get(index as usize) else {
+    let Some((value, name)) = make(&source)? else {
         return Ok(rquickjs::Value::new_undefined(ctx.clone()));
     };
-    let handles = crate::handles::get(ctx)?;
-    let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
-        Some(value) => value,
-        None => ctx.json_parse(field.json.as_bytes())?,
-    };
-    let atom = HostAtom::new(ctx, &field.name)?;
+    let atom = HostAtom::new(ctx, &name)?;
     if !atom.define_if_possible(owner, &value)? {
         source.kept.borrow_mut().push((index, value.clone()));
     }

@@ -29,6 +29,8 @@ pub(crate) struct PreludeFns<'js> {
     pub completed: Function<'js>,
     /// `freezeSecrets(json)`.
     pub freeze_secrets: Function<'js>,
+    /// `readOnlySecrets(execId, target)`: the view an execution's `event.secrets` gives.
+    pub secrets_view: Function<'js>,
 }
 
 impl<'js> PreludeFns<'js> {
@@ -47,6 +49,7 @@ impl<'js> PreludeFns<'js> {
             watch: take("__actsim_watch")?,
             completed: take("__actsim_completed")?,
             freeze_secrets: take("__actsim_freeze_secrets")?,
+            secrets_view: take("__actsim_secrets_view")?,
         })
     }
 }

@@ -172,6 +172,19 @@ fn console_and_commands<'js>(
     set_native(
         ctx,
         host,
+        "eventSecretsRead",
+        |ctx: Ctx<'js>, obj: Value<'js>, index: u32| -> JsResult<Value<'js>> {
+            // The first read of `event.secrets` through `obj`, all in one call (a fast path,
+            // warm.rs; prelude.js's `secretsGetter` does the same in JavaScript with it off).
+            match event_owner(obj) {
+                Some(owner) => crate::event::read_secrets_field(&ctx, &owner, index),
+                None => Ok(Value::new_undefined(ctx)),
+            }
+        },
+    )?;
+    set_native(
+        ctx,
+        host,
         "eventOwner",
         |ctx: Ctx<'js>, obj: Value<'js>| -> JsResult<Value<'js>> {
             Ok(event_owner(obj).map_or_else(|| Value::new_undefined(ctx), |o| o.into_value()))

@@ -38,6 +38,10 @@
 //! - **Event fields read by the host**: an event field the action reads is made from its JSON
 //!   text by the host (json_build.rs), as `JSON.parse` makes it, without the engine's
 //!   tokeniser. Off: `JSON.parse`.
+//! - **`event.secrets` read by the host**: its first read is one host call (event.rs,
+//!   `read_secrets_field`) that makes the read-only view with the prelude's `readOnlySecrets`
+//!   and defines it on the event (or keeps it, for a frozen event). Off: the prelude's
+//!   `secretsGetter`, with three host calls and a property descriptor made in JavaScript.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -582,3 +582,100 @@ fn event_fields_made_by_the_host_are_what_json_parse_makes_of_their_text() {
         .expect("deep line");
     assert_eq!(deep.matches("s(62,6f,74,74,6f,6d)").count(), 1, "{deep}");
 }
+
+/// `event.secrets` read every way an action can: destructured, twice (the same object), through
+/// an object that inherits from the event, from a frozen event (the accessor stays, the view is
+/// kept), assigned over, with a missing name (reported) and with the global `Proxy` replaced
+/// (the view is made as the prelude makes it either way: the replacement throws).
+const SECRETS_PROBE: &str = r#"
+    exports.onExecutePostLogin = async (event) => {
+      const before = Object.getOwnPropertyDescriptor(event, 'secrets');
+      console.log('before', 'get' in before ? 'accessor' : 'data', before.enumerable, before.configurable);
+      const { domain, missing } = event.secrets;
+      const first = event.secrets;
+      console.log('read', domain, String(missing), first === event.secrets, Object.isFrozen(first));
+      console.log('keys', JSON.stringify(Object.keys(first)), 'domain' in first, 'nope' in first);
+      const after = Object.getOwnPropertyDescriptor(event, 'secrets');
+      console.log('after', 'get' in after ? 'accessor' : 'data', after.writable, after.enumerable);
+      console.log('json', JSON.stringify(event.secrets));
+      const child = Object.create(event);
+      console.log('child', child.secrets === first, Object.getOwnPropertyNames(child).length);
+      event.secrets = 'replaced';
+      console.log('assigned', event.secrets);
+    };
+    exports.onContinuePostLogin = async (event) => {
+      if (globalThis.third) {
+        globalThis.Proxy = function () { throw new Error('replaced Proxy'); };
+        try {
+          console.log('no proxy', event.secrets.domain);
+        } catch (e) {
+          console.log('threw', e.message);
+        }
+        return;
+      }
+      globalThis.third = true;
+      Object.freeze(event);
+      const viaChild = Object.create(event).secrets;
+      console.log('frozen', viaChild.domain, viaChild === event.secrets, event.secrets === event.secrets);
+      const d = Object.getOwnPropertyDescriptor(event, 'secrets');
+      console.log('frozen secrets', 'get' in d ? 'accessor' : 'data', event.secrets.absent);
+    };
+"#;
+
+fn secrets_reads(fast: FastPaths) -> Vec<String> {
+    let config = InstanceConfig {
+        fast_paths: fast,
+        ..InstanceConfig::default()
+    };
+    let (mut inst, clock) = instance_with("action.js", SECRETS_PROBE, config);
+    let secrets: std::collections::BTreeMap<String, String> =
+        [("domain".to_string(), "tenant.example.com".to_string())].into();
+    let mut lines = Vec::new();
+    let phases = [
+        actsim_js::Phase::Execute,
+        actsim_js::Phase::Continue,
+        actsim_js::Phase::Continue,
+    ];
+    for phase in phases {
+        let mut spec = post_login();
+        spec.phase = phase;
+        spec.secrets = std::rc::Rc::new(secrets.clone());
+        let report = run_to_end(&mut inst, &clock, spec, no_network);
+        expect_completed(&report);
+        lines.extend(common::console_texts(&report));
+        lines.push(format!("missing {:?}", report.missing_secrets));
+    }
+    lines
+}
+
+#[test]
+fn event_secrets_read_by_the_host_are_what_the_prelude_s_getter_gives() {
+    let on = secrets_reads(FastPaths::On);
+    let off = secrets_reads(FastPaths::Off);
+    assert_eq!(on, off);
+    // Checked by reason: a lazy accessor until the first read, then a writable data property
+    // holding one frozen view; a missing name reads undefined and is reported once per
+    // execution; a frozen event keeps its accessors and gives the same view on every read.
+    let expected_start = [
+        "before accessor true true",
+        "read tenant.example.com undefined true true",
+        "keys [\"domain\"] true false",
+        "after data true true",
+        "json {\"domain\":\"tenant.example.com\"}",
+        "child true 0",
+        "assigned replaced",
+        "missing [\"missing\"]",
+    ];
+    assert_eq!(on[..expected_start.len()], expected_start, "{on:#?}");
+    assert_eq!(
+        on[expected_start.len()..],
+        [
+            "frozen tenant.example.com true true",
+            "frozen secrets accessor undefined",
+            "missing [\"absent\"]",
+            "threw replaced Proxy",
+            "missing []",
+        ],
+        "{on:#?}"
+    );
+}

@@ -409,7 +409,12 @@
   // any action ran: an action that replaces JSON.parse does not see the event read).
   const jsonParse = JSON.parse;
   function lazyAccessor(name, index) {
-    if (name === 'secrets') return [secretsGetter, function set(value) { defineData(this, name, value); }];
+    if (name === 'secrets') {
+      // With the fast paths the host does the whole first read of `event.secrets` too (event.rs,
+      // `read_secrets_field`), with readOnlySecrets.
+      const get = FAST_PATHS ? function get() { return host.eventSecretsRead(this, index); } : secretsGetter;
+      return [get, function set(value) { defineData(this, name, value); }];
+    }
     // With the fast paths the host does the whole first read (event.rs, `read_lazy_field`):
     // the value made from the text, the data property defined, or the value kept.
     if (FAST_PATHS) {
@@ -455,6 +460,8 @@
     if (owner === null) return undefined;
     return readLazy(owner, 'secrets', 'secrets', () => readOnlySecrets(host.eventExecId(owner), host.eventSecrets(owner)));
   }
+  // Taken (and removed from the global scope) by the host once the prelude has run.
+  g.__actsim_secrets_view = readOnlySecrets;
   // Taken (and removed from the global scope) by the host once the prelude has run.
   g.__actsim_freeze_secrets = function freezeSecrets(json) { return Object.freeze(JSON.parse(json)); };
   function describe(e, phase) {
