@@ -32,6 +32,12 @@ class AuthApiError extends Error {
   }
 }
 
+// The last domain option normalised, with its result and default audience (clients of an
+// instance are made with the same domain: strings, so sharing them changes nothing).
+let lastDomainOption = null;
+let lastDomain = null;
+let lastAudience = null;
+
 function normalizeDomain(domain) {
   if (typeof domain !== 'string' || domain.length === 0) {
     throw new TypeError('auth0: the "domain" option is required (e.g. event.secrets.domain)');
@@ -88,10 +94,35 @@ class AuthenticationClient {
   }
 }
 
+// node-auth0 v4's managers (`management.users`, `management.usersByEmail`): objects whose
+// methods are on their prototype and call the client they belong to, as the SDK's do (no
+// function made per client).
+class UsersManager {
+  #client;
+  constructor(client) { this.#client = client; }
+  get(params) { return this.#client._request('GET', userPath(params)); }
+  update(params, body) { return this.#client._request('PATCH', userPath(params), body); }
+  getRoles(params) { return this.#client._request('GET', `${userPath(params)}/roles`); }
+}
+
+class UsersByEmailManager {
+  #client;
+  constructor(client) { this.#client = client; }
+  getByEmail(params = {}) {
+    return this.#client._request('GET', `/api/v2/users-by-email?email=${encodeURIComponent(params.email)}`);
+  }
+}
+
 class ManagementClient {
   constructor(options = {}) {
-    this.domain = normalizeDomain(options.domain);
-    this.audience = options.audience || `https://${this.domain}/api/v2/`;
+    const domainOption = options.domain;
+    if (domainOption !== lastDomainOption || lastDomainOption === null) {
+      lastDomain = normalizeDomain(domainOption);
+      lastAudience = `https://${lastDomain}/api/v2/`;
+      lastDomainOption = domainOption;
+    }
+    this.domain = lastDomain;
+    this.audience = options.audience || lastAudience;
     this._staticToken = options.token;
     this._clientId = options.clientId;
     this._clientSecret = options.clientSecret;
@@ -101,15 +132,8 @@ class ManagementClient {
     if (this._staticToken === undefined && !(this._clientId && this._clientSecret)) {
       throw new TypeError('auth0: ManagementClient needs either "token" or "clientId" and "clientSecret"');
     }
-    const users = {
-      get: (params) => this._request('GET', userPath(params)),
-      update: (params, body) => this._request('PATCH', userPath(params), body),
-      getRoles: (params) => this._request('GET', `${userPath(params)}/roles`),
-    };
-    this.users = users;
-    this.usersByEmail = {
-      getByEmail: (params = {}) => this._request('GET', `/api/v2/users-by-email?email=${encodeURIComponent(params.email)}`),
-    };
+    this.users = new UsersManager(this);
+    this.usersByEmail = new UsersByEmailManager(this);
   }
 
   /** v3: a Management API token for this client, cached in memory until 10 s before expiry. */
