@@ -38,6 +38,11 @@
 //! - **Event fields read by the host**: an event field the action reads is made from its JSON
 //!   text by the host (json_build.rs), as `JSON.parse` makes it, without the engine's
 //!   tokeniser. Off: `JSON.parse`.
+//! - **JSON text written by the host**: the `auth0` stand-in's request bodies and a redirect's
+//!   query (prelude/lockdown.js, `jsonText`) are written by the host (plain_json.rs) when they
+//!   are plain data and `JSON.stringify` is still the engine's; anything else (a `toJSON`, a
+//!   getter, a proxy, a cycle, a BigInt, a fraction) goes to `JSON.stringify`, read and called
+//!   once as before. Off: `JSON.stringify`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};

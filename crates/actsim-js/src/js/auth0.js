@@ -168,7 +168,8 @@ class ManagementClient {
     const headers = { authorization: bearerOf(token) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = `https://${this.domain}${path}`;
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // (JSON.stringify(body), its text written by the host for plain data: actsim.jsonText.)
+    const payload = body === undefined ? undefined : actsim.jsonText(body);
     const client = actsim.clientFetch(url, method, headers, payload);
     let res;
     if (client) {

@@ -523,7 +523,7 @@
     const r = c.redirect;
     if (r === null) host.finishCompleted(c.execId, c.denied);
     else if (r.notification !== undefined) host.finishCompleted(c.execId, c.denied, r.notification);
-    else host.finishRedirected(c.execId, c.denied, r.url, JSON.stringify(r.query), r.prompt);
+    else host.finishRedirected(c.execId, c.denied, r.url, internal.jsonText(r.query), r.prompt);
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);
