@@ -100,18 +100,21 @@ impl Walk {
         if self.out.len() > MAX_TEXT {
             return None;
         }
-        // SAFETY (for the tag reads): `v` is a live value owned by the caller.
+        // SAFETY: `v` is a live value owned by the caller; reading its tag reads no memory.
         match unsafe { qjs::JS_VALUE_GET_TAG(v) } {
             qjs::JS_TAG_NULL => self.out.push_str("null"),
             qjs::JS_TAG_BOOL => {
+                // SAFETY: the tag says it is a boolean.
                 let b = unsafe { qjs::JS_VALUE_GET_BOOL(v) };
                 self.out.push_str(if b { "true" } else { "false" });
             }
             qjs::JS_TAG_INT => {
+                // SAFETY: the tag says it is an integer.
                 let n = unsafe { qjs::JS_VALUE_GET_INT(v) };
                 self.out.push_str(&n.to_string());
             }
             qjs::JS_TAG_FLOAT64 => {
+                // SAFETY: the tag says it is a double.
                 let f = unsafe { qjs::JS_VALUE_GET_FLOAT64(v) };
                 if !f.is_finite() {
                     self.out.push_str("null");
@@ -273,10 +276,12 @@ impl Walk {
             if tag != qjs::JS_TAG_OBJECT {
                 return None;
             }
+            // SAFETY: the tag says it is an object (its pointer is only compared).
             let ptr = unsafe { qjs::JS_VALUE_GET_PTR(owned.value) };
             if self.checked_protos.contains(&ptr) {
                 return Some(true);
             }
+            // SAFETY: a live object we hold.
             let class = unsafe { qjs::JS_GetClassID(owned.value) };
             if class != CLASS_OBJECT && class != CLASS_ARRAY {
                 return Some(false);

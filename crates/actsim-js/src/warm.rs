@@ -11,7 +11,9 @@
 //! - **Shape keepers**: objects that keep alive the shapes an execution's objects go through
 //!   (QuickJS frees a shape with its last object; each execution would build them again): the
 //!   event's here ([`keep_event_shapes`]), the context's, api parts' and decoded tokens' in
-//!   prelude.js (`keepShapes`, told by `internal.fastPaths`). Off: none kept.
+//!   prelude.js (`keepShapes`, told by `internal.fastPaths`), and the `auth0` stand-in's
+//!   clients, managers and request headers (auth0.js) and its requests' pending operations
+//!   and answers (prelude/fetch.js), from an instance's second one on. Off: none kept.
 //! - **Cache value memo**: `api.cache.get` returns the same JavaScript string for the same
 //!   cached text as last time instead of copying it again. Off: copied on every hit.
 //! - **Settling at once**: a handler whose promise is already fulfilled when the job queue is

@@ -134,6 +134,7 @@ class ManagementClient {
     }
     this.users = new UsersManager(this);
     this.usersByEmail = new UsersByEmailManager(this);
+    if (clientsMade < 2 && ++clientsMade === 2) keepClientShapes();
   }
 
   /** v3: a Management API token for this client, cached in memory until 10 s before expiry. */
@@ -165,8 +166,9 @@ class ManagementClient {
     let token = this._staticToken;
     if (typeof token === 'string' && this.getAccessToken === ownGetAccessToken) await TURN;
     else token = await this.getAccessToken();
-    const headers = { authorization: bearerOf(token) };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const headers = body === undefined
+      ? { authorization: bearerOf(token) }
+      : { authorization: bearerOf(token), 'content-type': 'application/json' };
     const url = `https://${this.domain}${path}`;
     // (JSON.stringify(body), its text written by the host for plain data: actsim.jsonText.)
     const payload = body === undefined ? undefined : actsim.jsonText(body);
@@ -201,6 +203,27 @@ class ManagementClient {
   async updateAppMetadata(params, metadata) { return (await this.users.update(params, { app_metadata: metadata })).data; }
   async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
   async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
+}
+
+// Fast path (warm.rs, shape keepers): QuickJS frees a shape with the last object that has it,
+// so every client (and the headers of each request) would build its shapes again, property
+// by property. From an instance's second client on, they are kept (actsim.keepShapes; a
+// manager's private field by one idle manager of each kind, kept only when keepShapes keeps).
+// Only an optimisation: it never fails a client.
+let clientsMade = 0;
+let keptManagers = null;
+const CLIENT_KEYS = ['domain', 'audience', '_staticToken', '_clientId', '_clientSecret', '_scope', '_cached', '_pending', 'users', 'usersByEmail'];
+function keepClientShapes() {
+  try {
+    actsim.keepShapes(ManagementClient.prototype, CLIENT_KEYS);
+    actsim.keepShapes(Object.prototype, ['authorization', 'content-type']);
+    if (actsim.keepShapes(UsersManager.prototype, []) && actsim.keepShapes(UsersByEmailManager.prototype, [])) {
+      keptManagers = [new UsersManager(null), new UsersByEmailManager(null)];
+    }
+  } catch (e) {
+    // Not kept: each client builds its shapes, as before.
+  }
+  return keptManagers;
 }
 
 // A promise fulfilled already, made by the engine (not through the global `Promise`, which an
