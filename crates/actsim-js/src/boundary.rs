@@ -128,6 +128,8 @@ pub(crate) const NATIVES: &[Native] = &[
     native("fetchStart", Core),
     // Encodings the common path needs (atob, btoa, HS256 tokens, jwt-decode).
     native("jwtPartText", Core),
+    // JSON.stringify's text of plain data (plain_json.rs).
+    native("plainJson", Core),
     native("btoa", Core),
     native("atob", Core),
     native("base64urlEncode", Core),
@@ -171,7 +173,8 @@ pub(crate) const NATIVES: &[Native] = &[
 /// The natives the stand-ins (`js/auth0.js`, `js/jwt-decode.js`) get as `actsim.NAME`
 /// (prelude/modules.js makes that object): natives of [`NATIVES`] or `internal` helpers.
 #[cfg(test)]
-pub(crate) const STAND_IN_NATIVES: &[&str] = &["jwtPartText", "keepShapes", "clientFetch"];
+pub(crate) const STAND_IN_NATIVES: &[&str] =
+    &["jwtPartText", "keepShapes", "clientFetch", "jsonText"];
 
 /// Register `f` as `host[name]` (a function whose `name` is `name`). Every native goes through
 /// here; `name` must be declared in [`NATIVES`] (checked in debug builds and by the tests).

@@ -679,6 +679,18 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
     set_native(
         ctx,
         host,
+        "plainJson",
+        // JSON.stringify's text of plain data, or undefined (plain_json.rs).
+        |ctx: Ctx<'js>, value: Value<'js>| -> JsResult<Value<'js>> {
+            match crate::plain_json::plain_json(&ctx, &value) {
+                Some(text) => rquickjs::String::from_str(ctx, &text).map(|s| s.into_value()),
+                None => Ok(Value::new_undefined(ctx)),
+            }
+        },
+    )?;
+    set_native(
+        ctx,
+        host,
         "btoa",
         |ctx: Ctx<'js>, s: String| -> JsResult<String> {
             let mut bytes = Vec::with_capacity(s.len());

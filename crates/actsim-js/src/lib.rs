@@ -29,6 +29,7 @@ mod natives;
 mod node_errors;
 mod node_modules;
 mod ops;
+mod plain_json;
 mod prelude;
 mod realm;
 mod report;

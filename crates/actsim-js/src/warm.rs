@@ -11,7 +11,9 @@
 //! - **Shape keepers**: objects that keep alive the shapes an execution's objects go through
 //!   (QuickJS frees a shape with its last object; each execution would build them again): the
 //!   event's here ([`keep_event_shapes`]), the context's, api parts' and decoded tokens' in
-//!   prelude.js (`keepShapes`, told by `internal.fastPaths`). Off: none kept.
+//!   prelude.js (`keepShapes`, told by `internal.fastPaths`), and the `auth0` stand-in's
+//!   clients, managers and request headers (auth0.js) and its requests' pending operations
+//!   and answers (prelude/fetch.js), from an instance's second one on. Off: none kept.
 //! - **Cache value memo**: `api.cache.get` returns the same JavaScript string for the same
 //!   cached text as last time instead of copying it again. Off: copied on every hit.
 //! - **Settling at once**: a handler whose promise is already fulfilled when the job queue is
@@ -42,6 +44,11 @@
 //!   `read_secrets_field`) that makes the read-only view with the prelude's `readOnlySecrets`
 //!   and defines it on the event (or keeps it, for a frozen event). Off: the prelude's
 //!   `secretsGetter`, with three host calls and a property descriptor made in JavaScript.
+//! - **JSON text written by the host**: the `auth0` stand-in's request bodies and a redirect's
+//!   query (prelude/lockdown.js, `jsonText`) are written by the host (plain_json.rs) when they
+//!   are plain data and `JSON.stringify` is still the engine's; anything else (a `toJSON`, a
+//!   getter, a proxy, a cycle, a BigInt, a fraction) goes to `JSON.stringify`, read and called
+//!   once as before. Off: `JSON.stringify`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};

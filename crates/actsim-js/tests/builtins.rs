@@ -396,6 +396,59 @@ fn management_client_users_update_sends_json() {
 }
 
 #[test]
+fn v4_managers_are_objects_with_prototype_methods_each_calling_its_own_client() {
+    // As node-auth0 v4's managers: the methods are on the prototype (shared by every client's
+    // manager, which needs its `this`), and the manager shows nothing of its client.
+    let (report, seen) = run_handler_with_responder(
+        r#"
+  const { ManagementClient } = require('auth0');
+  const a = new ManagementClient({ domain: 'a.example.com', token: 'ta' });
+  const b = new ManagementClient({ domain: 'b.example.com', token: 'tb' });
+  console.log(a.users.update === b.users.update, Object.keys(a.users).length, JSON.stringify(a.users));
+  console.log(Object.getOwnPropertyNames(Object.getPrototypeOf(a.users)).join());
+  console.log(Object.getOwnPropertyNames(Object.getPrototypeOf(a.usersByEmail)).join());
+  await b.users.update({ id: 'u1' }, { x: 1 });
+  await a.users.get({ id: 'u2' });
+  await b.users.getRoles({ id: 'u3' });
+  await a.usersByEmail.getByEmail({ email: 'x@y.z' });
+  const { update } = a.users;
+  try { update({ id: 'u4' }, {}); } catch (e) { console.log(e.name); }
+"#,
+        |_| json_response(200, json!({})),
+    );
+    expect_completed(&report);
+    assert_eq!(
+        console_texts(&report),
+        [
+            "true 0 {}",
+            "constructor,get,update,getRoles",
+            "constructor,getByEmail",
+            "TypeError"
+        ]
+    );
+    let sent: Vec<String> = seen
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.method,
+                r.url,
+                r.header("authorization").unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "PATCH https://b.example.com/api/v2/users/u1 Bearer tb",
+            "GET https://a.example.com/api/v2/users/u2 Bearer ta",
+            "GET https://b.example.com/api/v2/users/u3/roles Bearer tb",
+            "GET https://a.example.com/api/v2/users-by-email?email=x%40y.z Bearer ta",
+        ]
+    );
+}
+
+#[test]
 fn a_domain_given_as_a_url_is_reduced_to_the_host() {
     // Users paste `https://tenant/` from the dashboard: the scheme and trailing slashes go,
     // anything else (another scheme's case, a path) is kept as given.

@@ -583,6 +583,235 @@ fn event_fields_made_by_the_host_are_what_json_parse_makes_of_their_text() {
     assert_eq!(deep.matches("s(62,6f,74,74,6f,6d)").count(), 1, "{deep}");
 }
 
+/// Bodies the `auth0` stand-in sends, whose text the host writes for plain data
+/// (plain_json.rs) and leaves to the engine's JSON.stringify for anything else: numbers the
+/// engine formats (-0, NaN, fractions, 1e21), strings with escapes and lone surrogates,
+/// `__proto__` and integer keys, members with no JSON text, holes, toJSON (own, nested, on
+/// Object.prototype and Array.prototype), getters, proxies, boxed primitives, class instances,
+/// objects without a prototype, deep nesting, cycles, BigInt, and a replaced JSON.stringify.
+/// Each line logs what JSON.stringify gives (or throws) before the request.
+const STRINGIFY_PROBE: &str = r#"
+    const { ManagementClient } = require('auth0');
+    exports.onExecutePostLogin = async () => {
+      const m = new ManagementClient({ domain: 'tenant.example.com', token: 'tok' });
+      const cyclic = { a: 1 };
+      cyclic.self = cyclic;
+      const cyclicArray = [1];
+      cyclicArray.push([cyclicArray]);
+      let getterReads = 0;
+      let trapCalls = 0;
+      const withGetter = { a: 1, get b() { getterReads += 1; return 2; } };
+      const hidden = Object.defineProperty({ a: 1 }, 'h', { value: 2, enumerable: false });
+      hidden[Symbol('s')] = 3;
+      const proxy = new Proxy({ a: 1 }, { ownKeys(t) { trapCalls += 1; return Reflect.ownKeys(t); } });
+      let deep = { end: true };
+      for (let i = 0; i < 100; i += 1) deep = { d: [deep] };
+      const shared = { s: 1 };
+      const bodies = [
+        ['plain', { app_metadata: { terms_accepted: true }, n: 1, s: 'x', f: false }],
+        ['numbers', { z: -0, nan: NaN, inf: -Infinity, f: 1.5, big: 1e21, small: 1e-7, max: 2 ** 53, int: -42, under: 2 ** 53 - 1, neg: -(2 ** 31), e: 1e20 }],
+        ['strings', { s: 'é"\\\n\r\t\b\f\u0001\u001f\u007f\u2028/😀', lone: '\ud800x', low: 'a\udc00' }],
+        ['lone key', { ['\ud83d']: 1 }],
+        ['keys', JSON.parse('{"__proto__": {"x": 1}, "b": 1, "2": 2, "1": 1, "é": 3, "a\\nb": 4, "": 5}')],
+        ['skipped', { u: undefined, f() {}, sym: Symbol('q'), n: null, arr: [undefined, () => 1, Symbol('r'), null] }],
+        ['holes', { arr: [1, , 3] }],
+        ['array props', Object.assign([1, 2], { extra: 3 })],
+        ['nested', { a: [[[{ b: [] }]]], e: {}, twice: [shared, shared] }],
+        ['toJSON own', { a: 1, toJSON() { return { replaced: true }; } }],
+        ['toJSON nested', { d: new Date(0), inner: { toJSON: (key) => `inner ${key}` } }],
+        ['getter', withGetter],
+        ['hidden', hidden],
+        ['proxy', { p: proxy }],
+        ['boxed', { s: new String('s'), n: new Number(1), b: new Boolean(false) }],
+        ['class', new (class Point { constructor() { this.x = 1; } })()],
+        ['null proto', Object.assign(Object.create(null), { a: 1 })],
+        ['map', { m: new Map([[1, 2]]), r: /x/g, e: new Error('e') }],
+        ['deep', deep],
+        ['cycle', cyclic],
+        ['cycle array', cyclicArray],
+        ['bigint', { b: 10n }],
+        ['string top', 'text'],
+        ['number top', 5],
+        ['array top', [1, 'a']],
+        ['null top', null],
+      ];
+      async function send(label, body) {
+        let expected;
+        try { expected = JSON.stringify(body); } catch (e) { expected = `throws ${e.name}: ${e.message}`; }
+        try {
+          await m.users.update({ id: 'auth0|1' }, body);
+          console.log(`${label}|${expected}`);
+        } catch (e) {
+          console.log(`${label}|${expected}|${e.name}: ${e.message}`);
+        }
+      }
+      for (const [label, body] of bodies) await send(label, body);
+      console.log('getter reads', getterReads, 'trap calls', trapCalls);
+      Object.prototype.toJSON = function toJSON() { return 'from Object.prototype'; };
+      await send('Object.prototype.toJSON', { a: 1 });
+      delete Object.prototype.toJSON;
+      let protoReads = 0;
+      Object.defineProperty(Array.prototype, 'toJSON', { get() { protoReads += 1; return undefined; }, configurable: true });
+      await send('Array.prototype getter', { a: [1] });
+      delete Array.prototype.toJSON;
+      console.log('Array.prototype reads', protoReads);
+      const realStringify = JSON.stringify;
+      JSON.stringify = function stringify(v) { console.log('replaced stringify'); return realStringify(v).toUpperCase(); };
+      await send('replaced', { a: 'b' });
+      JSON.stringify = realStringify;
+      await send('restored', { a: 'b' });
+    };
+"#;
+
+/// Run `code`'s post-login handler with the fast paths `fast` (every request answered 200);
+/// returns the bodies it sent and its console.
+fn bodies_and_console(fast: FastPaths, code: &str) -> (Vec<Option<String>>, Vec<String>) {
+    let config = InstanceConfig {
+        fast_paths: fast,
+        ..InstanceConfig::default()
+    };
+    let (mut inst, clock) = instance_with("action.js", code, config);
+    let mut sent = Vec::new();
+    let report = run_to_end(&mut inst, &clock, post_login(), |req| {
+        sent.push(req.body.clone());
+        common::json_response(200, serde_json::json!({}))
+    });
+    expect_completed(&report);
+    (sent, common::console_texts(&report))
+}
+
+#[test]
+fn request_bodies_written_by_the_host_are_what_json_stringify_writes() {
+    let (sent_on, console_on) = bodies_and_console(FastPaths::On, STRINGIFY_PROBE);
+    let (sent_off, console_off) = bodies_and_console(FastPaths::Off, STRINGIFY_PROBE);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    // Each body sent is the text JSON.stringify gave in the action (the replaced one's
+    // uppercase text is what the stand-in sent: it calls the global, as before); the values
+    // it cannot write failed the request with the engine's error.
+    let mut bodies = sent_on.iter();
+    for line in console_on.iter().filter(|l| l.contains('|')) {
+        let parts: Vec<&str> = line.split('|').collect();
+        if parts.len() == 3 {
+            assert!(parts[1].starts_with("throws TypeError"), "{line}");
+            assert_eq!(parts[1], format!("throws {}", parts[2]), "{line}");
+            continue;
+        }
+        let body = bodies.next().expect("a request per body").as_deref();
+        if parts[0] == "replaced" {
+            assert_eq!(body, Some(r#"{"A":"B"}"#));
+        } else {
+            assert_eq!(body, Some(parts[1]), "{line}");
+        }
+    }
+    assert!(bodies.next().is_none());
+    // Checked by reason: the getter ran once for the action's JSON.stringify and once for the
+    // stand-in's; the proxy's trap likewise; the getter on Array.prototype likewise.
+    assert!(
+        console_on.contains(&"getter reads 2 trap calls 2".to_string()),
+        "{console_on:#?}"
+    );
+    assert!(console_on.contains(&"Array.prototype reads 2".to_string()));
+    let text = console_on.join("\n");
+    assert!(text.contains(r#"numbers|{"z":0,"nan":null,"inf":null,"f":1.5,"big":1e+21,"small":1e-7,"max":9007199254740992,"int":-42,"under":9007199254740991,"neg":-2147483648,"e":100000000000000000000}"#), "{text}");
+    assert!(
+        text.contains(r#"strings|{"s":"é\"\\\n\r\t\b\f\u0001\u001f"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""lone":"\ud800x","low":"a\udc00"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"keys|{"1":1,"2":2,"__proto__":{"x":1},"b":1,"é":3,"a\nb":4,"":5}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"skipped|{"n":null,"arr":[null,null,null,null]}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"cycle|throws TypeError"#), "{text}");
+    assert!(text.contains(r#"bigint|throws TypeError"#), "{text}");
+    assert!(
+        text.contains(r#"Object.prototype.toJSON|"from Object.prototype""#),
+        "{text}"
+    );
+    assert!(text.contains("replaced stringify"), "{text}");
+}
+
+/// A redirect's query, which the prelude writes as JSON when the execution ends: written by the
+/// host for plain data, by JSON.stringify otherwise (a toJSON, a getter, none at all).
+const QUERY_CASES: &[&str] = &[
+    "api.redirect.sendUserTo('https://x.example.com/a');",
+    "api.redirect.sendUserTo('https://x.example.com/a', { query: { a: '1', n: 2, list: [1, 'two', null], nested: { b: true }, u: undefined } });",
+    "const q = { a: '1' }; api.redirect.sendUserTo('HTTPS://x.example.com/a', { query: q }); q.late = 'added after';",
+    "let reads = 0; api.redirect.sendUserTo('https://x.example.com/a', { query: { get g() { reads += 1; return reads; } } });",
+    "api.redirect.sendUserTo('https://x.example.com/a', { query: { toJSON() { return { from: 'toJSON' }; } } });",
+    "api.redirect.sendUserTo('https://x.example.com/a', { query: { lone: '\\ud800', f: 0.5 } });",
+];
+
+fn redirect_outcomes(fast: FastPaths) -> Vec<String> {
+    QUERY_CASES
+        .iter()
+        .map(|body| {
+            let config = InstanceConfig {
+                fast_paths: fast,
+                ..InstanceConfig::default()
+            };
+            let code = common::cjs_handler(body);
+            let (mut inst, clock) = instance_with("action.js", &code, config);
+            let report = run_to_end(&mut inst, &clock, post_login(), no_network);
+            format!("{:?} {:?}", report.outcome, report.commands)
+        })
+        .collect()
+}
+
+#[test]
+fn redirect_queries_written_by_the_host_are_what_json_stringify_writes() {
+    let on = redirect_outcomes(FastPaths::On);
+    let off = redirect_outcomes(FastPaths::Off);
+    assert_eq!(on, off);
+    // Checked by reason: no query is `{}`; a member added after sendUserTo is in it (the query
+    // is written when the execution ends); the getter ran once, for the query's text.
+    assert!(on[0].contains("query: Object {}"), "{}", on[0]);
+    assert!(
+        on[2].contains(r#""late": String("added after")"#),
+        "{}",
+        on[2]
+    );
+    assert!(on[3].contains(r#""g": Number(1)"#), "{}", on[3]);
+    assert!(on[4].contains(r#""from": String("toJSON")"#), "{}", on[4]);
+}
+
+#[test]
+fn send_user_to_takes_the_urls_its_former_pattern_took() {
+    // sendUserTo checks its URL without a regular expression; the pattern it replaced,
+    // /^https?:\/\/[^\s/]+/i, runs here beside it on URLs at every edge.
+    let report = common::run_handler(
+        r#"
+  const urls = ['https://a', 'HtTpS://a/b', 'http://a', 'http://', 'https://', 'https:///a', 'https:// a',
+    'https://\u00a0a', 'https://\ufeffa', 'https://\u2028a', 'https://\u3000a', 'https://\u0085a', 'https://\u180ea',
+    'httpss://a', 'ftp://a', 'https:/a', ' https://a', 'https://é', 'https:\\\\a', 'hTTp://x', 'https:/', 'http:',
+    'https://\ud800', 'ſttps://a', 'https://\ta', 'https://\u000ba', 'https://\u200ba', 'https://\u205fa'];
+  for (const url of urls) {
+    let accepted = true;
+    try { api.redirect.sendUserTo(url); } catch (e) { accepted = false; }
+    console.log(JSON.stringify(url), /^https?:\/\/[^\s/]+/i.test(url), accepted);
+  }
+"#,
+    );
+    let texts = common::console_texts(&report);
+    assert_eq!(texts.len(), 28, "{texts:#?}");
+    for line in &texts {
+        assert!(
+            line.ends_with("true true") || line.ends_with("false false"),
+            "{line}"
+        );
+    }
+    assert!(texts.iter().any(|l| l.ends_with("true true")));
+    assert!(texts.iter().any(|l| l.ends_with("false false")));
+}
+
 /// `event.secrets` read every way an action can: destructured, twice (the same object), through
 /// an object that inherits from the event, from a frozen event (the accessor stays, the view is
 /// kept), assigned over, with a missing name (reported) and with the global `Proxy` replaced

@@ -32,6 +32,12 @@ class AuthApiError extends Error {
   }
 }
 
+// The last domain option normalised, with its result and default audience (clients of an
+// instance are made with the same domain: strings, so sharing them changes nothing).
+let lastDomainOption = null;
+let lastDomain = null;
+let lastAudience = null;
+
 function normalizeDomain(domain) {
   if (typeof domain !== 'string' || domain.length === 0) {
     throw new TypeError('auth0: the "domain" option is required (e.g. event.secrets.domain)');
@@ -88,10 +94,35 @@ class AuthenticationClient {
   }
 }
 
+// node-auth0 v4's managers (`management.users`, `management.usersByEmail`): objects whose
+// methods are on their prototype and call the client they belong to, as the SDK's do (no
+// function made per client).
+class UsersManager {
+  #client;
+  constructor(client) { this.#client = client; }
+  get(params) { return this.#client._request('GET', userPath(params)); }
+  update(params, body) { return this.#client._request('PATCH', userPath(params), body); }
+  getRoles(params) { return this.#client._request('GET', `${userPath(params)}/roles`); }
+}
+
+class UsersByEmailManager {
+  #client;
+  constructor(client) { this.#client = client; }
+  getByEmail(params = {}) {
+    return this.#client._request('GET', `/api/v2/users-by-email?email=${encodeURIComponent(params.email)}`);
+  }
+}
+
 class ManagementClient {
   constructor(options = {}) {
-    this.domain = normalizeDomain(options.domain);
-    this.audience = options.audience || `https://${this.domain}/api/v2/`;
+    const domainOption = options.domain;
+    if (domainOption !== lastDomainOption || lastDomainOption === null) {
+      lastDomain = normalizeDomain(domainOption);
+      lastAudience = `https://${lastDomain}/api/v2/`;
+      lastDomainOption = domainOption;
+    }
+    this.domain = lastDomain;
+    this.audience = options.audience || lastAudience;
     this._staticToken = options.token;
     this._clientId = options.clientId;
     this._clientSecret = options.clientSecret;
@@ -101,15 +132,9 @@ class ManagementClient {
     if (this._staticToken === undefined && !(this._clientId && this._clientSecret)) {
       throw new TypeError('auth0: ManagementClient needs either "token" or "clientId" and "clientSecret"');
     }
-    const users = {
-      get: (params) => this._request('GET', userPath(params)),
-      update: (params, body) => this._request('PATCH', userPath(params), body),
-      getRoles: (params) => this._request('GET', `${userPath(params)}/roles`),
-    };
-    this.users = users;
-    this.usersByEmail = {
-      getByEmail: (params = {}) => this._request('GET', `/api/v2/users-by-email?email=${encodeURIComponent(params.email)}`),
-    };
+    this.users = new UsersManager(this);
+    this.usersByEmail = new UsersByEmailManager(this);
+    if (clientsMade < 2 && ++clientsMade === 2) keepClientShapes();
   }
 
   /** v3: a Management API token for this client, cached in memory until 10 s before expiry. */
@@ -141,10 +166,12 @@ class ManagementClient {
     let token = this._staticToken;
     if (typeof token === 'string' && this.getAccessToken === ownGetAccessToken) await TURN;
     else token = await this.getAccessToken();
-    const headers = { authorization: bearerOf(token) };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const headers = body === undefined
+      ? { authorization: bearerOf(token) }
+      : { authorization: bearerOf(token), 'content-type': 'application/json' };
     const url = `https://${this.domain}${path}`;
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    // (JSON.stringify(body), its text written by the host for plain data: actsim.jsonText.)
+    const payload = body === undefined ? undefined : actsim.jsonText(body);
     const client = actsim.clientFetch(url, method, headers, payload);
     let res;
     if (client) {
@@ -176,6 +203,27 @@ class ManagementClient {
   async updateAppMetadata(params, metadata) { return (await this.users.update(params, { app_metadata: metadata })).data; }
   async updateUserMetadata(params, metadata) { return (await this.users.update(params, { user_metadata: metadata })).data; }
   async getUserRoles(params) { return (await this.users.getRoles(params)).data; }
+}
+
+// Fast path (warm.rs, shape keepers): QuickJS frees a shape with the last object that has it,
+// so every client (and the headers of each request) would build its shapes again, property
+// by property. From an instance's second client on, they are kept (actsim.keepShapes; a
+// manager's private field by one idle manager of each kind, kept only when keepShapes keeps).
+// Only an optimisation: it never fails a client.
+let clientsMade = 0;
+let keptManagers = null;
+const CLIENT_KEYS = ['domain', 'audience', '_staticToken', '_clientId', '_clientSecret', '_scope', '_cached', '_pending', 'users', 'usersByEmail'];
+function keepClientShapes() {
+  try {
+    actsim.keepShapes(ManagementClient.prototype, CLIENT_KEYS);
+    actsim.keepShapes(Object.prototype, ['authorization', 'content-type']);
+    if (actsim.keepShapes(UsersManager.prototype, []) && actsim.keepShapes(UsersByEmailManager.prototype, [])) {
+      keptManagers = [new UsersManager(null), new UsersByEmailManager(null)];
+    }
+  } catch (e) {
+    // Not kept: each client builds its shapes, as before.
+  }
+  return keptManagers;
 }
 
 // A promise fulfilled already, made by the engine (not through the global `Promise`, which an

@@ -52,20 +52,22 @@
   const FUNCTION_PROPERTY = descriptor(false, false);
   // Keep the shapes an object with prototype `proto` goes through as properties `keys` are
   // added to it in order, each as `how` describes (by default as an assignment or an object
-  // literal adds them). Does nothing once the instance's budget is spent.
+  // literal adds them). Does nothing once the instance's budget is spent. Says whether it kept
+  // them.
   // Keeping shapes is a fast path (warm.rs): off, nothing is kept.
   const FAST_PATHS = internal.fastPaths === true;
   function keepShapes(proto, keys, how = DATA_PROPERTY) {
-    if (!FAST_PATHS) return;
+    if (!FAST_PATHS) return false;
     const count = keys.length;
     const cost = (count * (count + 1)) / 2;
-    if (cost > shapeBudget) return;
+    if (cost > shapeBudget) return false;
     shapeBudget -= cost;
     for (let n = 0; n <= count; n++) {
       const stage = objectCreate(proto);
       for (let i = 0; i < n; i++) defineProperty(stage, keys[i], how);
       shapeKeepers[keptShapes++] = stage;
     }
+    return true;
   }
   function keepObject(obj) {
     if (!FAST_PATHS) return;
@@ -530,7 +532,7 @@
     const r = c.redirect;
     if (r === null) host.finishCompleted(c.execId, c.denied);
     else if (r.notification !== undefined) host.finishCompleted(c.execId, c.denied, r.notification);
-    else host.finishRedirected(c.execId, c.denied, r.url, JSON.stringify(r.query), r.prompt);
+    else host.finishRedirected(c.execId, c.denied, r.url, internal.jsonText(r.query), r.prompt);
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);

@@ -337,11 +337,13 @@
   const knownHrefs = new Map();
   function hrefOf(input) {
     const text = String(input);
-    let href = knownHrefs.get(text);
-    if (href === undefined) {
-      href = (internal.fastPaths === true && hrefByPrefix(text)) || new g.URL(text).href;
-      if (knownHrefs.size < 256) knownHrefs.set(text, href);
-    }
+    const href = knownHrefs.get(text);
+    return href === undefined ? parseHref(text) : href;
+  }
+  // The href of `text`, a URL not in knownHrefs (kept there while it has room).
+  function parseHref(text) {
+    const href = (internal.fastPaths === true && hrefByPrefix(text)) || new g.URL(text).href;
+    if (knownHrefs.size < 256) knownHrefs.set(text, href);
     return href;
   }
   // Fast path (warm.rs): URLs that differ only in their last path segment (one per user:
@@ -675,7 +677,7 @@
     let typed = false;
     try {
       href = knownHrefs.get(url);
-      if (href === undefined) href = hrefOf(url);
+      if (href === undefined) href = parseHref(url);
       const keys = Object.keys(headers);
       for (let i = 0; i < keys.length; i += 1) {
         const k = keys[i];
@@ -702,6 +704,7 @@
     // (The stand-in writes its headers in order; headers out of order go through `fetch`,
     // which sorts them.)
     if (!sorted) return null;
+    if (clientRequests < 2 && ++clientRequests === 2) keepClientShapes();
     const promise = new Promise(captureClientOp);
     const op = capturedOp;
     capturedOp = null;
@@ -715,6 +718,29 @@
     internal.pendingOps.set(opId, op);
     return promise;
   };
+  // Fast path (warm.rs, shape keepers): from an instance's second request on this path, the
+  // shapes of its pending operation (a ClientResponse), of the host's answer
+  // (fetch_response_value) and of the stand-in's answer (`result`) are kept: QuickJS frees a
+  // shape with its last object, and each request would build them again. The answer's are
+  // kept by objects made as `result` makes it (an accessor pair, another, then two values).
+  // Only an optimisation: it never fails a request.
+  let clientRequests = 0;
+  let answerKeepers = null;
+  function keepClientShapes() {
+    if (internal.fastPaths !== true) return;
+    try {
+      internal.keepShapes(ClientResponse.prototype, ['settleResolved', 'settleRejected', 'status', 'statusText', 'headerPairs', 'body']);
+      internal.keepShapes(Object.prototype, ['status', 'headers', 'body']);
+      answerKeepers = [
+        { get data() { return undefined; }, set data(value) {} },
+        { get data() { return undefined; }, set data(value) {}, get headers() { return undefined; }, set headers(value) {} },
+        { get data() { return undefined; }, set data(value) {}, get headers() { return undefined; }, set headers(value) {}, status: 0 },
+        { get data() { return undefined; }, set data(value) {}, get headers() { return undefined; }, set headers(value) {}, status: 0, statusText: '' },
+      ];
+    } catch (e) {
+      // Not kept: each request builds them, as before.
+    }
+  }
   // [[name, value], …] as host.fetchStart takes headers: [name, value, …].
   function flatPairs(pairs) {
     const flat = [];

@@ -23,6 +23,23 @@
   // the `auth0` stand-in received only when it is first read (a fast path, warm.rs), which is
   // the same only while the global is still this function.
   internal.jsonParse = JSON.parse;
+  // The engine's JSON.stringify, and `JSON.stringify(value)` with the host writing the text of
+  // plain data (plain_json.rs) while the global is still the engine's (a fast path, warm.rs):
+  // the `auth0` stand-in's request bodies and a redirect's query. Anything else, and any value
+  // the host leaves (a toJSON, a getter, a proxy, a cycle, a BigInt...), goes to JSON.stringify.
+  // (`JSON` and its `stringify` are read once, as the call `JSON.stringify(value)` reads them.)
+  const engineStringify = JSON.stringify;
+  const apply = Reflect.apply;
+  const fastJson = internal.fastPaths === true;
+  internal.jsonText = function jsonText(value) {
+    const json = JSON;
+    const stringify = json.stringify;
+    if (fastJson && stringify === engineStringify) {
+      const text = host.plainJson(value);
+      if (text !== undefined) return text;
+    }
+    return apply(stringify, json, [value]);
+  };
   Object.setPrototypeOf(internal, new Proxy(Object.create(null), { get: host.lazyHelper }));
 
   // The bridge the ES-module loader uses to import CommonJS modules and built-ins.
