@@ -4,7 +4,7 @@
 //! unblocks until that is idle, and records what happened. Every random choice comes from
 //! streams derived from the scenario's seed, so a run replays exactly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use actsim_cache::{CacheRecord, CacheStore, SetOptions};
@@ -22,6 +22,7 @@ use crate::observer::{
 };
 use crate::observers::{Observers, SimEvent};
 use crate::pool::{Placer, SimInstance};
+use crate::queue::{EventQueue, Lane};
 use crate::report::{build_report, RunResults, SimReport};
 use crate::scenario::{Arrivals, CacheMode, Scenario};
 use crate::trace::TraceSink;
@@ -77,6 +78,10 @@ fn derive_seed(seed: u64, stream: u64) -> u64 {
     let mut rng = SeededRng::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     rng.next_u64()
 }
+
+/// A map for lookups by key that is never iterated in an order that matters (a fixed seed:
+/// no OS randomness in a simulation).
+type LookupMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 #[derive(Debug)]
 enum Event {
@@ -209,8 +214,8 @@ pub struct Simulation<'a, 'b> {
     seed: u64,
     cpu_budget: Duration,
     clock: Clock,
-    queue: BTreeMap<(i64, u64), Event>,
-    seq: u64,
+    /// The events to come, earliest (time, sequence) first.
+    queue: EventQueue<Event>,
     rng_arrivals: SeededRng,
     rng_place: SeededRng,
     rng_net: SeededRng,
@@ -227,15 +232,16 @@ pub struct Simulation<'a, 'b> {
     jittered_pending: u64,
     instances: Vec<SimInstance>,
     shared_cache: Option<SharedCache>,
-    /// Flows by login, boxed: tens of thousands wait at a redirect, and a removal from the map
-    /// moves its neighbours (a pointer each, not a whole flow).
-    flows: BTreeMap<u64, Box<Flow>>,
-    running: BTreeMap<(usize, usize, ExecId), Running>,
+    /// Flows by login, boxed: tens of thousands wait at a redirect, and the table moves its
+    /// entries as it grows (a pointer each, not a whole flow). Looked up by login only.
+    flows: LookupMap<u64, Box<Flow>>,
+    /// Running executions by (instance, action, execution); never iterated in an order that
+    /// matters (see `collect` and `timeout`).
+    running: LookupMap<(usize, usize, ExecId), Running>,
     network: Network,
     /// Metrics, warnings, highlights and trace: they observe the world's events.
     obs: Observers<'b>,
     placer: Placer,
-    user_last_instance: BTreeMap<u32, usize>,
     next_login: u64,
     end_ms: i64,
     /// Distinct users logins draw from (1 for a traffic script, whose event names its user).
@@ -244,7 +250,7 @@ pub struct Simulation<'a, 'b> {
     template_event: PreparedEvent,
     /// The users who have logged in so far, made from the seed-free template at their first
     /// login (nothing is held for the others, so `users = 1000000` costs nothing up front).
-    seen_users: BTreeMap<u32, SeenUser>,
+    seen_users: LookupMap<u32, SeenUser>,
     /// The `/continue` requests users bring back after a redirect.
     continues: driver::ContinueRequests,
 }
@@ -298,8 +304,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             sc,
             seed,
             clock: Clock::new(sc.start_ms),
-            queue: BTreeMap::new(),
-            seq: 0,
+            queue: EventQueue::new(),
             rng_arrivals: SeededRng::new(derive_seed(seed, 1)),
             rng_place: SeededRng::new(derive_seed(seed, 2)),
             rng_net: SeededRng::new(derive_seed(seed, 3)),
@@ -314,12 +319,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
             jittered_pending: 0,
             instances: Vec::new(),
             shared_cache,
-            flows: BTreeMap::new(),
-            running: BTreeMap::new(),
+            flows: LookupMap::default(),
+            running: LookupMap::default(),
             network,
             obs: Observers::new(sink, sc.cache_limits.clone()),
             placer: Placer::new(),
-            user_last_instance: BTreeMap::new(),
             next_login: 0,
             end_ms: sc.start_ms + sc.duration_ms,
             user_count: if sc.traffic.script.is_some() {
@@ -327,7 +331,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             } else {
                 sc.traffic.users.max(1)
             },
-            seen_users: BTreeMap::new(),
+            seen_users: LookupMap::default(),
             continues: driver::ContinueRequests::new(
                 &sc.traffic.params,
                 &sc.traffic.body,
@@ -370,8 +374,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
     }
 
     fn schedule(&mut self, at: i64, event: Event) {
-        self.seq += 1;
-        self.queue.insert((at, self.seq), event);
+        self.queue.push(at, event);
     }
 
     /// Tell the observers what happened now; the warnings it raised.
@@ -396,8 +399,8 @@ impl<'a, 'b> Simulation<'a, 'b> {
             self.begin();
             return true;
         }
-        match self.queue.pop_first() {
-            Some(((at, _), event))
+        match self.queue.pop() {
+            Some((at, event))
                 if !(at > self.end_ms
                     && ((self.flows.is_empty() && self.jittered_pending == 0)
                         || at > self.end_ms + DRAIN_LIMIT_MS)) =>
@@ -815,16 +818,22 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let login = self.next_login;
         let now = self.now();
         let user = (self.rng_users.next_u64() % u64::from(self.user_count)) as u32;
-        let user_id = self.seen_user(user).user_id.clone();
+        let seen = self.seen_user(user);
+        let user_id = seen.user_id.clone();
+        let preferred = seen.last_instance;
+        let event = match &seen.event {
+            Some(event) => event.clone(),
+            None => self.template_event.clone(),
+        };
         self.observe(SimEvent::Arrival {
             login,
             user,
             user_id: user_id.as_deref(),
         });
-        let preferred = self.user_last_instance.get(&user).copied();
         let inst = self.place(self.sc.placement_new, preferred);
-        self.user_last_instance.insert(user, inst);
-        let event = self.event_for(user as usize);
+        if let Some(seen) = self.seen_users.get_mut(&user) {
+            seen.last_instance = Some(inst);
+        }
         self.flows.insert(
             login,
             Box::new(Flow {
@@ -847,15 +856,6 @@ impl<'a, 'b> Simulation<'a, 'b> {
         self.start_segment(login);
     }
 
-    /// The event of `user`'s logins (events with a `user` carry each user's; others do not).
-    fn event_for(&mut self, user: usize) -> PreparedEvent {
-        let user = u32::try_from(user).unwrap_or(u32::MAX);
-        match &self.seen_user(user).event {
-            Some(event) => event.clone(),
-            None => self.template_event.clone(),
-        }
-    }
-
     /// `user`, made and added to the tenant at their first login.
     fn seen_user(&mut self, user: u32) -> &SeenUser {
         if !self.seen_users.contains_key(&user) {
@@ -876,6 +876,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
                     .flatten()
                     .map(str::to_string),
                 event: has_user.then(|| self.template_event.with_field("user", &profile)),
+                last_instance: None,
             };
             self.network.add_user(profile);
             self.seen_users.insert(user, seen);
@@ -891,7 +892,11 @@ impl<'a, 'b> Simulation<'a, 'b> {
         flow.segment_started = now;
         flow.state = FlowState::Running;
         let segment = flow.segment;
-        self.schedule(now + EXECUTION_BUDGET_MS, Event::Timeout { login, segment });
+        self.queue.push_lane(
+            Lane::Budget,
+            now + EXECUTION_BUDGET_MS,
+            Event::Timeout { login, segment },
+        );
         self.start_current(login);
     }
 
@@ -941,12 +946,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             secrets: self.secrets[action].clone(),
             cache,
         };
-        let handler = self
-            .sc
-            .trigger
-            .handler_name(phase)
-            .unwrap_or("?")
-            .to_string();
+        let handler = self.sc.trigger.handler_name(phase).unwrap_or("?");
         let exec = match self
             .runtime(inst, action)
             .and_then(|rt| rt.start(spec).map_err(|e| e.to_string()))
@@ -982,7 +982,7 @@ impl<'a, 'b> Simulation<'a, 'b> {
             login,
             instance: number,
             action: &sc.actions[action].name,
-            handler: &handler,
+            handler,
             cold,
         });
         self.pump(inst, action);
@@ -1140,11 +1140,13 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let poisoned = self.instances[inst].runtimes[action]
             .as_ref()
             .is_some_and(|r| r.is_poisoned());
-        let busy = self
-            .running
-            .keys()
-            .any(|(i, a, _)| *i == inst && *a == action);
-        if poisoned && !busy {
+        // Only a poisoned runtime needs the scan of the running executions.
+        if poisoned
+            && !self
+                .running
+                .keys()
+                .any(|(i, a, _)| *i == inst && *a == action)
+        {
             // A fresh runtime replaces the broken one (out of memory, CPU budget spent): the
             // next execution pays a cold start again, counted in `instances.cold_starts` as the
             // trace's `cold` execution shows it.
@@ -1168,19 +1170,27 @@ impl<'a, 'b> Simulation<'a, 'b> {
         }
         if let Some(idle) = self.sc.instances.idle_timeout_ms {
             let token = self.instances[inst].idle_token;
-            self.schedule(now + idle, Event::IdleCheck { inst, token });
+            self.queue
+                .push_lane(Lane::Idle, now + idle, Event::IdleCheck { inst, token });
         }
-        let user_id = self.flows.get(&login).and_then(|f| f.user_id.clone());
-        let total = self.cache_for(inst).borrow().total_bytes(now);
+        let total = match &self.shared_cache {
+            Some(c) => c.borrow().total_bytes(now),
+            None => self.instances[inst].cache.borrow().total_bytes(now),
+        };
         let sc = self.sc;
-        let warnings = self.observe(SimEvent::ExecEnded {
-            login,
-            instance: number,
-            action: &sc.actions[action].name,
-            user_id: user_id.as_deref(),
-            report: &report,
-            cache_total_bytes: total,
-        });
+        // The user's id is lent from the flow: the observers are a field apart.
+        let user_id = self.flows.get(&login).and_then(|f| f.user_id.as_deref());
+        let warnings = self.obs.on(
+            now,
+            SimEvent::ExecEnded {
+                login,
+                instance: number,
+                action: &sc.actions[action].name,
+                user_id,
+                report: &report,
+                cache_total_bytes: total,
+            },
+        );
         let mut detail = running.detail;
         if let Some(d) = detail.as_mut() {
             d.warnings.extend(warnings);
@@ -1241,13 +1251,16 @@ impl<'a, 'b> Simulation<'a, 'b> {
                 flow.active_ms += now - flow.segment_started;
                 flow.state = FlowState::AtRedirect;
                 flow.yielded_on = Some(inst);
-                let url = redirect.url.clone();
-                flow.suspended_at = Some(redirect);
-                self.observe(SimEvent::Redirected {
-                    login,
-                    instance: number,
-                    url,
-                });
+                let redirect = &*flow.suspended_at.insert(redirect);
+                let t = self.clock.now_ms();
+                self.obs.on(
+                    t,
+                    SimEvent::Redirected {
+                        login,
+                        instance: number,
+                        url: &redirect.url,
+                    },
+                );
                 if self.rng_users.next_f64() < self.sc.traffic.abandon {
                     self.observe(SimEvent::Abandoned { login });
                     self.end_flow(login, FlowResult::Abandoned);
@@ -1333,11 +1346,14 @@ impl<'a, 'b> Simulation<'a, 'b> {
         if flow.segment != segment || flow.state != FlowState::Running {
             return;
         }
+        // A flow runs one execution at a time; the smallest key keeps the choice independent
+        // of the map's order all the same.
         let key = self
             .running
             .iter()
-            .find(|(_, r)| r.login == login)
-            .map(|(k, _)| *k);
+            .filter(|(_, r)| r.login == login)
+            .map(|(k, _)| *k)
+            .min();
         match key {
             Some((inst, action, exec)) => {
                 if let Some(rt) = self.instances[inst].runtimes[action].as_mut() {
@@ -1405,6 +1421,8 @@ fn scenario_secrets(sc: &Scenario) -> Vec<actsim_js::Secrets> {
 struct SeenUser {
     user_id: Option<String>,
     event: Option<PreparedEvent>,
+    /// The instance their last login was placed on (the preference of `placement.new`).
+    last_instance: Option<usize>,
 }
 
 /// The profile of simulated user `i` (numbered from 0): the template's `user` with its own

@@ -20,6 +20,7 @@ pub mod network;
 pub mod observer;
 pub mod observers;
 pub mod pool;
+mod queue;
 pub mod redact;
 pub mod report;
 pub mod scenario;

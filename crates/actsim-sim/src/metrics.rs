@@ -107,6 +107,31 @@ pub fn metric_word(text: &str) -> String {
 }
 
 /// [`metric_word`], borrowing `text` when it has no whitespace (user ids, command names).
+/// `<upstream>.<status>` written into `buf`, or `None` when it does not fit.
+fn http_key<'b>(buf: &'b mut [u8; 64], upstream: &str, status: u16) -> Option<&'b str> {
+    let mut digits = [0u8; 5];
+    let mut n = status;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let total = upstream.len() + 1 + len;
+    if total > buf.len() {
+        return None;
+    }
+    buf[..upstream.len()].copy_from_slice(upstream.as_bytes());
+    buf[upstream.len()] = b'.';
+    for (i, d) in digits[..len].iter().rev().enumerate() {
+        buf[upstream.len() + 1 + i] = *d;
+    }
+    std::str::from_utf8(&buf[..total]).ok()
+}
+
 fn word(text: &str) -> Cow<'_, str> {
     // ASCII bytes are checked as bytes (the whitespace among them: tab to carriage return,
     // space); any other character as a char.
@@ -133,6 +158,17 @@ pub fn error_kind_name(kind: ErrorKind) -> String {
 }
 
 impl Metrics {
+    /// Count one HTTP answer of `upstream` with `status` (`http.<upstream>.<status>`). The key
+    /// is only allocated the first time it is counted.
+    pub fn count_http(&mut self, upstream: &str, status: u16) {
+        let mut buf = [0u8; 64];
+        let key = http_key(&mut buf, upstream, status);
+        match key.and_then(|k| self.http.get_mut(k)) {
+            Some(n) => *n += 1,
+            None => *self.http.entry(format!("{upstream}.{status}")).or_default() += 1,
+        }
+    }
+
     /// Count one request answered by a declared route: `status`, or a network error.
     pub fn count_route(&mut self, route: &str, status: Option<u16>) {
         *self.routes.entry(format!("{route}.requests")).or_default() += 1;
@@ -446,6 +482,34 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The HTTP counter's key is the text `format!` writes, for every status and any upstream
+    /// that fits; a longer upstream is counted under its formatted key all the same.
+    #[test]
+    fn http_keys_are_the_formatted_text() {
+        for upstream in ["tenant", "mock:a-b", "", &"x".repeat(58)] {
+            for status in [0u16, 7, 10, 99, 200, 401, 999, 1000, 65535] {
+                let mut buf = [0u8; 64];
+                let want = format!("{upstream}.{status}");
+                let got = http_key(&mut buf, upstream, status);
+                if want.len() <= 64 {
+                    assert_eq!(got, Some(want.as_str()));
+                } else {
+                    assert_eq!(got, None);
+                }
+            }
+        }
+        let long = "y".repeat(70);
+        let mut m = Metrics::default();
+        m.count_http(&long, 200);
+        m.count_http(&long, 200);
+        m.count_http("tenant", 200);
+        m.count_http("tenant", 200);
+        m.count_http("tenant", 404);
+        assert_eq!(m.http.get(&format!("{long}.200")), Some(&2));
+        assert_eq!(m.http.get("tenant.200"), Some(&2));
+        assert_eq!(m.http.get("tenant.404"), Some(&1));
+    }
 
     /// `word` turns exactly the characters `char::is_whitespace` names into `_`, whether the
     /// text is ASCII (checked by bytes) or not, and borrows a text with none.

@@ -84,7 +84,7 @@ pub enum SimEvent<'e> {
     Redirected {
         login: u64,
         instance: u32,
-        url: String,
+        url: &'e str,
     },
     /// A redirected user will not come back.
     Abandoned { login: u64 },
@@ -293,12 +293,14 @@ impl<'s> Observers<'s> {
                 url,
             } => {
                 self.metrics.redirects += 1;
-                self.emit(TraceEvent::Redirect {
-                    t,
-                    login,
-                    instance,
-                    url,
-                });
+                if self.tracing {
+                    self.emit(TraceEvent::Redirect {
+                        t,
+                        login,
+                        instance,
+                        url: url.to_string(),
+                    });
+                }
             }
             SimEvent::Abandoned { login } => self.emit(TraceEvent::Abandon { t, login }),
             SimEvent::Expired { login } => self.highlight(
@@ -372,13 +374,7 @@ impl<'s> Observers<'s> {
             OpResult::TimerFired => (None, None),
         };
         match status {
-            Some(s) => {
-                *self
-                    .metrics
-                    .http
-                    .entry(format!("{}.{s}", routed.upstream))
-                    .or_default() += 1
-            }
+            Some(s) => self.metrics.count_http(&routed.upstream, s),
             None => self.metrics.http_errors += 1,
         }
         if let Some(route) = &routed.route {
@@ -435,6 +431,9 @@ impl<'s> Observers<'s> {
             if first {
                 self.highlight(t, format!("first 401 from the Management API (instance {instance}): a cached token outlived its exp?"));
             }
+        }
+        if !self.tracing {
+            return;
         }
         self.emit(TraceEvent::Http {
             t,

@@ -87,13 +87,14 @@ pub struct Detector {
     /// The latest token per instance, client and audience: when it was issued (ms) and its
     /// `exp` (seconds).
     tokens: BTreeMap<(u32, String, String), (i64, i64)>,
-    /// Keys each login cached or read successfully before it yielded.
-    before_yield: BTreeMap<u64, BTreeSet<String>>,
+    /// Keys each login cached or read successfully before it yielded, while the login is in
+    /// flight (tens of thousands wait at a redirect). Looked up by login only, never iterated.
+    before_yield: HashMap<u64, BTreeSet<String>, foldhash::fast::FixedState>,
     /// Every warning, in order.
     all: Vec<Warning>,
 }
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use actsim_js::{CacheOpKind, ExecutionReport};
 

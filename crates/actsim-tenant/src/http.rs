@@ -102,8 +102,8 @@ impl HttpResponse {
         HttpResponse {
             status,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
-            // Straight into the bytes (the same compact text as `Display`, without fmt).
-            body: serde_json::to_vec(body).unwrap_or_default(),
+            // Straight into the bytes: the compact text of `Display` and `serde_json::to_vec`.
+            body: crate::json_text::to_vec(body),
             latency_ms: 0,
             timeout: false,
         }

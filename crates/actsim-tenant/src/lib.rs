@@ -52,6 +52,7 @@ pub mod error;
 pub mod http;
 #[cfg(feature = "http")]
 pub mod http_server;
+mod json_text;
 pub mod jwt;
 pub mod ledger;
 pub mod limits;
