@@ -72,6 +72,21 @@ struct Descriptor {
     desc: qjs::JSPropertyDescriptor,
 }
 
+impl Descriptor {
+    /// An empty descriptor for `JS_GetOwnProperty` to fill on `ctx`.
+    fn empty(ctx: *mut qjs::JSContext) -> Self {
+        Descriptor {
+            ctx,
+            desc: qjs::JSPropertyDescriptor {
+                flags: 0,
+                value: qjs::JS_UNDEFINED,
+                getter: qjs::JS_UNDEFINED,
+                setter: qjs::JS_UNDEFINED,
+            },
+        }
+    }
+}
+
 impl Drop for Descriptor {
     fn drop(&mut self) {
         // SAFETY: JS_GetOwnProperty filled the three values (each owned by us) on this context.
@@ -241,15 +256,7 @@ impl Walk {
     /// The own property `atom` of `v`: `Some(Some(_))` a data property (enumerable or not),
     /// `Some(None)` none, `None` an accessor or a failure.
     fn own_data(&self, v: qjs::JSValue, atom: qjs::JSAtom) -> Option<Option<Descriptor>> {
-        let mut desc = Descriptor {
-            ctx: self.ctx,
-            desc: qjs::JSPropertyDescriptor {
-                flags: 0,
-                value: qjs::JS_UNDEFINED,
-                getter: qjs::JS_UNDEFINED,
-                setter: qjs::JS_UNDEFINED,
-            },
-        };
+        let mut desc = Descriptor::empty(self.ctx);
         // SAFETY: `v` is a live ordinary object or array (no exotic lookup, no code runs).
         match unsafe { qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, v, atom) } {
             0 => Some(None),
@@ -286,15 +293,7 @@ impl Walk {
             if class != CLASS_OBJECT && class != CLASS_ARRAY {
                 return Some(false);
             }
-            let mut desc = Descriptor {
-                ctx: self.ctx,
-                desc: qjs::JSPropertyDescriptor {
-                    flags: 0,
-                    value: qjs::JS_UNDEFINED,
-                    getter: qjs::JS_UNDEFINED,
-                    setter: qjs::JS_UNDEFINED,
-                },
-            };
+            let mut desc = Descriptor::empty(self.ctx);
             // SAFETY: an ordinary object or array: no code runs.
             if unsafe {
                 qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, owned.value, self.to_json.atom)
