@@ -155,33 +155,27 @@ fn console_and_commands<'js>(
             }
         },
     )?;
-    set_native(
-        ctx,
-        host,
-        "eventFieldRead",
-        |ctx: Ctx<'js>, obj: Value<'js>, index: u32| -> JsResult<Value<'js>> {
-            // The first read of a lazy event field through `obj` (the event or an object that
-            // inherits from it), all in one call (a fast path, warm.rs; prelude.js does the same
-            // in JavaScript with it off).
-            match event_owner(obj) {
-                Some(owner) => crate::event::read_lazy_field(&ctx, &owner, index),
-                None => Ok(Value::new_undefined(ctx)),
-            }
-        },
-    )?;
-    set_native(
-        ctx,
-        host,
-        "eventSecretsRead",
-        |ctx: Ctx<'js>, obj: Value<'js>, index: u32| -> JsResult<Value<'js>> {
-            // The first read of `event.secrets` through `obj`, all in one call (a fast path,
-            // warm.rs; prelude.js's `secretsGetter` does the same in JavaScript with it off).
-            match event_owner(obj) {
-                Some(owner) => crate::event::read_secrets_field(&ctx, &owner, index),
-                None => Ok(Value::new_undefined(ctx)),
-            }
-        },
-    )?;
+    // The first read of a lazy event field (`eventFieldRead`) or of `event.secrets`
+    // (`eventSecretsRead`) through `obj` (the event or an object that inherits from it), all in
+    // one call (fast paths, warm.rs; prelude.js does the same in JavaScript with them off).
+    type FirstRead<'js> = fn(&Ctx<'js>, &Object<'js>, u32) -> JsResult<Value<'js>>;
+    let first_reads: [(&str, FirstRead<'js>); 2] = [
+        ("eventFieldRead", crate::event::read_lazy_field),
+        ("eventSecretsRead", crate::event::read_secrets_field),
+    ];
+    for (name, read) in first_reads {
+        set_native(
+            ctx,
+            host,
+            name,
+            move |ctx: Ctx<'js>, obj: Value<'js>, index: u32| -> JsResult<Value<'js>> {
+                match event_owner(obj) {
+                    Some(owner) => read(&ctx, &owner, index),
+                    None => Ok(Value::new_undefined(ctx)),
+                }
+            },
+        )?;
+    }
     set_native(
         ctx,
         host,
