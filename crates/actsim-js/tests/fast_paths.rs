@@ -18,12 +18,17 @@ const PROBE: &str = r#"
     };
 "#;
 
-fn run_three(fast: FastPaths) -> Vec<Vec<String>> {
+/// An instance running `code` (as action.js) with the fast paths `fast`.
+fn instance_for(fast: FastPaths, code: &str) -> (actsim_js::Instance, actsim_js::Clock) {
     let config = InstanceConfig {
         fast_paths: fast,
         ..InstanceConfig::default()
     };
-    let (mut inst, clock) = instance_with("action.js", PROBE, config);
+    instance_with("action.js", code, config)
+}
+
+fn run_three(fast: FastPaths) -> Vec<Vec<String>> {
+    let (mut inst, clock) = instance_for(fast, PROBE);
     let cache = common::new_cache();
     (0..3)
         .map(|_| {
@@ -68,11 +73,7 @@ fn requests_and_console(
     code: &str,
     respond: fn(&actsim_js::FetchRequest) -> actsim_js::OpResult,
 ) -> (Vec<String>, Vec<String>) {
-    let config = InstanceConfig {
-        fast_paths: fast,
-        ..InstanceConfig::default()
-    };
-    let (mut inst, clock) = instance_with("action.js", code, config);
+    let (mut inst, clock) = instance_for(fast, code);
     let mut sent = Vec::new();
     let report = run_to_end(&mut inst, &clock, post_login(), |req| {
         sent.push(format!(
@@ -511,11 +512,7 @@ fn tricky_event() -> serde_json::Value {
 }
 
 fn dump_event(fast: FastPaths) -> Vec<String> {
-    let config = InstanceConfig {
-        fast_paths: fast,
-        ..InstanceConfig::default()
-    };
-    let (mut inst, clock) = instance_with("action.js", EVENT_DUMP, config);
+    let (mut inst, clock) = instance_for(fast, EVENT_DUMP);
     let report = run_to_end(
         &mut inst,
         &clock,
@@ -666,11 +663,7 @@ const STRINGIFY_PROBE: &str = r#"
 /// Run `code`'s post-login handler with the fast paths `fast` (every request answered 200);
 /// returns the bodies it sent and its console.
 fn bodies_and_console(fast: FastPaths, code: &str) -> (Vec<Option<String>>, Vec<String>) {
-    let config = InstanceConfig {
-        fast_paths: fast,
-        ..InstanceConfig::default()
-    };
-    let (mut inst, clock) = instance_with("action.js", code, config);
+    let (mut inst, clock) = instance_for(fast, code);
     let mut sent = Vec::new();
     let report = run_to_end(&mut inst, &clock, post_login(), |req| {
         sent.push(req.body.clone());
@@ -754,12 +747,8 @@ fn redirect_outcomes(fast: FastPaths) -> Vec<String> {
     QUERY_CASES
         .iter()
         .map(|body| {
-            let config = InstanceConfig {
-                fast_paths: fast,
-                ..InstanceConfig::default()
-            };
             let code = common::cjs_handler(body);
-            let (mut inst, clock) = instance_with("action.js", &code, config);
+            let (mut inst, clock) = instance_for(fast, &code);
             let report = run_to_end(&mut inst, &clock, post_login(), no_network);
             format!("{:?} {:?}", report.outcome, report.commands)
         })
@@ -852,11 +841,7 @@ const SECRETS_PROBE: &str = r#"
 "#;
 
 fn secrets_reads(fast: FastPaths) -> Vec<String> {
-    let config = InstanceConfig {
-        fast_paths: fast,
-        ..InstanceConfig::default()
-    };
-    let (mut inst, clock) = instance_with("action.js", SECRETS_PROBE, config);
+    let (mut inst, clock) = instance_for(fast, SECRETS_PROBE);
     let secrets: std::collections::BTreeMap<String, String> =
         [("domain".to_string(), "tenant.example.com".to_string())].into();
     let mut lines = Vec::new();
