@@ -21,9 +21,9 @@
 //!   prelude's `watch`.
 //! - **Lazy globals**: most of the prelude runs when an action first uses what it provides
 //!   (prelude.rs). Off: every lazy script runs when the instance is created.
-//! - **Responses as objects**: a fetch response reaches the prelude as the object
-//!   `{status, headers, body}` made here ([`fetch_response_value`]), not as JSON text it
-//!   parses. Off: JSON text.
+//! - **Responses in parts**: a fetch response reaches the prelude as its status, its headers
+//!   (one flat array) and its body, the arguments of `__actsim_complete` made here
+//!   ([`fetch_response_args`]), not as JSON text it parses. Off: JSON text.
 //! - **The `auth0` stand-in's requests** go through the prelude's `clientFetch`
 //!   (prelude/fetch.js) while `fetch` is the prelude's: the same host operation without the
 //!   Request and Response objects the stand-in never sees; the stand-in's `_request` then
@@ -287,28 +287,28 @@ pub(crate) fn cache_value<'js>(
     }
 }
 
-/// What the prelude's `__actsim_complete` gets for `response`: with the fast paths, the object
-/// `{status, headers: [[name, value], …], body}` (properties in that order, as the JSON text
-/// would give them); without, the response's JSON text, which it parses.
-pub(crate) fn fetch_response_value<'js>(
+/// What the prelude's `__actsim_complete` gets for `response` after its first three arguments:
+/// with the fast paths, its parts `(status, [name, value, …], body)`, no object made for the
+/// answer itself; without, the response's JSON text (which it parses) and no more.
+pub(crate) fn fetch_response_args<'js>(
     ctx: &Ctx<'js>,
     fast: FastPaths,
     response: &FetchResponse,
-) -> rquickjs::Result<rquickjs::Value<'js>> {
+) -> rquickjs::Result<[rquickjs::Value<'js>; 3]> {
+    let undefined = rquickjs::Value::new_undefined(ctx.clone());
     if !fast.on() {
         let text = serde_json::to_string(response).unwrap_or_default();
-        return Ok(rquickjs::String::from_str(ctx.clone(), &text)?.into_value());
+        let text = rquickjs::String::from_str(ctx.clone(), &text)?.into_value();
+        return Ok([text, undefined.clone(), undefined]);
     }
-    let object = Object::new(ctx.clone())?;
-    object.set("status", response.status)?;
     let headers = rquickjs::Array::new(ctx.clone())?;
     for (index, (name, value)) in response.headers.iter().enumerate() {
-        let pair = rquickjs::Array::new(ctx.clone())?;
-        pair.set(0, name.as_str())?;
-        pair.set(1, value.as_str())?;
-        headers.set(index, pair)?;
+        headers.set(2 * index, name.as_str())?;
+        headers.set(2 * index + 1, value.as_str())?;
     }
-    object.set("headers", headers)?;
-    object.set("body", response.body.as_str())?;
-    Ok(object.into_value())
+    Ok([
+        rquickjs::Value::new_int(ctx.clone(), i32::from(response.status)),
+        headers.into_value(),
+        rquickjs::String::from_str(ctx.clone(), &response.body)?.into_value(),
+    ])
 }
