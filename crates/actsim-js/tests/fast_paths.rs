@@ -338,6 +338,48 @@ fn the_stand_in_s_answers_read_the_same_when_made_on_first_read() {
     assert!(text.contains("TypeError fetch failed: connection refused undefined undefined Error: connection refused"), "{text}");
 }
 
+/// `fetch` itself reads the host's answer (its parts with the fast paths, its JSON text
+/// without): status, status text, headers (a name and a value `Headers` changes, none at all),
+/// bodies that are JSON, text, empty, and a failure of the network.
+const FETCH_PROBE: &str = r#"
+    exports.onExecutePostLogin = async () => {
+      for (const id of ['auth0|1', 'badjson', 'empty', 'odd', 'missing', 'broken', 'down']) {
+        try {
+          const res = await fetch(`https://tenant.example.com/api/v2/users/${id}`, { method: 'PATCH', body: '{}' });
+          const text = await res.text();
+          console.log(id, res.status, res.statusText, res.ok, JSON.stringify([...res.headers]), JSON.stringify(text), res.type);
+        } catch (e) {
+          console.log(id, e.name, e.message, String(e.cause));
+        }
+      }
+    };
+"#;
+
+#[test]
+fn fetch_reads_the_host_s_answer_in_parts_as_it_read_its_json_text() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, FETCH_PROBE, answers);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, FETCH_PROBE, answers);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    // Checked by reason: the answers of `answers` as a Response shows them (header names in
+    // lower case and sorted, the value trimmed; no headers at all for the empty body).
+    assert_eq!(console_on.len(), 7, "{console_on:#?}");
+    assert!(
+        console_on[3].starts_with(
+            r#"odd 200 OK true [["content-type","application/json"],["x-odd","spaced"]] "{}""#
+        ),
+        "{console_on:#?}"
+    );
+    assert!(
+        console_on[2].starts_with(r#"empty 204 No Content true [] """#),
+        "{console_on:#?}"
+    );
+    assert!(
+        console_on[6] == "down TypeError fetch failed: connection refused Error: connection refused",
+        "{console_on:#?}"
+    );
+}
+
 /// Turns: a chain of promise reactions (twenty turns) started by the prelude when the host
 /// answers (its lookup of the pending operation, `Map.prototype.get` with the operation's
 /// number) and, for the turns before the request, one started with the call (read when the
