@@ -26,7 +26,8 @@
 //!   ([`fetch_response_args`]), not as JSON text it parses. Off: JSON text.
 //! - **The `auth0` stand-in's requests** go through the prelude's `clientFetch`
 //!   (prelude/fetch.js) while `fetch` is the prelude's: the same host operation without the
-//!   Request and Response objects the stand-in never sees; the stand-in's `_request` then
+//!   Request and Response objects the stand-in never sees (the Management API's through
+//!   `clientRequest`, without the headers object either); the stand-in's `_request` then
 //!   does `send`'s work itself (one `await undefined` for each settling it skips, so every
 //!   `await` resumes at the same turn). Off: through `fetch`.
 //! - **The `auth0` stand-in's answers made on first read**: on that path, the answer's `data`

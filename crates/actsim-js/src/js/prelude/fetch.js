@@ -711,6 +711,35 @@
     // (The stand-in writes its headers in order; headers out of order go through `fetch`,
     // which sorts them.)
     if (!sorted) return null;
+    return startClientOp(href, method, flat, body);
+  };
+  // The stand-in's Management API request (its `_request`): what clientFetch does with the
+  // headers `{ authorization: bearer }`, and `'content-type': 'application/json'` after it
+  // when there is a body, without that object: two names Headers keeps as they are, in order,
+  // and a value checked here. Null when clientFetch would answer null.
+  internal.clientRequest = function clientRequest(url, method, bearer, body) {
+    if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
+    if (typeof url !== 'string' || typeof method !== 'string' || typeof bearer !== 'string') return null;
+    if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
+    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
+    let href;
+    try {
+      href = knownHrefs.get(url);
+      if (href === undefined) href = parseHref(url);
+    } catch (e) {
+      return null;
+    }
+    const first = bearer.charCodeAt(0);
+    const last = bearer.charCodeAt(bearer.length - 1);
+    if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
+    const flat = body === undefined
+      ? ['authorization', bearer]
+      : ['authorization', bearer, 'content-type', 'application/json'];
+    return startClientOp(href, method, flat, body);
+  };
+  // The host operation of a request on the stand-in's path: its promise settles with a
+  // ClientResponse (or the error fetchStart threw).
+  function startClientOp(href, method, flat, body) {
     if (clientRequests < 2 && ++clientRequests === 2) keepClientShapes();
     const promise = new Promise(captureClientOp);
     const op = capturedOp;
@@ -724,7 +753,11 @@
     }
     internal.pendingOps.set(opId, op);
     return promise;
-  };
+  }
+  // The names the stand-in's requests send, as clientFetch would have checked them (answers
+  // whose headers Headers has checked have them made on first read, see plainHeaderPairs).
+  normName('authorization');
+  normName('content-type');
   // Fast path (warm.rs, shape keepers): from an instance's second request on this path, the
   // shapes of its pending operation (a ClientResponse) and of the stand-in's answer
   // (`result`) are kept: QuickJS frees a shape with its last object, and each request would
