@@ -212,12 +212,14 @@ fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
 
 /// The stand-in's Management API requests (prelude/fetch.js, `clientRequest`): tokens whose
 /// bearer value Headers keeps or trims (a tab, a newline), a token from a function that is
-/// not a string, GET and PATCH, a body with text JSON escapes, a domain that is no URL host,
-/// and a `fetch` the action replaced (which must then see every request).
+/// not a string, long tokens (whose header value `fetchStart` keeps between requests: the same
+/// string, then another, one with a lone surrogate), GET and PATCH, a body with text JSON
+/// escapes, a domain that is no URL host, and a `fetch` the action replaced (which must then
+/// see every request).
 const REQUEST_PROBE: &str = r#"
     const { ManagementClient } = require('auth0');
     exports.onExecutePostLogin = async () => {
-      const tokens = ['tok', '\ttok', 'tok\n', () => 42, () => 'fn'];
+      const tokens = ['tok', '\ttok', 'tok\n', () => 42, () => 'fn', 'a'.repeat(70), () => 'b'.repeat(70) + '\ud800'];
       const clients = tokens.map((token) => new ManagementClient({ domain: 'tenant.example.com', token }));
       clients.push(new ManagementClient({ domain: 'bad host.example', token: 'tok' }));
       async function round(label) {
@@ -248,11 +250,20 @@ fn the_stand_in_s_management_requests_are_sent_the_same_without_their_headers_ob
     let (sent_off, console_off) = requests_and_console(FastPaths::Off, REQUEST_PROBE, tenant);
     assert_eq!(sent_on, sent_off);
     assert_eq!(console_on, console_off);
-    // Checked by reason: five clients with a URL host send two requests in each round (the one
-    // with a space in its domain fails before sending); the bearer value as Headers keeps it (a
-    // tab inside) or trims it (a newline at its end); the replaced fetch sees each request of
-    // its round, the failing ones too.
-    assert_eq!(sent_on.len(), 20, "{sent_on:#?}");
+    // Checked by reason: seven clients with a URL host send two requests in each round (the
+    // one with a space in its domain fails before sending); the bearer value as Headers keeps
+    // it (a tab inside) or trims it (a newline at its end), each long token its own, the lone
+    // surrogate as U+FFFD; the replaced fetch sees each request of its round, the failing ones
+    // too.
+    assert_eq!(sent_on.len(), 28, "{sent_on:#?}");
+    let a = format!("(\"authorization\", \"Bearer {}\")", "a".repeat(70));
+    let b = format!("(\"authorization\", \"Bearer {}\u{fffd}\")", "b".repeat(70));
+    for (index, want) in [(10, &a), (11, &a), (12, &b), (13, &b), (24, &a), (27, &b)] {
+        assert!(
+            sent_on[index].contains(want.as_str()),
+            "{index}: {sent_on:#?}"
+        );
+    }
     assert!(
         sent_on[2].starts_with(
             r#"GET https://tenant.example.com/api/v2/users/auth0%7C1 [("authorization", "Bearer \ttok")] None"#
@@ -266,11 +277,15 @@ fn the_stand_in_s_management_requests_are_sent_the_same_without_their_headers_ob
         "{sent_on:#?}"
     );
     assert!(
-        sent_on[7].contains(r#"[("authorization", "Bearer 42"), ("content-type", "application/json")]"#),
+        sent_on[7]
+            .contains(r#"[("authorization", "Bearer 42"), ("content-type", "application/json")]"#),
         "{sent_on:#?}"
     );
-    let replaced = console_on.iter().filter(|l| l.starts_with("fetch ")).count();
-    assert_eq!(replaced, 12, "{console_on:#?}");
+    let replaced = console_on
+        .iter()
+        .filter(|l| l.starts_with("fetch "))
+        .count();
+    assert_eq!(replaced, 16, "{console_on:#?}");
 }
 
 /// What actions see of the stand-in's answers, which the fast paths build with `data` and
@@ -438,7 +453,8 @@ fn fetch_reads_the_host_s_answer_in_parts_as_it_read_its_json_text() {
         "{console_on:#?}"
     );
     assert!(
-        console_on[6] == "down TypeError fetch failed: connection refused Error: connection refused",
+        console_on[6]
+            == "down TypeError fetch failed: connection refused Error: connection refused",
         "{console_on:#?}"
     );
 }
