@@ -289,9 +289,8 @@ impl Walk {
             }
             let mut desc = Descriptor::empty(self.ctx);
             // SAFETY: an ordinary object or array: no code runs.
-            if unsafe {
-                qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, owned.value, TO_JSON)
-            } != 0
+            if unsafe { qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, owned.value, TO_JSON) }
+                != 0
             {
                 return Some(false);
             }
