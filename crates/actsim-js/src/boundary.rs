@@ -173,8 +173,13 @@ pub(crate) const NATIVES: &[Native] = &[
 /// The natives the stand-ins (`js/auth0.js`, `js/jwt-decode.js`) get as `actsim.NAME`
 /// (prelude/modules.js makes that object): natives of [`NATIVES`] or `internal` helpers.
 #[cfg(test)]
-pub(crate) const STAND_IN_NATIVES: &[&str] =
-    &["jwtPartText", "keepShapes", "clientFetch", "jsonText"];
+pub(crate) const STAND_IN_NATIVES: &[&str] = &[
+    "jwtPartText",
+    "keepShapes",
+    "clientFetch",
+    "clientRequest",
+    "jsonText",
+];
 
 /// Register `f` as `host[name]` (a function whose `name` is `name`). Every native goes through
 /// here; `name` must be declared in [`NATIVES`] (checked in debug builds and by the tests).
@@ -309,6 +314,7 @@ pub(crate) const LAZY_PRELUDE: [LazyScript; 11] = [
             "EventTarget",
             "base64",
             "clientFetch",
+            "clientRequest",
         ],
         natives: &[Codecs],
     },

@@ -19,7 +19,7 @@ use crate::warm::WarmHandles;
 pub(crate) struct PreludeFns<'js> {
     /// `__actsim_start(nowMs, execId, trigger, handler, event)`.
     pub start: Function<'js>,
-    /// `__actsim_complete(nowMs, opId, ok, payload)`.
+    /// `__actsim_complete(nowMs, opId, ok, payload, headers, body)`.
     pub complete: Function<'js>,
     /// The maker of lazy event-field accessors.
     pub lazy_accessor: Function<'js>,

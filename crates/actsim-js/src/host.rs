@@ -576,22 +576,28 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
         move |ctx: Ctx<'js>,
               Text(url): Text,
               method: String,
-              headers: Vec<Text>,
+              flat: Array<'js>,
               body: Option<Text>|
               -> JsResult<f64> {
             // The headers come as one flat list, name and value after name and value (one
             // array to read, not one per header).
-            if !headers.len().is_multiple_of(2) {
+            if !flat.len().is_multiple_of(2) {
                 return Err(Exception::throw_type(
                     &ctx,
                     "fetchStart: headers must be name/value pairs",
                 ));
             }
-            let mut names_values = headers.into_iter().map(|Text(t)| t);
-            let mut headers: Vec<(String, String)> = Vec::with_capacity(names_values.len() / 2);
-            while let (Some(name), Some(value)) = (names_values.next(), names_values.next()) {
+            let fast = s.borrow().config.fast_paths;
+            let handles = crate::handles::get(&ctx)?;
+            let mut headers: Vec<(String, String)> = Vec::with_capacity(flat.len() / 2);
+            for index in (0..flat.len()).step_by(2) {
+                let Text(name) = flat.get(index)?;
+                // (A request's long value, its bearer token, is most often the last one's.)
+                let value = flat.get(index + 1)?;
+                let value = crate::warm::header_value_text(&ctx, &handles, fast, value)?;
                 headers.push((name, value));
             }
+            drop(handles);
             let body = body.map(|Text(b)| b);
             let bytes = url.len()
                 + method.len()

@@ -350,19 +350,20 @@ impl Instance {
         let fast = self.state.borrow().config.fast_paths;
         let now_ms = self.state.borrow().clock.now_ms();
         self.enter(owner, |ctx| {
-            let (ok, payload) = match result {
-                OpResult::Fetch(response) => (
-                    true,
-                    Some(crate::warm::fetch_response_value(ctx, fast, &response)?),
-                ),
-                OpResult::NetworkError(message) => (
-                    false,
-                    Some(rquickjs::String::from_str(ctx.clone(), &message)?.into_value()),
-                ),
-                OpResult::TimerFired => (true, None),
-            };
             let complete = crate::handles::get(ctx)?.prelude.complete.clone();
-            complete.call::<_, ()>((now_ms as f64, op as f64, ok, payload))
+            let (now, op) = (now_ms as f64, op as f64);
+            match result {
+                OpResult::Fetch(response) => {
+                    let [payload, headers, body] =
+                        crate::warm::fetch_response_args(ctx, fast, &response)?;
+                    complete.call::<_, ()>((now, op, true, payload, headers, body))
+                }
+                OpResult::NetworkError(message) => {
+                    let message = rquickjs::String::from_str(ctx.clone(), &message)?;
+                    complete.call::<_, ()>((now, op, false, message))
+                }
+                OpResult::TimerFired => complete.call::<_, ()>((now, op, true)),
+            }
         });
     }
 

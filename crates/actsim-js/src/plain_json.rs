@@ -33,10 +33,10 @@ const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
 pub(crate) fn plain_json<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Option<String> {
     let mut walk = Walk {
         ctx: ctx.as_raw().as_ptr(),
-        out: String::new(),
+        // (Room for a small body: the stand-in's requests are mostly a few dozen bytes.)
+        out: String::with_capacity(64),
         path: Vec::new(),
         checked_protos: Vec::new(),
-        to_json: AtomGuard::new(ctx.as_raw().as_ptr(), "toJSON")?,
     };
     // (At the top, a value with no JSON text — undefined, a function — is the engine's.)
     if !walk.value(value.as_raw())? {
@@ -45,23 +45,15 @@ pub(crate) fn plain_json<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> Option<Stri
     Some(walk.out)
 }
 
-/// An atom made for one walk, freed with it.
+/// An atom made for one array index, freed with it.
 struct AtomGuard {
     ctx: *mut qjs::JSContext,
     atom: qjs::JSAtom,
 }
 
-impl AtomGuard {
-    fn new(ctx: *mut qjs::JSContext, name: &str) -> Option<Self> {
-        // SAFETY: `ctx` is the live context of the native call; the bytes are `name`'s.
-        let atom = unsafe { qjs::JS_NewAtomLen(ctx, name.as_ptr().cast(), name.len() as _) };
-        (atom != qjs::JS_ATOM_NULL).then_some(AtomGuard { ctx, atom })
-    }
-}
-
 impl Drop for AtomGuard {
     fn drop(&mut self) {
-        // SAFETY: the atom was made by JS_NewAtomLen/JS_NewAtomUInt32 on this live context.
+        // SAFETY: the atom was made by JS_NewAtomUInt32 on this live context.
         unsafe { qjs::JS_FreeAtom(self.ctx, self.atom) }
     }
 }
@@ -105,8 +97,10 @@ struct Walk {
     path: Vec<*mut std::ffi::c_void>,
     /// Prototypes already seen to be ordinary and without `toJSON` in this walk.
     checked_protos: Vec<*mut std::ffi::c_void>,
-    to_json: AtomGuard,
 }
+
+/// The engine's own atom of `toJSON` (one of its predefined atoms, never freed).
+const TO_JSON: qjs::JSAtom = qjs::JS_ATOM_toJSON as qjs::JSAtom;
 
 impl Walk {
     /// Write `v`; `Some(false)` when it has no JSON text (undefined, a function, a symbol),
@@ -166,7 +160,7 @@ impl Walk {
         if self.path.len() >= MAX_DEPTH || self.path.contains(&ptr) {
             return None;
         }
-        if self.own_data(v, self.to_json.atom)?.is_some() || !self.plain_prototypes(v)? {
+        if self.own_data(v, TO_JSON)?.is_some() || !self.plain_prototypes(v)? {
             return None;
         }
         self.path.push(ptr);
@@ -295,9 +289,8 @@ impl Walk {
             }
             let mut desc = Descriptor::empty(self.ctx);
             // SAFETY: an ordinary object or array: no code runs.
-            if unsafe {
-                qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, owned.value, self.to_json.atom)
-            } != 0
+            if unsafe { qjs::JS_GetOwnProperty(self.ctx, &mut desc.desc, owned.value, TO_JSON) }
+                != 0
             {
                 return Some(false);
             }

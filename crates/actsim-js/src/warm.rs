@@ -21,12 +21,13 @@
 //!   prelude's `watch`.
 //! - **Lazy globals**: most of the prelude runs when an action first uses what it provides
 //!   (prelude.rs). Off: every lazy script runs when the instance is created.
-//! - **Responses as objects**: a fetch response reaches the prelude as the object
-//!   `{status, headers, body}` made here ([`fetch_response_value`]), not as JSON text it
-//!   parses. Off: JSON text.
+//! - **Responses in parts**: a fetch response reaches the prelude as its status, its headers
+//!   (one flat array) and its body, the arguments of `__actsim_complete` made here
+//!   ([`fetch_response_args`]), not as JSON text it parses. Off: JSON text.
 //! - **The `auth0` stand-in's requests** go through the prelude's `clientFetch`
 //!   (prelude/fetch.js) while `fetch` is the prelude's: the same host operation without the
-//!   Request and Response objects the stand-in never sees; the stand-in's `_request` then
+//!   Request and Response objects the stand-in never sees (the Management API's through
+//!   `clientRequest`, without the headers object either); the stand-in's `_request` then
 //!   does `send`'s work itself (one `await undefined` for each settling it skips, so every
 //!   `await` resumes at the same turn). Off: through `fetch`.
 //! - **The `auth0` stand-in's answers made on first read**: on that path, the answer's `data`
@@ -34,6 +35,11 @@
 //!   ordinary data properties (prelude/fetch.js, `ClientResponse.result`), as the event's
 //!   fields are; made at once when JSON.parse is not the engine's (prelude/lockdown.js keeps
 //!   it) or Headers would check or change a header. Off: made when the answer arrives.
+//! - **A request's long header value kept**: `fetchStart` keeps the text of the last request
+//!   header value of 64 bytes or more with its JavaScript string, and copies that text when
+//!   the next request sends the same string (the stand-in's bearer token, the same string from
+//!   request to request) instead of reading it again ([`header_value_text`]). Off: every value
+//!   read.
 //! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
 //!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
 //!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.
@@ -53,12 +59,13 @@
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rquickjs::{Ctx, Function, Object};
+use rquickjs::{Ctx, FromJs, Function, Object};
 
 use crate::event::{EventField, LazyField};
 use crate::handles::Handles;
 use crate::instance::Secrets;
 use crate::ops::FetchResponse;
+use crate::text::Text;
 
 /// Whether an instance takes actsim's fast paths (see the module documentation of `warm.rs`
 /// for the list). They never change a result, only its cost: turning them off is for checking
@@ -143,6 +150,41 @@ pub(crate) struct WarmHandles<'js> {
     executions: u64,
     /// The JavaScript string last returned as a cache record's value, with its text.
     cache_value: Option<(String, rquickjs::String<'js>)>,
+    /// The last long request header value read by `fetchStart`, with its text.
+    header_value: Option<(rquickjs::String<'js>, String)>,
+}
+
+/// Values shorter than this are read every time (reading them costs about what a memo would).
+const MEMO_HEADER_VALUE_FROM: usize = 64;
+
+/// The text of the request header value `value` (as [`Text`] reads it): for the same
+/// JavaScript string as the last long value read, a copy of its text, without reading the
+/// string again (fast paths on; a request's bearer token is the same string from request to
+/// request). The memo holds the string, so an equal pointer is the same, unchanged string.
+pub(crate) fn header_value_text<'js>(
+    ctx: &Ctx<'js>,
+    handles: &Handles<'js>,
+    fast: FastPaths,
+    value: rquickjs::Value<'js>,
+) -> rquickjs::Result<String> {
+    let Some(string) = value.as_string().filter(|_| fast.on()) else {
+        return Text::from_js(ctx, value).map(|Text(t)| t);
+    };
+    let mut warm = handles.warm.borrow_mut();
+    if let Some((seen, text)) = &warm.header_value {
+        // SAFETY: both are live strings (only their pointers are read, never followed).
+        if unsafe {
+            rquickjs::qjs::JS_VALUE_GET_PTR(seen.as_raw())
+                == rquickjs::qjs::JS_VALUE_GET_PTR(string.as_raw())
+        } {
+            return Ok(text.clone());
+        }
+    }
+    let text = crate::text::js_string_text(string)?;
+    if text.len() >= MEMO_HEADER_VALUE_FROM {
+        warm.header_value = Some((string.clone(), text.clone()));
+    }
+    Ok(text)
 }
 
 /// The frozen secrets object for `secrets` (made with the prelude's `freezeSecrets`).
@@ -287,28 +329,28 @@ pub(crate) fn cache_value<'js>(
     }
 }
 
-/// What the prelude's `__actsim_complete` gets for `response`: with the fast paths, the object
-/// `{status, headers: [[name, value], …], body}` (properties in that order, as the JSON text
-/// would give them); without, the response's JSON text, which it parses.
-pub(crate) fn fetch_response_value<'js>(
+/// What the prelude's `__actsim_complete` gets for `response` after its first three arguments:
+/// with the fast paths, its parts `(status, [name, value, …], body)`, no object made for the
+/// answer itself; without, the response's JSON text (which it parses) and no more.
+pub(crate) fn fetch_response_args<'js>(
     ctx: &Ctx<'js>,
     fast: FastPaths,
     response: &FetchResponse,
-) -> rquickjs::Result<rquickjs::Value<'js>> {
+) -> rquickjs::Result<[rquickjs::Value<'js>; 3]> {
+    let undefined = rquickjs::Value::new_undefined(ctx.clone());
     if !fast.on() {
         let text = serde_json::to_string(response).unwrap_or_default();
-        return Ok(rquickjs::String::from_str(ctx.clone(), &text)?.into_value());
+        let text = rquickjs::String::from_str(ctx.clone(), &text)?.into_value();
+        return Ok([text, undefined.clone(), undefined]);
     }
-    let object = Object::new(ctx.clone())?;
-    object.set("status", response.status)?;
     let headers = rquickjs::Array::new(ctx.clone())?;
     for (index, (name, value)) in response.headers.iter().enumerate() {
-        let pair = rquickjs::Array::new(ctx.clone())?;
-        pair.set(0, name.as_str())?;
-        pair.set(1, value.as_str())?;
-        headers.set(index, pair)?;
+        headers.set(2 * index, name.as_str())?;
+        headers.set(2 * index + 1, value.as_str())?;
     }
-    object.set("headers", headers)?;
-    object.set("body", response.body.as_str())?;
-    Ok(object.into_value())
+    Ok([
+        rquickjs::Value::new_int(ctx.clone(), i32::from(response.status)),
+        headers.into_value(),
+        rquickjs::String::from_str(ctx.clone(), &response.body)?.into_value(),
+    ])
 }

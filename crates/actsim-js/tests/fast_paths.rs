@@ -210,6 +210,84 @@ fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
     );
 }
 
+/// The stand-in's Management API requests (prelude/fetch.js, `clientRequest`): tokens whose
+/// bearer value Headers keeps or trims (a tab, a newline), a token from a function that is
+/// not a string, long tokens (whose header value `fetchStart` keeps between requests: the same
+/// string, then another, one with a lone surrogate), GET and PATCH, a body with text JSON
+/// escapes, a domain that is no URL host, and a `fetch` the action replaced (which must then
+/// see every request).
+const REQUEST_PROBE: &str = r#"
+    const { ManagementClient } = require('auth0');
+    exports.onExecutePostLogin = async () => {
+      const tokens = ['tok', '\ttok', 'tok\n', () => 42, () => 'fn', 'a'.repeat(70), () => 'b'.repeat(70) + '\ud800'];
+      const clients = tokens.map((token) => new ManagementClient({ domain: 'tenant.example.com', token }));
+      clients.push(new ManagementClient({ domain: 'bad host.example', token: 'tok' }));
+      async function round(label) {
+        for (const m of clients) {
+          for (const call of [() => m.users.get({ id: 'auth0|1' }), () => m.users.update({ id: 'auth0|2' }, { t: '\u2028"\\' })]) {
+            try {
+              const res = await call();
+              console.log(label, res.status, JSON.stringify(res.data), JSON.stringify([...res.headers]));
+            } catch (e) {
+              console.log(label, e.name, e.message);
+            }
+          }
+        }
+      }
+      await round('own');
+      const realFetch = globalThis.fetch;
+      globalThis.fetch = function fetch(url, init) {
+        console.log('fetch', url, init.method, JSON.stringify(init.headers), init.body);
+        return realFetch(url, init);
+      };
+      await round('replaced');
+    };
+"#;
+
+#[test]
+fn the_stand_in_s_management_requests_are_sent_the_same_without_their_headers_object() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, REQUEST_PROBE, tenant);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, REQUEST_PROBE, tenant);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    // Checked by reason: seven clients with a URL host send two requests in each round (the
+    // one with a space in its domain fails before sending); the bearer value as Headers keeps
+    // it (a tab inside) or trims it (a newline at its end), each long token its own, the lone
+    // surrogate as U+FFFD; the replaced fetch sees each request of its round, the failing ones
+    // too.
+    assert_eq!(sent_on.len(), 28, "{sent_on:#?}");
+    let a = format!("(\"authorization\", \"Bearer {}\")", "a".repeat(70));
+    let b = format!("(\"authorization\", \"Bearer {}\u{fffd}\")", "b".repeat(70));
+    for (index, want) in [(10, &a), (11, &a), (12, &b), (13, &b), (24, &a), (27, &b)] {
+        assert!(
+            sent_on[index].contains(want.as_str()),
+            "{index}: {sent_on:#?}"
+        );
+    }
+    assert!(
+        sent_on[2].starts_with(
+            r#"GET https://tenant.example.com/api/v2/users/auth0%7C1 [("authorization", "Bearer \ttok")] None"#
+        ),
+        "{sent_on:#?}"
+    );
+    assert!(
+        sent_on[4].starts_with(
+            r#"GET https://tenant.example.com/api/v2/users/auth0%7C1 [("authorization", "Bearer tok")] None"#
+        ),
+        "{sent_on:#?}"
+    );
+    assert!(
+        sent_on[7]
+            .contains(r#"[("authorization", "Bearer 42"), ("content-type", "application/json")]"#),
+        "{sent_on:#?}"
+    );
+    let replaced = console_on
+        .iter()
+        .filter(|l| l.starts_with("fetch "))
+        .count();
+    assert_eq!(replaced, 16, "{console_on:#?}");
+}
+
 /// What actions see of the stand-in's answers, which the fast paths build with `data` and
 /// `headers` made when first read: the same keys in the same order, the same values read
 /// twice, writes, a frozen answer, an inherited one, bodies that are not JSON or empty,
@@ -336,6 +414,49 @@ fn the_stand_in_s_answers_read_the_same_when_made_on_first_read() {
         "{text}"
     );
     assert!(text.contains("TypeError fetch failed: connection refused undefined undefined Error: connection refused"), "{text}");
+}
+
+/// `fetch` itself reads the host's answer (its parts with the fast paths, its JSON text
+/// without): status, status text, headers (a name and a value `Headers` changes, none at all),
+/// bodies that are JSON, text, empty, and a failure of the network.
+const FETCH_PROBE: &str = r#"
+    exports.onExecutePostLogin = async () => {
+      for (const id of ['auth0|1', 'badjson', 'empty', 'odd', 'missing', 'broken', 'down']) {
+        try {
+          const res = await fetch(`https://tenant.example.com/api/v2/users/${id}`, { method: 'PATCH', body: '{}' });
+          const text = await res.text();
+          console.log(id, res.status, res.statusText, res.ok, JSON.stringify([...res.headers]), JSON.stringify(text), res.type);
+        } catch (e) {
+          console.log(id, e.name, e.message, String(e.cause));
+        }
+      }
+    };
+"#;
+
+#[test]
+fn fetch_reads_the_host_s_answer_in_parts_as_it_read_its_json_text() {
+    let (sent_on, console_on) = requests_and_console(FastPaths::On, FETCH_PROBE, answers);
+    let (sent_off, console_off) = requests_and_console(FastPaths::Off, FETCH_PROBE, answers);
+    assert_eq!(sent_on, sent_off);
+    assert_eq!(console_on, console_off);
+    // Checked by reason: the answers of `answers` as a Response shows them (header names in
+    // lower case and sorted, the value trimmed; no headers at all for the empty body).
+    assert_eq!(console_on.len(), 7, "{console_on:#?}");
+    assert!(
+        console_on[3].starts_with(
+            r#"odd 200 OK true [["content-type","application/json"],["x-odd","spaced"]] "{}""#
+        ),
+        "{console_on:#?}"
+    );
+    assert!(
+        console_on[2].starts_with(r#"empty 204 No Content true [] """#),
+        "{console_on:#?}"
+    );
+    assert!(
+        console_on[6]
+            == "down TypeError fetch failed: connection refused Error: connection refused",
+        "{console_on:#?}"
+    );
 }
 
 /// Turns: a chain of promise reactions (twenty turns) started by the prelude when the host

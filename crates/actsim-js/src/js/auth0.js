@@ -166,13 +166,14 @@ class ManagementClient {
     let token = this._staticToken;
     if (typeof token === 'string' && this.getAccessToken === ownGetAccessToken) await TURN;
     else token = await this.getAccessToken();
-    const headers = body === undefined
-      ? { authorization: bearerOf(token) }
-      : { authorization: bearerOf(token), 'content-type': 'application/json' };
+    // (The request's headers are `{ authorization: bearer }`, and `'content-type':
+    // 'application/json'` after it when there is a body: actsim.clientRequest sends them
+    // without the object, made below only for `fetch`.)
+    const bearer = bearerOf(token);
     const url = `https://${this.domain}${path}`;
     // (JSON.stringify(body), its text written by the host for plain data: actsim.jsonText.)
     const payload = body === undefined ? undefined : actsim.jsonText(body);
-    const client = actsim.clientFetch(url, method, headers, payload);
+    const client = actsim.clientRequest(url, method, bearer, payload);
     let res;
     if (client) {
       // What `await send(url, method, headers, payload, client)` does, without the call: each
@@ -191,6 +192,9 @@ class ManagementClient {
       res = answer.result(text);
       await TURN;
     } else {
+      const headers = body === undefined
+        ? { authorization: bearer }
+        : { authorization: bearer, 'content-type': 'application/json' };
       res = await send(url, method, headers, payload, null);
     }
     if (res.status < 200 || res.status >= 300) throw new ManagementApiError(res.status, res.data);

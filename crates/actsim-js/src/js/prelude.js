@@ -620,15 +620,16 @@
   // `completed` for the host's fast path.
   g.__actsim_watch = watch;
   g.__actsim_completed = completed;
-  g.__actsim_complete = function complete(nowMs, opId, ok, payload) {
+  g.__actsim_complete = function complete(nowMs, opId, ok, payload, headers, body) {
     virtualNow = nowMs;
     const op = pendingOps.get(opId);
     if (!op) return;
     pendingOps.delete(opId);
-    // A response comes as its JSON text, or (fast paths, warm.rs) as the object that text
-    // parses to.
-    if (ok) op.resolve(typeof payload === 'string' ? JSON.parse(payload) : payload);
-    else op.reject(Object.assign(new TypeError(`fetch failed: ${payload}`), { cause: new Error(payload) }));
+    // A response comes as its JSON text, or (fast paths, warm.rs) as its parts: the status
+    // (payload), the headers flat ([name, value, …]) and the body text.
+    if (!ok) op.reject(Object.assign(new TypeError(`fetch failed: ${payload}`), { cause: new Error(payload) }));
+    else if (headers !== undefined) op.answer(payload, headers, body);
+    else op.resolve(typeof payload === 'string' ? JSON.parse(payload) : payload);
   };
   for (const k of ['__actsim_start', '__actsim_complete']) {
     Object.defineProperty(g, k, { enumerable: false, writable: false, configurable: false });

@@ -523,6 +523,11 @@
         return;
       }
       internal.pendingOps.set(opId, {
+        // The host's answer as its parts (fast paths, warm.rs): the status, the headers flat
+        // ([name, value, …]) and the body; what `resolve` gets as one object without them.
+        answer(status, flat, text) {
+          this.resolve({ status, headers: pairsOf(flat), body: text });
+        },
         resolve(r) {
           if (signal && onAbort) signal.removeEventListener('abort', onAbort);
           const res = new Response(null, { status: 200 });
@@ -569,15 +574,17 @@
       this.settleResolved = resolve;
       this.settleRejected = reject;
     }
-    resolve(r) {
-      this.status = r.status;
-      this.statusText = STATUS_TEXT[r.status] || '';
-      this.headerPairs = r.headers;
-      this.body = r.body === undefined || r.body === null ? null : r.body;
+    // The host's answer (only ever given in parts: this path is taken with the fast paths
+    // only): the status, the headers flat ([name, value, …]) and the body text.
+    answer(status, flat, text) {
+      this.status = status;
+      this.statusText = STATUS_TEXT[status] || '';
+      this.headerFlat = flat;
+      this.body = text;
       this.settleResolved(this);
     }
     reject(e) { this.settleRejected(e); }
-    get headers() { return new Headers(this.headerPairs); }
+    get headers() { return new Headers(pairsOf(this.headerFlat)); }
     text() {
       // Response.text(): a text body at once, an empty one through its bytes (one turn more).
       return this.body === null ? Promise.resolve(null).then(() => '') : Promise.resolve(this.body);
@@ -592,7 +599,7 @@
     result(text) {
       const status = this.status;
       const statusText = this.statusText;
-      const pairs = this.headerPairs;
+      const flat = this.headerFlat;
       let data;
       let parsed = false;
       let headers;
@@ -601,8 +608,8 @@
         data = parseBody(g.JSON.parse, text);
         parsed = true;
       }
-      if (!plainHeaderPairs(pairs)) {
-        headers = new Headers(pairs);
+      if (!plainHeaderPairs(flat)) {
+        headers = new Headers(pairsOf(flat));
         built = true;
       }
       const result = {
@@ -617,7 +624,7 @@
         set data(value) { settle(this, 'data', value); },
         get headers() {
           if (!built) {
-            headers = new Headers(pairs);
+            headers = new Headers(pairsOf(flat));
             built = true;
           }
           settle(result, 'headers', headers);
@@ -649,13 +656,13 @@
       // (The accessor keeps the value.)
     }
   }
-  // Whether Headers would keep every name and value of `pairs` as they are without throwing:
-  // names it has already checked (normName's cache) and values with nothing to trim.
-  function plainHeaderPairs(pairs) {
-    // (The host's answer, warm.rs's fetch_response_value: an array of [name, value] arrays.)
-    for (let i = 0; i < pairs.length; i += 1) {
-      const name = pairs[i][0];
-      const value = pairs[i][1];
+  // Whether Headers would keep every name and value of `flat` ([name, value, …], the host's
+  // answer, warm.rs's fetch_response_parts) as they are without throwing: names it has already
+  // checked (normName's cache) and values with nothing to trim.
+  function plainHeaderPairs(flat) {
+    for (let i = 0; i < flat.length; i += 2) {
+      const name = flat[i];
+      const value = flat[i + 1];
       if (typeof name !== 'string' || typeof value !== 'string' || knownNames.get(name) !== name) return false;
       const first = value.charCodeAt(0);
       const last = value.charCodeAt(value.length - 1);
@@ -704,6 +711,35 @@
     // (The stand-in writes its headers in order; headers out of order go through `fetch`,
     // which sorts them.)
     if (!sorted) return null;
+    return startClientOp(href, method, flat, body);
+  };
+  // The stand-in's Management API request (its `_request`): what clientFetch does with the
+  // headers `{ authorization: bearer }`, and `'content-type': 'application/json'` after it
+  // when there is a body, without that object: two names Headers keeps as they are, in order,
+  // and a value checked here. Null when clientFetch would answer null.
+  internal.clientRequest = function clientRequest(url, method, bearer, body) {
+    if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
+    if (typeof url !== 'string' || typeof method !== 'string' || typeof bearer !== 'string') return null;
+    if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
+    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
+    let href;
+    try {
+      href = knownHrefs.get(url);
+      if (href === undefined) href = parseHref(url);
+    } catch (e) {
+      return null;
+    }
+    const first = bearer.charCodeAt(0);
+    const last = bearer.charCodeAt(bearer.length - 1);
+    if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
+    const flat = body === undefined
+      ? ['authorization', bearer]
+      : ['authorization', bearer, 'content-type', 'application/json'];
+    return startClientOp(href, method, flat, body);
+  };
+  // The host operation of a request on the stand-in's path: its promise settles with a
+  // ClientResponse (or the error fetchStart threw).
+  function startClientOp(href, method, flat, body) {
     if (clientRequests < 2 && ++clientRequests === 2) keepClientShapes();
     const promise = new Promise(captureClientOp);
     const op = capturedOp;
@@ -717,20 +753,23 @@
     }
     internal.pendingOps.set(opId, op);
     return promise;
-  };
+  }
+  // The names the stand-in's requests send, as clientFetch would have checked them (answers
+  // whose headers Headers has checked have them made on first read, see plainHeaderPairs).
+  normName('authorization');
+  normName('content-type');
   // Fast path (warm.rs, shape keepers): from an instance's second request on this path, the
-  // shapes of its pending operation (a ClientResponse), of the host's answer
-  // (fetch_response_value) and of the stand-in's answer (`result`) are kept: QuickJS frees a
-  // shape with its last object, and each request would build them again. The answer's are
-  // kept by objects made as `result` makes it (an accessor pair, another, then two values).
+  // shapes of its pending operation (a ClientResponse) and of the stand-in's answer
+  // (`result`) are kept: QuickJS frees a shape with its last object, and each request would
+  // build them again. The answer's are kept by objects made as `result` makes it (an accessor
+  // pair, another, then two values).
   // Only an optimisation: it never fails a request.
   let clientRequests = 0;
   let answerKeepers = null;
   function keepClientShapes() {
     if (internal.fastPaths !== true) return;
     try {
-      internal.keepShapes(ClientResponse.prototype, ['settleResolved', 'settleRejected', 'status', 'statusText', 'headerPairs', 'body']);
-      internal.keepShapes(Object.prototype, ['status', 'headers', 'body']);
+      internal.keepShapes(ClientResponse.prototype, ['settleResolved', 'settleRejected', 'status', 'statusText', 'headerFlat', 'body']);
       answerKeepers = [
         { get data() { return undefined; }, set data(value) {} },
         { get data() { return undefined; }, set data(value) {}, get headers() { return undefined; }, set headers(value) {} },
@@ -740,6 +779,12 @@
     } catch (e) {
       // Not kept: each request builds them, as before.
     }
+  }
+  // [name, value, …] (the host's answer, in parts) as [[name, value], …].
+  function pairsOf(flat) {
+    const pairs = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+    return pairs;
   }
   // [[name, value], …] as host.fetchStart takes headers: [name, value, …].
   function flatPairs(pairs) {

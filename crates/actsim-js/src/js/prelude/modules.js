@@ -42,12 +42,14 @@
   let mainModule = null;
   // actsim's stand-ins (`auth0`, `jwt-decode`), loaded here rather than in module-loaders.js:
   // most actions require nothing else, and then never read that file. Each gets `actsim`,
-  // natives for its hot paths, the prelude's keepShapes and (for `auth0`) clientFetch and
-  // jsonText, as its sixth wrapper argument.
+  // natives for its hot paths, the prelude's keepShapes and (for `auth0`) clientFetch,
+  // clientRequest and jsonText, as its sixth wrapper argument.
   const standInCache = new Map();
-  // (Looked up when called: `internal.clientFetch` comes with fetch.js, loaded lazily.)
+  // (Looked up when called: `internal.clientFetch` and `internal.clientRequest` come with
+  // fetch.js, loaded lazily.)
   const lazyClientFetch = (url, method, headers, body) => internal.clientFetch(url, method, headers, body);
-  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText, keepShapes: internal.keepShapes, clientFetch: lazyClientFetch, jsonText: internal.jsonText });
+  const lazyClientRequest = (url, method, bearer, body) => internal.clientRequest(url, method, bearer, body);
+  const standInNatives = Object.freeze({ jwtPartText: host.jwtPartText, keepShapes: internal.keepShapes, clientFetch: lazyClientFetch, clientRequest: lazyClientRequest, jsonText: internal.jsonText });
   function loadStandIn(name) {
     const cached = standInCache.get(name);
     if (cached !== undefined) return cached.exports;
