@@ -240,8 +240,18 @@ pub(crate) fn read_lazy_field<'js>(
             return Ok(None);
         };
         let handles = crate::handles::get(ctx)?;
+        // A text read before is copied from its template (field_memo.rs).
+        let template = handles.field_memo.borrow_mut().template(&field.json);
+        if let Some((copier, leaves)) = template {
+            drop(handles);
+            let value: rquickjs::Value = copier.call((leaves,))?;
+            return Ok(Some((value, field.name.clone())));
+        }
         let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
-            Some(value) => value,
+            Some(value) => {
+                handles.field_memo.borrow_mut().remember(ctx, &field.json)?;
+                value
+            }
             None => ctx.json_parse(field.json.as_bytes())?,
         };
         Ok(Some((value, field.name.clone())))

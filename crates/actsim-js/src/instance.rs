@@ -191,6 +191,7 @@ impl Instance {
                     warm: RefCell::new(WarmHandles::default()),
                     started: RefCell::new(None),
                     key_atoms: RefCell::default(),
+                    field_memo: RefCell::default(),
                 };
                 crate::handles::store(&ctx, handles)
             })

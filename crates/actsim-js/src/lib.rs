@@ -19,6 +19,7 @@ mod caches;
 mod clock;
 mod errors;
 mod event;
+mod field_memo;
 mod handles;
 mod host;
 mod instance;

@@ -701,6 +701,71 @@ fn event_fields_made_by_the_host_are_what_json_parse_makes_of_their_text() {
     assert_eq!(deep.matches("s(62,6f,74,74,6f,6d)").count(), 1, "{deep}");
 }
 
+/// `tricky_event()` prepared once, with a field whose text repeats names: JSON.parse keeps each
+/// name's first place and last value (`__proto__` twice, as an own property).
+fn tricky_prepared_event() -> actsim_js::PreparedEvent {
+    actsim_js::PreparedEvent::from(tricky_event()).with_field_json(
+        "dup",
+        r#"{"a":1,"b":[2],"a":{"c":3},"__proto__":{"x":1},"__proto__":[5],"b":null,"7":0}"#.into(),
+    )
+}
+
+/// The console of `code`'s post-login handler run `runs` times on one instance with the same
+/// prepared event (the same field texts, as the simulator passes a returning user's).
+fn runs_with_one_event(fast: FastPaths, code: &str, runs: usize) -> Vec<Vec<String>> {
+    let (mut inst, clock) = instance_for(fast, code);
+    let mut spec = common::post_login();
+    spec.event = tricky_prepared_event();
+    (0..runs)
+        .map(|_| {
+            let report = run_to_end(&mut inst, &clock, spec.clone(), no_network);
+            expect_completed(&report);
+            report.console.iter().map(|l| l.text.clone()).collect()
+        })
+        .collect()
+}
+
+/// Fields read again on an instance are copied from a template (field_memo.rs) from their
+/// third read on: each read gives what JSON.parse makes of the text (names, order, attributes,
+/// prototypes, -0, rounded integers, repeated names, `__proto__`), no setter an action put on
+/// a prototype runs, and a value the action changed is not what the next execution gets.
+#[test]
+fn event_fields_read_again_are_what_json_parse_makes_of_their_text() {
+    let off = runs_with_one_event(FastPaths::Off, EVENT_DUMP, 1).remove(0);
+    let on = runs_with_one_event(FastPaths::On, EVENT_DUMP, 4);
+    for (i, run) in on.iter().enumerate() {
+        assert_eq!(run, &off, "execution {}", i + 1);
+    }
+    // By reason, as JSON.parse makes it: the integer name first, then `a` in its first place
+    // with its last value, `b` null, `__proto__` an own property holding the array.
+    let dup = off
+        .iter()
+        .find(|l| l.starts_with("dup "))
+        .expect("dup line");
+    assert_eq!(
+        dup,
+        "dup data {s(37):wec=0;s(61):wec={s(63):wec=3};s(62):wec=null;s(5f,5f,70,72,6f,74,6f,5f,5f):wec=[s(30):wec=5;s(6c,65,6e,67,74,68):w=1]} true"
+    );
+    let changer = r#"
+      exports.onExecutePostLogin = async (event) => {
+        const u = event.user;
+        console.log(JSON.stringify(u), JSON.stringify(event.dup));
+        u.nested[1].push('changed');
+        u.nested[1][0].added = 1;
+        u.numbers.length = 0;
+        u.user_id = 'changed';
+        delete u.text;
+        event.dup.a.c = 4;
+      };
+    "#;
+    let off = runs_with_one_event(FastPaths::Off, changer, 1).remove(0);
+    let on = runs_with_one_event(FastPaths::On, changer, 4);
+    for (i, run) in on.iter().enumerate() {
+        assert_eq!(run, &off, "execution {}", i + 1);
+    }
+    assert!(off[0].contains(r#""user_id":"auth0|tricky""#), "{off:?}");
+}
+
 /// Bodies the `auth0` stand-in sends, whose text the host writes for plain data
 /// (plain_json.rs) and leaves to the engine's JSON.stringify for anything else: numbers the
 /// engine formats (-0, NaN, fractions, 1e21), strings with escapes and lone surrogates,
