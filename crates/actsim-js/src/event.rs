@@ -241,17 +241,20 @@ pub(crate) fn read_lazy_field<'js>(
         };
         let handles = crate::handles::get(ctx)?;
         // A text read before is copied from its template (field_memo.rs).
-        let template = handles.field_memo.borrow_mut().template(&field.json);
+        let template = {
+            let mut memo = handles.field_memo.borrow_mut();
+            match memo.template(&field.json) {
+                Some(template) => Some(template),
+                None => memo.keep(ctx, &field.json)?,
+            }
+        };
         if let Some((copier, leaves)) = template {
             drop(handles);
             let value: rquickjs::Value = copier.call((leaves,))?;
             return Ok(Some((value, field.name.clone())));
         }
         let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
-            Some(value) => {
-                handles.field_memo.borrow_mut().remember(ctx, &field.json)?;
-                value
-            }
+            Some(value) => value,
             None => ctx.json_parse(field.json.as_bytes())?,
         };
         Ok(Some((value, field.name.clone())))

@@ -726,7 +726,7 @@ fn runs_with_one_event(fast: FastPaths, code: &str, runs: usize) -> Vec<Vec<Stri
 }
 
 /// Fields read again on an instance are copied from a template (field_memo.rs) from their
-/// third read on: each read gives what JSON.parse makes of the text (names, order, attributes,
+/// second read on: each read gives what JSON.parse makes of the text (names, order, attributes,
 /// prototypes, -0, rounded integers, repeated names, `__proto__`), no setter an action put on
 /// a prototype runs, and a value the action changed is not what the next execution gets.
 #[test]
