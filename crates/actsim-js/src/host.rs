@@ -743,6 +743,9 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
                 .map_err(|_| Exception::throw_type(&ctx, "invalid UTF-8 in base64url data"))
         },
     )?;
+    set_native(ctx, host, "isHttpUrl", |Text(url): Text| {
+        absolute_http_url(&url)
+    })?;
     set_native(
         ctx,
         host,
@@ -755,6 +758,42 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         },
     )?;
     Ok(())
+}
+
+/// Whether `url` starts as `/^https?:\/\/[^\s/]/i` matches: an http(s) scheme in any case,
+/// `://`, then a character that is neither `/` nor white space (`api.redirect.sendUserTo`'s
+/// check). `url` is the action's string with a lone surrogate as U+FFFD ([`Text`]), which is
+/// not white space, as the surrogate is not.
+fn absolute_http_url(url: &str) -> bool {
+    let bytes = url.as_bytes();
+    if bytes.len() < 8 || !bytes[..4].eq_ignore_ascii_case(b"http") {
+        return false;
+    }
+    let scheme_end = if (bytes[4] | 32) == b's' { 5 } else { 4 };
+    let Some(rest) = url[scheme_end..].strip_prefix("://") else {
+        return false;
+    };
+    rest.chars()
+        .next()
+        .is_some_and(|c| c != '/' && !is_js_space(c))
+}
+
+/// What `\s` matches in a JavaScript regular expression: WhiteSpace and LineTerminator.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
 }
 
 fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {
