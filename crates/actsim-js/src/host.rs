@@ -119,7 +119,7 @@ fn console_and_commands<'js>(
         "recordValues",
         move |ctx: Ctx<'js>,
               id: f64,
-              name: String,
+              name: Value<'js>,
               count: u32,
               a: Value<'js>,
               b: Value<'js>|
@@ -128,7 +128,22 @@ fn console_and_commands<'js>(
             if !values.iter().all(is_recordable_primitive) {
                 return Ok(false);
             }
-            let args: Vec<serde_json::Value> = values.iter().map(primitive_json).collect();
+            // The prelude passes the same literal names again and again, actions often the
+            // same literal arguments (warm.rs: kept_text).
+            let fast = s.borrow().config.fast_paths;
+            let handles = crate::handles::get(&ctx)?;
+            let name = crate::warm::kept_text(&ctx, &handles, fast, name)?;
+            let mut args = Vec::with_capacity(values.len());
+            for v in values {
+                args.push(if v.is_string() {
+                    // (As primitive_json: a string the engine cannot give is recorded empty.)
+                    let text = crate::warm::kept_text(&ctx, &handles, fast, v.clone());
+                    serde_json::Value::String(text.unwrap_or_default())
+                } else {
+                    primitive_json(v)
+                });
+            }
+            drop(handles);
             let bytes = name.len() + args.iter().map(json_size).sum::<usize>();
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
@@ -392,10 +407,12 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheGet",
-        move |ctx: Ctx<'js>, id: f64, Kept(key): Kept| -> JsResult<Value<'js>> {
+        move |ctx: Ctx<'js>, id: f64, key: Value<'js>| -> JsResult<Value<'js>> {
+            let fast = s.borrow().config.fast_paths;
+            let handles = crate::handles::get(&ctx)?;
+            let key = crate::warm::kept_text(&ctx, &handles, fast, key)?;
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
-            let fast = st.config.fast_paths;
             charge(&ctx, &mut st, exec_id(id), node_utf8_len(&key))?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
@@ -420,9 +437,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 jwt_exp: None,
             });
             let Some(record) = found else {
-                return Ok(Value::new_undefined(ctx));
+                return Ok(Value::new_undefined(ctx.clone()));
             };
-            let handles = crate::handles::get(&ctx)?;
             let value = crate::warm::cache_value(&ctx, &handles, fast, &record.value)?;
             let record =
                 record_object(&ctx, &handles.atoms, value.into_value(), record.expires_at)?;

@@ -16,6 +16,10 @@
 //!   and answers (prelude/fetch.js), from an instance's second one on. Off: none kept.
 //! - **Cache value memo**: `api.cache.get` returns the same JavaScript string for the same
 //!   cached text as last time instead of copying it again. Off: copied on every hit.
+//! - **Texts by identity**: a string argument the host records (an `api.cache` key, the name
+//!   of a recorded `api` command) that is the same JavaScript string as one of the last few
+//!   (the prelude passes the same literals, an action the same key constant) is not read out
+//!   of the engine again ([`kept_text`]). Off: read on every call.
 //! - **Settling at once**: a handler whose promise is already fulfilled when the job queue is
 //!   empty is completed by the host without a promise reaction. Off: always through the
 //!   prelude's `watch`.
@@ -53,12 +57,13 @@
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rquickjs::{Ctx, Function, Object};
+use rquickjs::{Ctx, FromJs, Function, Object};
 
 use crate::event::{EventField, LazyField};
 use crate::handles::Handles;
 use crate::instance::Secrets;
 use crate::ops::FetchResponse;
+use crate::text::Kept;
 
 /// Whether an instance takes actsim's fast paths (see the module documentation of `warm.rs`
 /// for the list). They never change a result, only its cost: turning them off is for checking
@@ -143,7 +148,16 @@ pub(crate) struct WarmHandles<'js> {
     executions: u64,
     /// The JavaScript string last returned as a cache record's value, with its text.
     cache_value: Option<(String, rquickjs::String<'js>)>,
+    /// The last few short strings read by [`kept_text`], with their texts, and the slot the
+    /// next one replaces once all are taken.
+    texts: Vec<(rquickjs::Value<'js>, String)>,
+    next_text: usize,
 }
+
+/// How many strings [`kept_text`] remembers, and the longest text it keeps (in bytes): the
+/// memo is for literals and keys, and never holds much memory.
+const KEPT_TEXTS: usize = 8;
+const KEPT_TEXT_MAX_BYTES: usize = 256;
 
 /// The frozen secrets object for `secrets` (made with the prelude's `freezeSecrets`).
 pub(crate) fn secrets_object<'js>(
@@ -285,6 +299,38 @@ pub(crate) fn cache_value<'js>(
             Ok(string)
         }
     }
+}
+
+/// The text of `value`, a native's string argument the host records, as [`Kept`] reads it
+/// (lone surrogates kept). With the fast paths, a string that is the same JavaScript value as
+/// one of the last [`KEPT_TEXTS`] read here (compared by identity: a string never changes) is
+/// not read out of the engine again.
+pub(crate) fn kept_text<'js>(
+    ctx: &Ctx<'js>,
+    handles: &Handles<'js>,
+    fast: FastPaths,
+    value: rquickjs::Value<'js>,
+) -> rquickjs::Result<String> {
+    if fast.on() {
+        let warm = handles.warm.borrow();
+        if let Some((_, text)) = warm.texts.iter().find(|(seen, _)| *seen == value) {
+            return Ok(text.clone());
+        }
+    }
+    let remember = fast.on() && value.is_string();
+    let Kept(text) = Kept::from_js(ctx, value.clone())?;
+    if remember && text.len() <= KEPT_TEXT_MAX_BYTES {
+        let mut warm = handles.warm.borrow_mut();
+        let entry = (value, text.clone());
+        if warm.texts.len() < KEPT_TEXTS {
+            warm.texts.push(entry);
+        } else {
+            let slot = warm.next_text;
+            warm.texts[slot] = entry;
+            warm.next_text = (slot + 1) % KEPT_TEXTS;
+        }
+    }
+    Ok(text)
 }
 
 /// What the prelude's `__actsim_complete` gets for `response`: with the fast paths, the object
