@@ -17,9 +17,9 @@
 //! - **Cache value memo**: `api.cache.get` returns the same JavaScript string for the same
 //!   cached text as last time instead of copying it again. Off: copied on every hit.
 //! - **Texts by identity**: a string argument the host records (an `api.cache` key, the name
-//!   of a recorded `api` command) that is the same JavaScript string as one of the last few
-//!   (the prelude passes the same literals, an action the same key constant) is not read out
-//!   of the engine again ([`kept_text`]). Off: read on every call.
+//!   and the string arguments of a recorded `api` command) that is the same JavaScript string
+//!   as one of the last few (the prelude passes the same literals, an action the same key
+//!   constant) is not read out of the engine again ([`kept_text`]). Off: read on every call.
 //! - **Settling at once**: a handler whose promise is already fulfilled when the job queue is
 //!   empty is completed by the host without a promise reaction. Off: always through the
 //!   prelude's `watch`.
