@@ -52,7 +52,8 @@
 //!   query (prelude/lockdown.js, `jsonText`) are written by the host (plain_json.rs) when they
 //!   are plain data and `JSON.stringify` is still the engine's; anything else (a `toJSON`, a
 //!   getter, a proxy, a cycle, a BigInt, a fraction) goes to `JSON.stringify`, read and called
-//!   once as before. Off: `JSON.stringify`.
+//!   once as before. A redirect made without a query is written `{}` without asking the host
+//!   (`emptyQueryText`) while no `toJSON` is on Object.prototype. Off: `JSON.stringify`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -741,6 +741,11 @@ const QUERY_CASES: &[&str] = &[
     "let reads = 0; api.redirect.sendUserTo('https://x.example.com/a', { query: { get g() { reads += 1; return reads; } } });",
     "api.redirect.sendUserTo('https://x.example.com/a', { query: { toJSON() { return { from: 'toJSON' }; } } });",
     "api.redirect.sendUserTo('https://x.example.com/a', { query: { lone: '\\ud800', f: 0.5 } });",
+    // Without a query: `{}`, unless Object.prototype has a `toJSON` or JSON.stringify is not
+    // the engine's (which then gets a new, ordinary, empty object).
+    "Object.prototype.toJSON = function () { return { from: 'Object.prototype' }; }; api.redirect.sendUserTo('https://x.example.com/a');",
+    "const s = JSON.stringify; JSON.stringify = (v) => s({ keys: Object.keys(v).length, plain: Object.getPrototypeOf(v) === Object.prototype, frozen: Object.isFrozen(v) }); api.redirect.sendUserTo('https://x.example.com/a');",
+    "Object.defineProperty(Object.prototype, 'toJSON', { get() { return undefined; }, configurable: true }); api.redirect.sendUserTo('https://x.example.com/a');",
 ];
 
 fn redirect_outcomes(fast: FastPaths) -> Vec<String> {
@@ -770,6 +775,17 @@ fn redirect_queries_written_by_the_host_are_what_json_stringify_writes() {
     );
     assert!(on[3].contains(r#""g": Number(1)"#), "{}", on[3]);
     assert!(on[4].contains(r#""from": String("toJSON")"#), "{}", on[4]);
+    assert!(
+        on[6].contains(r#""from": String("Object.prototype")"#),
+        "{}",
+        on[6]
+    );
+    assert!(
+        on[7].contains(r#""keys": Number(0), "plain": Bool(true), "frozen": Bool(false)"#),
+        "{}",
+        on[7]
+    );
+    assert!(on[8].contains("query: Object {}"), "{}", on[8]);
 }
 
 #[test]

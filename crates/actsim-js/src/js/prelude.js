@@ -531,13 +531,21 @@
       // Shapes not kept: later executions build them again, as before.
     }
   }
+  // The query of a redirect made without one (api.redirect.sendUserTo): written `{}` when
+  // the execution ends, without an object made for it (lockdown.js, `emptyQueryText`). Never
+  // given to action code.
+  const NO_QUERY = Object.freeze(objectCreate(null));
+  internal.noQuery = NO_QUERY;
   function completed(c) {
     release(c);
     reportUnread(c);
     const r = c.redirect;
     if (r === null) host.finishCompleted(c.execId, c.denied);
     else if (r.notification !== undefined) host.finishCompleted(c.execId, c.denied, r.notification);
-    else host.finishRedirected(c.execId, c.denied, r.url, internal.jsonText(r.query), r.prompt);
+    else {
+      const query = r.query === NO_QUERY ? internal.emptyQueryText() : internal.jsonText(r.query);
+      host.finishRedirected(c.execId, c.denied, r.url, query, r.prompt);
+    }
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);

@@ -108,7 +108,7 @@
       // (Without a query, the URL alone: a string, which the host records as it is.)
       if (query) c.record('redirect.sendUserTo', 2, url, { query });
       else if (!host.recordValues(c.execId, 'redirect.sendUserTo', 1, url, undefined)) c.recordCopies('redirect.sendUserTo', 1, url, undefined);
-      c.redirect = { url, query: query || {} };
+      c.redirect = { url, query: query || NO_QUERY };
       return undefined;
     }
     encodeToken({ secret, payload, expiresInSeconds } = {}) {
@@ -145,6 +145,8 @@
   const redirectContext = RedirectBase.contextOf;
   delete RedirectBase.contextOf;
   const MIXED_REDIRECT = 'Redirect and render commands cannot be used in the same action.';
+  // The query of a redirect without one: written `{}` when the execution ends (prelude.js).
+  const NO_QUERY = internal.noQuery;
   // Protocols without a browser to redirect (api.redirect.canRedirect).
   const NON_INTERACTIVE = ['oauth2-resource-owner', 'oauth2-refresh-token', 'oauth2-password', 'oauth2-webauthn'];
   class PostLoginRedirect extends RedirectBase {
