@@ -135,6 +135,8 @@ pub(crate) const NATIVES: &[Native] = &[
     native("base64urlEncode", Core),
     native("base64urlDecode", Core),
     native("hmacSha256", Core),
+    // api.redirect.sendUserTo's URL check.
+    native("isHttpUrl", Core),
     // Loading the action.
     native("compileCjs", Core),
     native("actionInfo", Core),
@@ -392,12 +394,13 @@ pub(crate) const CONTEXT_FIELDS: [&str; 5] = ["promise", "redirect", "unread", "
 
 /// The context's fields that hold `api` parts: each points back to the context, so the host
 /// clears them when the execution ends (as the prelude's `release` does).
-pub(crate) const PART_FIELDS: [&str; 5] = [
+pub(crate) const PART_FIELDS: [&str; 6] = [
     "parts",
     "accessPart",
     "accessTokenPart",
     "idTokenPart",
     "cachePart",
+    "redirectPart",
 ];
 
 /// The fields of a record `api.cache.get` returns.

@@ -18,6 +18,7 @@ use crate::report::{CacheOp, CacheOpKind, Command, ConsoleLine, Notification, Ou
 use crate::source::{wrap_commonjs, ModuleForm};
 use crate::state::HostStateRef;
 use crate::text::{js_string_kept, kept_js_string, kept_json, node_utf8_len, Kept, Text};
+use crate::warm::TextRead;
 
 use crate::boundary::set_native;
 
@@ -119,7 +120,7 @@ fn console_and_commands<'js>(
         "recordValues",
         move |ctx: Ctx<'js>,
               id: f64,
-              name: String,
+              name: Value<'js>,
               count: u32,
               a: Value<'js>,
               b: Value<'js>|
@@ -128,7 +129,28 @@ fn console_and_commands<'js>(
             if !values.iter().all(is_recordable_primitive) {
                 return Ok(false);
             }
-            let args: Vec<serde_json::Value> = values.iter().map(primitive_json).collect();
+            // The prelude passes the same literal names again and again, actions often the
+            // same literal arguments (warm.rs: text_by_identity).
+            let fast = s.borrow().config.fast_paths;
+            let handles = crate::handles::get(&ctx)?;
+            let name = crate::warm::text_by_identity(&ctx, &handles, fast, name, TextRead::Kept)?;
+            let mut args = Vec::with_capacity(values.len());
+            for v in values {
+                args.push(if v.is_string() {
+                    // (As primitive_json: a string the engine cannot give is recorded empty.)
+                    let text = crate::warm::text_by_identity(
+                        &ctx,
+                        &handles,
+                        fast,
+                        v.clone(),
+                        TextRead::Kept,
+                    );
+                    serde_json::Value::String(text.unwrap_or_default())
+                } else {
+                    primitive_json(v)
+                });
+            }
+            drop(handles);
             let bytes = name.len() + args.iter().map(json_size).sum::<usize>();
             let mut st = s.borrow_mut();
             let at_ms = st.clock.now_ms();
@@ -392,10 +414,12 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
         ctx,
         host,
         "cacheGet",
-        move |ctx: Ctx<'js>, id: f64, Kept(key): Kept| -> JsResult<Value<'js>> {
+        move |ctx: Ctx<'js>, id: f64, key: Value<'js>| -> JsResult<Value<'js>> {
+            let fast = s.borrow().config.fast_paths;
+            let handles = crate::handles::get(&ctx)?;
+            let key = crate::warm::text_by_identity(&ctx, &handles, fast, key, TextRead::Kept)?;
             let mut st = s.borrow_mut();
             let now = st.clock.now_ms();
-            let fast = st.config.fast_paths;
             charge(&ctx, &mut st, exec_id(id), node_utf8_len(&key))?;
             let Some(exec) = st.execs.get_mut(&exec_id(id)) else {
                 return Err(Exception::throw_message(
@@ -420,9 +444,8 @@ fn cache<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsRes
                 jwt_exp: None,
             });
             let Some(record) = found else {
-                return Ok(Value::new_undefined(ctx));
+                return Ok(Value::new_undefined(ctx.clone()));
             };
-            let handles = crate::handles::get(&ctx)?;
             let value = crate::warm::cache_value(&ctx, &handles, fast, &record.value)?;
             let record =
                 record_object(&ctx, &handles.atoms, value.into_value(), record.expires_at)?;
@@ -594,7 +617,8 @@ fn operations<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> 
                 let Text(name) = flat.get(index)?;
                 // (A request's long value, its bearer token, is most often the last one's.)
                 let value = flat.get(index + 1)?;
-                let value = crate::warm::header_value_text(&ctx, &handles, fast, value)?;
+                let value =
+                    crate::warm::text_by_identity(&ctx, &handles, fast, value, TextRead::Text)?;
                 headers.push((name, value));
             }
             drop(handles);
@@ -749,6 +773,9 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
                 .map_err(|_| Exception::throw_type(&ctx, "invalid UTF-8 in base64url data"))
         },
     )?;
+    set_native(ctx, host, "isHttpUrl", |Text(url): Text| {
+        absolute_http_url(&url)
+    })?;
     set_native(
         ctx,
         host,
@@ -761,6 +788,42 @@ fn encoding<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> JsResult<()> {
         },
     )?;
     Ok(())
+}
+
+/// Whether `url` starts as `/^https?:\/\/[^\s/]/i` matches: an http(s) scheme in any case,
+/// `://`, then a character that is neither `/` nor white space (`api.redirect.sendUserTo`'s
+/// check). `url` is the action's string with a lone surrogate as U+FFFD ([`Text`]), which is
+/// not white space, as the surrogate is not.
+fn absolute_http_url(url: &str) -> bool {
+    let bytes = url.as_bytes();
+    if bytes.len() < 8 || !bytes[..4].eq_ignore_ascii_case(b"http") {
+        return false;
+    }
+    let scheme_end = if (bytes[4] | 32) == b's' { 5 } else { 4 };
+    let Some(rest) = url[scheme_end..].strip_prefix("://") else {
+        return false;
+    };
+    rest.chars()
+        .next()
+        .is_some_and(|c| c != '/' && !is_js_space(c))
+}
+
+/// What `\s` matches in a JavaScript regular expression: WhiteSpace and LineTerminator.
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
 }
 
 fn loading<'js>(ctx: &Ctx<'js>, host: &Object<'js>, state: &HostStateRef) -> JsResult<()> {

@@ -16,6 +16,12 @@
 //!   and answers (prelude/fetch.js), from an instance's second one on. Off: none kept.
 //! - **Cache value memo**: `api.cache.get` returns the same JavaScript string for the same
 //!   cached text as last time instead of copying it again. Off: copied on every hit.
+//! - **Texts by identity**: a string argument the host records (an `api.cache` key, the name
+//!   and the string arguments of a recorded `api` command) or sends (a request header value,
+//!   such as the `auth0` stand-in's bearer token) that is the same JavaScript string as one of
+//!   the last few read the same way (the prelude passes the same literals, an action the same
+//!   key constant, the stand-in the same token) is not read out of the engine again
+//!   ([`text_by_identity`]). Off: read on every call.
 //! - **Settling at once**: a handler whose promise is already fulfilled when the job queue is
 //!   empty is completed by the host without a promise reaction. Off: always through the
 //!   prelude's `watch`.
@@ -35,11 +41,6 @@
 //!   ordinary data properties (prelude/fetch.js, `ClientResponse.result`), as the event's
 //!   fields are; made at once when JSON.parse is not the engine's (prelude/lockdown.js keeps
 //!   it) or Headers would check or change a header. Off: made when the answer arrives.
-//! - **A request's long header value kept**: `fetchStart` keeps the text of the last request
-//!   header value of 64 bytes or more with its JavaScript string, and copies that text when
-//!   the next request sends the same string (the stand-in's bearer token, the same string from
-//!   request to request) instead of reading it again ([`header_value_text`]). Off: every value
-//!   read.
 //! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
 //!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
 //!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.
@@ -58,7 +59,8 @@
 //!   query (prelude/lockdown.js, `jsonText`) are written by the host (plain_json.rs) when they
 //!   are plain data and `JSON.stringify` is still the engine's; anything else (a `toJSON`, a
 //!   getter, a proxy, a cycle, a BigInt, a fraction) goes to `JSON.stringify`, read and called
-//!   once as before. Off: `JSON.stringify`.
+//!   once as before. A redirect made without a query is written `{}` without asking the host
+//!   (`emptyQueryText`) while no `toJSON` is on Object.prototype. Off: `JSON.stringify`.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,7 +71,7 @@ use crate::event::{EventField, LazyField};
 use crate::handles::Handles;
 use crate::instance::Secrets;
 use crate::ops::FetchResponse;
-use crate::text::Text;
+use crate::text::{Kept, Text};
 
 /// Whether an instance takes actsim's fast paths (see the module documentation of `warm.rs`
 /// for the list). They never change a result, only its cost: turning them off is for checking
@@ -154,42 +156,16 @@ pub(crate) struct WarmHandles<'js> {
     executions: u64,
     /// The JavaScript string last returned as a cache record's value, with its text.
     cache_value: Option<(String, rquickjs::String<'js>)>,
-    /// The last long request header value read by `fetchStart`, with its text.
-    header_value: Option<(rquickjs::String<'js>, String)>,
+    /// The last few strings read by [`text_by_identity`], with how each was read and its
+    /// text, and the slot the next one replaces once all are taken.
+    texts: Vec<(rquickjs::Value<'js>, TextRead, String)>,
+    next_text: usize,
 }
 
-/// Values shorter than this are read every time (reading them costs about what a memo would).
-const MEMO_HEADER_VALUE_FROM: usize = 64;
-
-/// The text of the request header value `value` (as [`Text`] reads it): for the same
-/// JavaScript string as the last long value read, a copy of its text, without reading the
-/// string again (fast paths on; a request's bearer token is the same string from request to
-/// request). The memo holds the string, so an equal pointer is the same, unchanged string.
-pub(crate) fn header_value_text<'js>(
-    ctx: &Ctx<'js>,
-    handles: &Handles<'js>,
-    fast: FastPaths,
-    value: rquickjs::Value<'js>,
-) -> rquickjs::Result<String> {
-    let Some(string) = value.as_string().filter(|_| fast.on()) else {
-        return Text::from_js(ctx, value).map(|Text(t)| t);
-    };
-    let mut warm = handles.warm.borrow_mut();
-    if let Some((seen, text)) = &warm.header_value {
-        // SAFETY: both are live strings (only their pointers are read, never followed).
-        if unsafe {
-            rquickjs::qjs::JS_VALUE_GET_PTR(seen.as_raw())
-                == rquickjs::qjs::JS_VALUE_GET_PTR(string.as_raw())
-        } {
-            return Ok(text.clone());
-        }
-    }
-    let text = crate::text::js_string_text(string)?;
-    if text.len() >= MEMO_HEADER_VALUE_FROM {
-        warm.header_value = Some((string.clone(), text.clone()));
-    }
-    Ok(text)
-}
+/// How many strings [`text_by_identity`] remembers, and the longest text it keeps (in bytes,
+/// room for a bearer token): it never holds much memory.
+const KEPT_TEXTS: usize = 8;
+const KEPT_TEXT_MAX_BYTES: usize = 4096;
 
 /// The frozen secrets object for `secrets` (made with the prelude's `freezeSecrets`).
 pub(crate) fn secrets_object<'js>(
@@ -331,6 +307,57 @@ pub(crate) fn cache_value<'js>(
             Ok(string)
         }
     }
+}
+
+/// How [`text_by_identity`] reads a string: as [`Kept`] (lone surrogates kept, for what the
+/// host records) or as [`Text`] (for what it sends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextRead {
+    /// As [`Kept`] reads it.
+    Kept,
+    /// As [`Text`] reads it.
+    Text,
+}
+
+/// The text of `value` (a native's string argument) read as `how` says. With the fast paths,
+/// a string that is the same JavaScript value as one of the last [`KEPT_TEXTS`] read here the
+/// same way (compared by identity: a string never changes, and the memo holds it) is not read
+/// out of the engine again: the cache keys, command names and literal arguments an action
+/// passes on every execution, and the bearer token the `auth0` stand-in sends on every request.
+pub(crate) fn text_by_identity<'js>(
+    ctx: &Ctx<'js>,
+    handles: &Handles<'js>,
+    fast: FastPaths,
+    value: rquickjs::Value<'js>,
+    how: TextRead,
+) -> rquickjs::Result<String> {
+    if fast.on() {
+        let warm = handles.warm.borrow();
+        if let Some((_, _, text)) = warm
+            .texts
+            .iter()
+            .find(|(seen, read, _)| *read == how && *seen == value)
+        {
+            return Ok(text.clone());
+        }
+    }
+    let remember = fast.on() && value.is_string();
+    let text = match how {
+        TextRead::Kept => Kept::from_js(ctx, value.clone())?.0,
+        TextRead::Text => Text::from_js(ctx, value.clone())?.0,
+    };
+    if remember && text.len() <= KEPT_TEXT_MAX_BYTES {
+        let mut warm = handles.warm.borrow_mut();
+        let entry = (value, how, text.clone());
+        if warm.texts.len() < KEPT_TEXTS {
+            warm.texts.push(entry);
+        } else {
+            let slot = warm.next_text;
+            warm.texts[slot] = entry;
+            warm.next_text = (slot + 1) % KEPT_TEXTS;
+        }
+    }
+    Ok(text)
 }
 
 /// What the prelude's `__actsim_complete` gets for `response` after its first three arguments:

@@ -927,6 +927,11 @@ const QUERY_CASES: &[&str] = &[
     "let reads = 0; api.redirect.sendUserTo('https://x.example.com/a', { query: { get g() { reads += 1; return reads; } } });",
     "api.redirect.sendUserTo('https://x.example.com/a', { query: { toJSON() { return { from: 'toJSON' }; } } });",
     "api.redirect.sendUserTo('https://x.example.com/a', { query: { lone: '\\ud800', f: 0.5 } });",
+    // Without a query: `{}`, unless Object.prototype has a `toJSON` or JSON.stringify is not
+    // the engine's (which then gets a new, ordinary, empty object).
+    "Object.prototype.toJSON = function () { return { from: 'Object.prototype' }; }; api.redirect.sendUserTo('https://x.example.com/a');",
+    "const s = JSON.stringify; JSON.stringify = (v) => s({ keys: Object.keys(v).length, plain: Object.getPrototypeOf(v) === Object.prototype, frozen: Object.isFrozen(v) }); api.redirect.sendUserTo('https://x.example.com/a');",
+    "Object.defineProperty(Object.prototype, 'toJSON', { get() { return undefined; }, configurable: true }); api.redirect.sendUserTo('https://x.example.com/a');",
 ];
 
 fn redirect_outcomes(fast: FastPaths) -> Vec<String> {
@@ -956,6 +961,17 @@ fn redirect_queries_written_by_the_host_are_what_json_stringify_writes() {
     );
     assert!(on[3].contains(r#""g": Number(1)"#), "{}", on[3]);
     assert!(on[4].contains(r#""from": String("toJSON")"#), "{}", on[4]);
+    assert!(
+        on[6].contains(r#""from": String("Object.prototype")"#),
+        "{}",
+        on[6]
+    );
+    assert!(
+        on[7].contains(r#""keys": Number(0), "plain": Bool(true), "frozen": Bool(false)"#),
+        "{}",
+        on[7]
+    );
+    assert!(on[8].contains("query: Object {}"), "{}", on[8]);
 }
 
 #[test]
@@ -1077,5 +1093,94 @@ fn event_secrets_read_by_the_host_are_what_the_prelude_s_getter_gives() {
             "missing []",
         ],
         "{on:#?}"
+    );
+}
+
+/// Strings the host records, read again and again: the same key constant and literals (kept
+/// by identity with the fast paths), more distinct keys than the host remembers, a key with a
+/// lone surrogate, a key longer than it keeps, a key made anew on each call (equal text, new
+/// string), a non-string key (the prelude's TypeError), and `api.redirect` (a context field
+/// of its own) kept across executions and used after its own ended.
+const TEXTS_PROBE: &str = r#"
+    const KEY = 'management-api-token';
+    let oldRedirect = null;
+    exports.onExecutePostLogin = async (event, api) => {
+      const n = (globalThis.runs = (globalThis.runs || 0) + 1);
+      if (n === 1) api.cache.set(KEY, 'token-' + n);
+      console.log('get', String(api.cache.get(KEY)?.value), String(api.cache.get(KEY)?.value));
+      for (let i = 0; i < 10; i++) api.cache.get('key-' + (i % 10));
+      api.cache.get('lone-\ud800');
+      api.cache.get('x'.repeat(300));
+      api.cache.get(['management', 'api', 'token'].join('-'));
+      try { api.cache.get(5); } catch (e) { console.log(e.name, e.message); }
+      api.accessToken.setCustomClaim('https://actsim.dev/terms_accepted', true);
+      api.accessToken.setCustomClaim('https://actsim.dev/terms_accepted', 'run ' + n);
+      api.idToken.setCustomClaim('https://actsim.dev/lone', '\udc00');
+      console.log('same part', api.redirect === api.redirect, api.redirect !== oldRedirect);
+      if (oldRedirect !== null) {
+        console.log('stale', String(oldRedirect.sendUserTo('https://stale.example.com/')));
+      }
+      oldRedirect = api.redirect;
+      if (n === 2) api.redirect.sendUserTo('https://consent.example.com/terms');
+    };
+"#;
+
+fn recorded_texts(fast: FastPaths) -> Vec<String> {
+    let (mut inst, clock) = instance_for(fast, TEXTS_PROBE);
+    let cache = common::new_cache();
+    (0..3)
+        .flat_map(|_| {
+            let mut spec = post_login();
+            spec.cache = cache.clone();
+            let report = run_to_end(&mut inst, &clock, spec, no_network);
+            expect_completed(&report);
+            let mut lines = common::console_texts(&report);
+            lines.push(format!("{:?}", report.outcome));
+            lines.push(serde_json::to_string(&report.commands).unwrap());
+            lines.push(serde_json::to_string(&report.cache_ops).unwrap());
+            lines
+        })
+        .collect()
+}
+
+#[test]
+fn texts_the_host_keeps_by_identity_record_what_reading_them_records() {
+    let on = recorded_texts(FastPaths::On);
+    let off = recorded_texts(FastPaths::Off);
+    assert_eq!(on, off);
+    let text = on.join("\n");
+    // Checked by reason: the record set in the first run is read in every run; a lone
+    // surrogate is recorded as its stand-in (U+10F800 plus its offset from U+D800, text.rs);
+    // every key, the long one whole, is in the cache ops; a non-string key is the prelude's
+    // TypeError; a claim recorded with the same name twice keeps both values; `api.redirect`
+    // is one object per execution, and one kept from an earlier execution records nothing
+    // (its execution has ended) and returns that execution's `api`, cut when it ended (null).
+    assert_eq!(on[0], "get token-1 token-1", "{text}");
+    assert!(
+        text.contains("TypeError api.cache.get: the key must be a string (got number)"),
+        "{text}"
+    );
+    assert!(text.contains(r#""key":"key-9""#), "{text}");
+    assert!(
+        text.contains(&format!(r#""key":"{}""#, "x".repeat(300))),
+        "{text}"
+    );
+    assert!(text.contains("\"key\":\"lone-\u{10F800}\""), "{text}");
+    assert!(
+        text.contains(r#"["https://actsim.dev/terms_accepted","run 3"]"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("[\"https://actsim.dev/lone\",\"\u{10FC00}\"]"),
+        "{text}"
+    );
+    assert_eq!(text.matches("same part true true").count(), 3, "{text}");
+    assert_eq!(text.matches("stale null").count(), 2, "{text}");
+    assert!(!text.contains("stale.example.com\""), "{text}");
+    assert_eq!(
+        text.matches(r#"["https://consent.example.com/terms"]"#)
+            .count(),
+        1,
+        "{text}"
     );
 }

@@ -229,6 +229,9 @@
     // The parts most actions use, each in a field of its own (no array to make first); the
     // credentials-exchange api uses the same fields for its own access and accessToken.
     accessPart: null, accessTokenPart: null, idTokenPart: null, cachePart: null,
+    // post-login's api.redirect (most redirecting actions read it once per login): a field of
+    // its own too, not a place in `parts`.
+    redirectPart: null,
     // Record an `api` call with copies of its `count` (1 or 2) arguments: the host records
     // primitives (undefined and null included) as they are and says false for anything else,
     // which goes as a JSON copy.
@@ -346,7 +349,7 @@
     get multifactor() { return this.#c.part(1, rare().PostLoginMultifactor); }
     get transaction() { return this.#c.part(2, rare().PostLoginTransaction); }
     get validation() { return this.#c.part(3, rare().PostLoginValidation); }
-    get redirect() { return this.#c.part(4, rare().PostLoginRedirect); }
+    get redirect() { const c = this.#c; return c.redirectPart || (c.redirectPart = new (rare().PostLoginRedirect)(c)); }
     get cache() { const c = this.#c; return c.cachePart || (c.cachePart = new CacheApi(c)); }
     get authentication() { return this.#c.part(5, rare().PostLoginAuthentication); }
     get groups() { return this.#c.part(6, rare().PostLoginGroups); }
@@ -496,6 +499,7 @@
     if (c.accessTokenPart !== null) c.accessTokenPart = null;
     if (c.idTokenPart !== null) c.idTokenPart = null;
     if (c.cachePart !== null) c.cachePart = null;
+    if (c.redirectPart !== null) c.redirectPart = null;
   }
   // Keep the shapes of what execution `c` made (see keepShapes): its context (with the fields
   // it set so far, in order), its api parts (post-login's, and api.cache for both triggers)
@@ -507,7 +511,8 @@
       // Pairs of (the part, its class), as a flat list read by index (no iterator).
       const parts = BOUNDARY.triggers[trigger] === 'post-login'
         ? [c.api, PostLoginApi, c.accessPart, PostLoginAccess, c.accessTokenPart, PostLoginAccessToken,
-          c.idTokenPart, PostLoginIdToken, c.cachePart, CacheApi]
+          c.idTokenPart, PostLoginIdToken, c.cachePart, CacheApi,
+          c.redirectPart, c.redirectPart !== null ? rare().PostLoginRedirect : null]
         : [c.cachePart, CacheApi];
       for (let i = 0; i < parts.length; i += 2) {
         const Make = parts[i + 1];
@@ -526,13 +531,21 @@
       // Shapes not kept: later executions build them again, as before.
     }
   }
+  // The query of a redirect made without one (api.redirect.sendUserTo): written `{}` when
+  // the execution ends, without an object made for it (lockdown.js, `emptyQueryText`). Never
+  // given to action code.
+  const NO_QUERY = Object.freeze(objectCreate(null));
+  internal.noQuery = NO_QUERY;
   function completed(c) {
     release(c);
     reportUnread(c);
     const r = c.redirect;
     if (r === null) host.finishCompleted(c.execId, c.denied);
     else if (r.notification !== undefined) host.finishCompleted(c.execId, c.denied, r.notification);
-    else host.finishRedirected(c.execId, c.denied, r.url, internal.jsonText(r.query), r.prompt);
+    else {
+      const query = r.query === NO_QUERY ? internal.emptyQueryText() : internal.jsonText(r.query);
+      host.finishRedirected(c.execId, c.denied, r.url, query, r.prompt);
+    }
   }
   // Settle the execution when its handler's promise does. The host does this itself for a
   // promise that is already fulfilled once the job queue is empty (most cache-hit executions);

@@ -40,6 +40,17 @@
     }
     return apply(stringify, json, [value]);
   };
+  // `jsonText({})`, for a redirect without a query (prelude.js, `completed`): the same reads
+  // of `JSON` and its `stringify`; with the engine's stringify and no `toJSON` on
+  // Object.prototype (`in` runs no getter), the text is `{}` without asking the host (a fast
+  // path, warm.rs); otherwise a new empty object goes to JSON.stringify.
+  const ObjectPrototype = Object.prototype;
+  internal.emptyQueryText = function emptyQueryText() {
+    const json = JSON;
+    const stringify = json.stringify;
+    if (fastJson && stringify === engineStringify && !('toJSON' in ObjectPrototype)) return '{}';
+    return apply(stringify, json, [{}]);
+  };
   Object.setPrototypeOf(internal, new Proxy(Object.create(null), { get: host.lazyHelper }));
 
   // The bridge the ES-module loader uses to import CommonJS modules and built-ins.
