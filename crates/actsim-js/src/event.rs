@@ -240,19 +240,6 @@ pub(crate) fn read_lazy_field<'js>(
             return Ok(None);
         };
         let handles = crate::handles::get(ctx)?;
-        // A text read before is copied from its template (field_memo.rs).
-        let template = {
-            let mut memo = handles.field_memo.borrow_mut();
-            match memo.template(&field.json) {
-                Some(template) => Some(template),
-                None => memo.keep(ctx, &field.json)?,
-            }
-        };
-        if let Some((copier, leaves)) = template {
-            drop(handles);
-            let value: rquickjs::Value = copier.call((leaves,))?;
-            return Ok(Some((value, field.name.clone())));
-        }
         let value = match crate::json_build::text_to_js(ctx, &handles.key_atoms, &field.json)? {
             Some(value) => value,
             None => ctx.json_parse(field.json.as_bytes())?,

@@ -66,8 +66,6 @@ pub(crate) struct Handles<'js> {
     pub started: RefCell<Option<Object<'js>>>,
     /// The atoms of property names the host read from JSON text lately (json_build.rs).
     pub key_atoms: RefCell<crate::json_build::KeyAtoms<'js>>,
-    /// Templates of the event-field texts read again (field_memo.rs).
-    pub field_memo: RefCell<crate::field_memo::FieldMemo<'js>>,
 }
 
 // SAFETY: `Handles<'to>` is `Handles<'js>` with the lifetime of its JS handles changed.

@@ -191,7 +191,6 @@ impl Instance {
                     warm: RefCell::new(WarmHandles::default()),
                     started: RefCell::new(None),
                     key_atoms: RefCell::default(),
-                    field_memo: RefCell::default(),
                 };
                 crate::handles::store(&ctx, handles)
             })

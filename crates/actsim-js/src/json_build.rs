@@ -38,23 +38,6 @@ pub(crate) fn text_to_js<'js>(
     }
 }
 
-/// The number JSON text `i` (an integer serde_json read) is in JavaScript: an int when it fits,
-/// else the double nearest to the integer, as the engine reads its decimal text.
-pub(crate) fn number_from_i64<'js>(ctx: &Ctx<'js>, i: i64) -> Value<'js> {
-    match i32::try_from(i) {
-        Ok(small) => Value::new_int(ctx.clone(), small),
-        Err(_) => Value::new_float(ctx.clone(), i as f64),
-    }
-}
-
-/// As [`number_from_i64`], for the integers serde_json reads as unsigned.
-pub(crate) fn number_from_u64<'js>(ctx: &Ctx<'js>, u: u64) -> Value<'js> {
-    match i32::try_from(u) {
-        Ok(small) => Value::new_int(ctx.clone(), small),
-        Err(_) => Value::new_float(ctx.clone(), u as f64),
-    }
-}
-
 /// Reads one JSON value into JavaScript. An engine failure is kept in `failure` (serde's error
 /// type cannot carry it) and ends the read.
 struct Seed<'a, 'js> {
@@ -110,11 +93,18 @@ impl<'de, 'js> Visitor<'de> for Seed<'_, 'js> {
     }
 
     fn visit_i64<E>(self, i: i64) -> Result<Value<'js>, E> {
-        Ok(number_from_i64(self.ctx, i))
+        Ok(match i32::try_from(i) {
+            Ok(small) => Value::new_int(self.ctx.clone(), small),
+            // The double nearest to the integer, as the engine reads its decimal text.
+            Err(_) => Value::new_float(self.ctx.clone(), i as f64),
+        })
     }
 
     fn visit_u64<E>(self, u: u64) -> Result<Value<'js>, E> {
-        Ok(number_from_u64(self.ctx, u))
+        Ok(match i32::try_from(u) {
+            Ok(small) => Value::new_int(self.ctx.clone(), small),
+            Err(_) => Value::new_float(self.ctx.clone(), u as f64),
+        })
     }
 
     fn visit_f64<E>(self, f: f64) -> Result<Value<'js>, E> {

@@ -19,7 +19,6 @@ mod caches;
 mod clock;
 mod errors;
 mod event;
-mod field_memo;
 mod handles;
 mod host;
 mod instance;

@@ -47,10 +47,6 @@
 //! - **Event fields read by the host**: an event field the action reads is made from its JSON
 //!   text by the host (json_build.rs), as `JSON.parse` makes it, without the engine's
 //!   tokeniser. Off: `JSON.parse`.
-//! - **Event fields read again**: from a field text's second read on an instance (the same
-//!   shared text, as a returning user's `event.user` is), its value is copied from a template
-//!   the instance keeps (field_memo.rs: the text's leaves and a copier written as an object
-//!   literal), not made from the text; bounded per instance. Off: made from the text.
 //! - **`event.secrets` read by the host**: its first read is one host call (event.rs,
 //!   `read_secrets_field`) that makes the read-only view with the prelude's `readOnlySecrets`
 //!   and defines it on the event (or keeps it, for a frozen event). Off: the prelude's

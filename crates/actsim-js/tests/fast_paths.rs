@@ -725,10 +725,10 @@ fn runs_with_one_event(fast: FastPaths, code: &str, runs: usize) -> Vec<Vec<Stri
         .collect()
 }
 
-/// Fields read again on an instance are copied from a template (field_memo.rs) from their
-/// second read on: each read gives what JSON.parse makes of the text (names, order, attributes,
-/// prototypes, -0, rounded integers, repeated names, `__proto__`), no setter an action put on
-/// a prototype runs, and a value the action changed is not what the next execution gets.
+/// Fields of the same prepared event read again on one instance (as a returning user's are):
+/// each read gives what JSON.parse makes of the text (names, order, attributes, prototypes,
+/// -0, rounded integers, repeated names, `__proto__`), no setter an action put on a prototype
+/// runs, and a value the action changed is not what the next execution gets.
 #[test]
 fn event_fields_read_again_are_what_json_parse_makes_of_their_text() {
     let off = runs_with_one_event(FastPaths::Off, EVENT_DUMP, 1).remove(0);
