@@ -40,7 +40,10 @@
 //!   (the body parsed as JSON) and `headers` (a `Headers`) are accessors until first read, then
 //!   ordinary data properties (prelude/fetch.js, `ClientResponse.result`), as the event's
 //!   fields are; made at once when JSON.parse is not the engine's (prelude/lockdown.js keeps
-//!   it) or Headers would check or change a header. Off: made when the answer arrives.
+//!   it) or Headers would check or change a header. The accessors hold their answer weakly
+//!   and the pending operation drops its promise's functions once used, so that no request
+//!   leaves a cycle behind (garbage only the engine's cycle collector frees, megabytes later:
+//!   5% of the redirect flow's wall time). Off: made when the answer arrives.
 //! - **URLs by prefix**: fetch parses a URL that differs from one seen before only in its last
 //!   path segment (`…/api/v2/users/<id>`) by its known prefix (prelude/fetch.js,
 //!   `hrefByPrefix`). Off: every URL not in the cache of 256 is parsed whole.

@@ -74,6 +74,13 @@
     shapeKeepers[keptShapes++] = obj;
   }
   internal.keepShapes = keepShapes;
+  // WeakRef, captured before any action runs (an action may replace the global or its
+  // `deref`): the `auth0` stand-in's answers (prelude/fetch.js) hold themselves weakly.
+  const WeakRefCtor = WeakRef;
+  const weakRefDeref = WeakRef.prototype.deref;
+  const reflectApply = Reflect.apply;
+  internal.weakRef = (target) => new WeakRefCtor(target);
+  internal.deref = (ref) => reflectApply(weakRefDeref, ref, []);
 
   // ---------------------------------------------------------------- virtual time and randomness
   const RealDate = Date;

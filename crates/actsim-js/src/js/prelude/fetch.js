@@ -581,9 +581,20 @@
       this.statusText = STATUS_TEXT[status] || '';
       this.headerFlat = flat;
       this.body = text;
-      this.settleResolved(this);
+      // (The promise's functions are dropped once used: the promise holds this answer, and
+      // they hold the promise, a cycle that only the engine's cycle collector would free, after
+      // megabytes of such garbage.)
+      const settleNow = this.settleResolved;
+      this.settleResolved = null;
+      this.settleRejected = null;
+      settleNow(this);
     }
-    reject(e) { this.settleRejected(e); }
+    reject(e) {
+      const settleNow = this.settleRejected;
+      this.settleResolved = null;
+      this.settleRejected = null;
+      settleNow(e);
+    }
     get headers() { return new Headers(pairsOf(this.headerFlat)); }
     text() {
       // Response.text(): a text body at once, an empty one through its bytes (one turn more).
@@ -604,6 +615,10 @@
       let parsed = false;
       let headers;
       let built = false;
+      // The answer, held weakly: its accessors hold this scope, which holding the answer itself
+      // would make a cycle (garbage until the engine's cycle collector runs). An accessor called
+      // once the answer is gone settles nothing: nothing can see the answer any more.
+      let self = null;
       if (g.JSON.parse !== internal.jsonParse) {
         data = parseBody(g.JSON.parse, text);
         parsed = true;
@@ -618,7 +633,8 @@
             data = parseBody(internal.jsonParse, text);
             parsed = true;
           }
-          settle(result, 'data', data);
+          const owner = internal.deref(self);
+          if (owner !== undefined) settle(owner, 'data', data);
           return data;
         },
         set data(value) { settle(this, 'data', value); },
@@ -627,13 +643,15 @@
             headers = new Headers(pairsOf(flat));
             built = true;
           }
-          settle(result, 'headers', headers);
+          const owner = internal.deref(self);
+          if (owner !== undefined) settle(owner, 'headers', headers);
           return headers;
         },
         set headers(value) { settle(this, 'headers', value); },
         status,
         statusText,
       };
+      self = internal.weakRef(result);
       return result;
     }
   }
