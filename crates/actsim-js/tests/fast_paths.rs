@@ -27,8 +27,10 @@ fn instance_for(fast: FastPaths, code: &str) -> (actsim_js::Instance, actsim_js:
     instance_with("action.js", code, config)
 }
 
-fn run_three(fast: FastPaths) -> Vec<Vec<String>> {
-    let (mut inst, clock) = instance_for(fast, PROBE);
+/// Three runs of `code`'s post-login handler on one instance with one cache: each run's
+/// console, then its outcome, commands and cache operations.
+fn run_three(fast: FastPaths, code: &str) -> Vec<Vec<String>> {
+    let (mut inst, clock) = instance_for(fast, code);
     let cache = common::new_cache();
     (0..3)
         .map(|_| {
@@ -36,7 +38,8 @@ fn run_three(fast: FastPaths) -> Vec<Vec<String>> {
             spec.cache = cache.clone();
             let report = run_to_end(&mut inst, &clock, spec, no_network);
             expect_completed(&report);
-            let mut lines: Vec<String> = report.console.iter().map(|l| l.text.clone()).collect();
+            let mut lines = common::console_texts(&report);
+            lines.push(format!("{:?}", report.outcome));
             lines.push(serde_json::to_string(&report.commands).unwrap());
             lines.push(serde_json::to_string(&report.cache_ops).unwrap());
             lines
@@ -46,8 +49,8 @@ fn run_three(fast: FastPaths) -> Vec<Vec<String>> {
 
 #[test]
 fn with_fast_paths_off_lazy_globals_are_loaded_at_creation_and_results_do_not_change() {
-    let on = run_three(FastPaths::On);
-    let off = run_three(FastPaths::Off);
+    let on = run_three(FastPaths::On, PROBE);
+    let off = run_three(FastPaths::Off, PROBE);
     // The one visible difference, before the first read: an accessor (lazy) or a data property.
     assert_eq!(on[0][0], "accessor");
     assert_eq!(off[0][0], "data");
@@ -124,12 +127,22 @@ fn empty_ok(_: &actsim_js::FetchRequest) -> actsim_js::OpResult {
     common::json_response(200, serde_json::json!({}))
 }
 
+/// [`requests_and_console`] of `code` with the fast paths on, checked to be what it is with
+/// them off.
+fn same_on_and_off(
+    code: &str,
+    respond: fn(&actsim_js::FetchRequest) -> actsim_js::OpResult,
+) -> (Vec<String>, Vec<String>) {
+    let on = requests_and_console(FastPaths::On, code, respond);
+    let off = requests_and_console(FastPaths::Off, code, respond);
+    assert_eq!(on.0, off.0, "requests sent");
+    assert_eq!(on.1, off.1, "console");
+    on
+}
+
 #[test]
 fn urls_parsed_by_their_known_prefix_are_the_urls_the_whole_parser_gives() {
-    let (sent_on, console_on) = requests_and_console(FastPaths::On, URL_PROBE, empty_ok);
-    let (sent_off, console_off) = requests_and_console(FastPaths::Off, URL_PROBE, empty_ok);
-    assert_eq!(sent_on, sent_off);
-    assert_eq!(console_on, console_off);
+    let (_, console_on) = same_on_and_off(URL_PROBE, empty_ok);
     // Checked by reason: the host is lowercased, the rest of the path kept; `..` and its
     // percent-encoded forms remove the segment before; a port that is https's default goes.
     assert_eq!(
@@ -188,10 +201,7 @@ fn tenant(req: &actsim_js::FetchRequest) -> actsim_js::OpResult {
 
 #[test]
 fn the_auth0_stand_in_sends_and_reads_the_same_with_fast_paths_on_and_off() {
-    let (sent_on, console_on) = requests_and_console(FastPaths::On, AUTH0_PROBE, tenant);
-    let (sent_off, console_off) = requests_and_console(FastPaths::Off, AUTH0_PROBE, tenant);
-    assert_eq!(sent_on, sent_off);
-    assert_eq!(console_on, console_off);
+    let (sent_on, console_on) = same_on_and_off(AUTH0_PROBE, tenant);
     assert_eq!(sent_on.len(), 7, "{sent_on:#?}");
     // Checked by reason: a PATCH with the JSON body, its content type and the bearer token
     // (trimmed, as Headers trims values), to the normalised domain's user path.
@@ -246,10 +256,7 @@ const REQUEST_PROBE: &str = r#"
 
 #[test]
 fn the_stand_in_s_management_requests_are_sent_the_same_without_their_headers_object() {
-    let (sent_on, console_on) = requests_and_console(FastPaths::On, REQUEST_PROBE, tenant);
-    let (sent_off, console_off) = requests_and_console(FastPaths::Off, REQUEST_PROBE, tenant);
-    assert_eq!(sent_on, sent_off);
-    assert_eq!(console_on, console_off);
+    let (sent_on, console_on) = same_on_and_off(REQUEST_PROBE, tenant);
     // Checked by reason: seven clients with a URL host send two requests in each round (the
     // one with a space in its domain fails before sending); the bearer value as Headers keeps
     // it (a tab inside) or trims it (a newline at its end), each long token its own, the lone
@@ -435,10 +442,7 @@ const FETCH_PROBE: &str = r#"
 
 #[test]
 fn fetch_reads_the_host_s_answer_in_parts_as_it_read_its_json_text() {
-    let (sent_on, console_on) = requests_and_console(FastPaths::On, FETCH_PROBE, answers);
-    let (sent_off, console_off) = requests_and_console(FastPaths::Off, FETCH_PROBE, answers);
-    assert_eq!(sent_on, sent_off);
-    assert_eq!(console_on, console_off);
+    let (_, console_on) = same_on_and_off(FETCH_PROBE, answers);
     // Checked by reason: the answers of `answers` as a Response shows them (header names in
     // lower case and sorted, the value trimmed; no headers at all for the empty body).
     assert_eq!(console_on.len(), 7, "{console_on:#?}");
@@ -516,10 +520,7 @@ const TURNS_PROBE: &str = r#"
 
 #[test]
 fn the_stand_in_s_requests_take_the_same_turns_with_fast_paths_on_and_off() {
-    let (sent_on, console_on) = requests_and_console(FastPaths::On, TURNS_PROBE, answers);
-    let (sent_off, console_off) = requests_and_console(FastPaths::Off, TURNS_PROBE, answers);
-    assert_eq!(sent_on, sent_off);
-    assert_eq!(console_on, console_off);
+    let (_, console_on) = same_on_and_off(TURNS_PROBE, answers);
     assert_eq!(console_on.len(), 22, "{console_on:#?}");
     // A token given as a string takes the turns of one given as a function (as it must: the
     // stand-in awaits getAccessToken() for both).
@@ -1126,21 +1127,7 @@ const TEXTS_PROBE: &str = r#"
 "#;
 
 fn recorded_texts(fast: FastPaths) -> Vec<String> {
-    let (mut inst, clock) = instance_for(fast, TEXTS_PROBE);
-    let cache = common::new_cache();
-    (0..3)
-        .flat_map(|_| {
-            let mut spec = post_login();
-            spec.cache = cache.clone();
-            let report = run_to_end(&mut inst, &clock, spec, no_network);
-            expect_completed(&report);
-            let mut lines = common::console_texts(&report);
-            lines.push(format!("{:?}", report.outcome));
-            lines.push(serde_json::to_string(&report.commands).unwrap());
-            lines.push(serde_json::to_string(&report.cache_ops).unwrap());
-            lines
-        })
-        .collect()
+    run_three(fast, TEXTS_PROBE).concat()
 }
 
 #[test]
