@@ -675,7 +675,7 @@
     }
   }
   // Whether Headers would keep every name and value of `flat` ([name, value, …], the host's
-  // answer, warm.rs's fetch_response_parts) as they are without throwing: names it has already
+  // answer, warm.rs's fetch_response_args) as they are without throwing: names it has already
   // checked (normName's cache) and values with nothing to trim.
   function plainHeaderPairs(flat) {
     for (let i = 0; i < flat.length; i += 2) {
@@ -689,20 +689,30 @@
     return true;
   }
 
-  internal.clientFetch = function clientFetch(url, method, headers, body) {
+  // The href of a request on the stand-in's path (clientFetch, clientRequest), or null when
+  // the path does not apply: the prelude's fetch replaced, a method or a body fetch would treat
+  // otherwise, a URL that does not parse (fetch then says why).
+  function clientHref(url, method, body) {
     if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
     if (typeof url !== 'string' || typeof method !== 'string') return null;
     if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
     if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
+    try {
+      const known = knownHrefs.get(url);
+      return known === undefined ? parseHref(url) : known;
+    } catch (e) {
+      return null;
+    }
+  }
+  internal.clientFetch = function clientFetch(url, method, headers, body) {
+    const href = clientHref(url, method, body);
+    if (href === null) return null;
     if (headers === null || typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype) return null;
-    let href;
     // Names and values, flat (host.fetchStart's form), while the names are in order.
     const flat = [];
     let sorted = true;
     let typed = false;
     try {
-      href = knownHrefs.get(url);
-      if (href === undefined) href = parseHref(url);
       const keys = Object.keys(headers);
       for (let i = 0; i < keys.length; i += 1) {
         const k = keys[i];
@@ -736,17 +746,9 @@
   // when there is a body, without that object: two names Headers keeps as they are, in order,
   // and a value checked here. Null when clientFetch would answer null.
   internal.clientRequest = function clientRequest(url, method, bearer, body) {
-    if (internal.fastPaths !== true || g.fetch !== fetchFunction) return null;
-    if (typeof url !== 'string' || typeof method !== 'string' || typeof bearer !== 'string') return null;
-    if (method !== 'GET' && method !== 'PATCH' && !CLIENT_METHODS.includes(method)) return null;
-    if (body !== undefined && (typeof body !== 'string' || method === 'GET' || !body.isWellFormed())) return null;
-    let href;
-    try {
-      href = knownHrefs.get(url);
-      if (href === undefined) href = parseHref(url);
-    } catch (e) {
-      return null;
-    }
+    if (typeof bearer !== 'string') return null;
+    const href = clientHref(url, method, body);
+    if (href === null) return null;
     const first = bearer.charCodeAt(0);
     const last = bearer.charCodeAt(bearer.length - 1);
     if ((first <= 32 && isHttpSpace(first)) || (last <= 32 && isHttpSpace(last))) return null;
