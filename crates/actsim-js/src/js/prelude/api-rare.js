@@ -105,9 +105,7 @@
       const c = this.#c;
       if (c.redirect !== null && c.redirect.prompt !== undefined) throw new Error(MIXED_REDIRECT);
       const query = options && options.query ? options.query : undefined;
-      // (Without a query, the URL alone: a string, which the host records as it is.)
-      if (query) c.record('redirect.sendUserTo', 2, url, { query });
-      else if (!host.recordValues(c.execId, 'redirect.sendUserTo', 1, url, undefined)) c.recordCopies('redirect.sendUserTo', 1, url, undefined);
+      c.record('redirect.sendUserTo', query ? 2 : 1, url, query ? { query } : undefined);
       c.redirect = { url, query: query || NO_QUERY };
       return undefined;
     }
