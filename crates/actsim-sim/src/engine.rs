@@ -266,7 +266,13 @@ impl<'a, 'b> Simulation<'a, 'b> {
         let seed = options.seed.unwrap_or(sc.seed);
         // Simulated users are made lazily: each is added to the tenant at their first login.
         let tenant_config = sc.tenant.clone();
-        let tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
+        let mut tenant = Tenant::new(tenant_config).expect("the scenario's tenant was validated");
+        // The tenant's kept user texts are one of the fast paths (they never change an answer).
+        let fast = options
+            .instance
+            .as_ref()
+            .map_or_else(actsim_js::FastPaths::process_default, |i| i.fast_paths);
+        tenant.keep_user_texts(fast.on());
         let transport = options.transport.unwrap_or(sc.transport);
         let network = Network::new(
             tenant,

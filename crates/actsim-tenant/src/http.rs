@@ -99,11 +99,16 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A response with a JSON body and `content-type: application/json`.
     pub fn from_json(status: u16, body: &Value) -> HttpResponse {
+        // Straight into the bytes: the compact text of `Display` and `serde_json::to_vec`.
+        HttpResponse::from_json_text(status, crate::json_text::to_vec(body))
+    }
+
+    /// A response with `body`, JSON text already written, and `content-type: application/json`.
+    pub(crate) fn from_json_text(status: u16, body: Vec<u8>) -> HttpResponse {
         HttpResponse {
             status,
             headers: vec![("content-type".to_string(), "application/json".to_string())],
-            // Straight into the bytes: the compact text of `Display` and `serde_json::to_vec`.
-            body: crate::json_text::to_vec(body),
+            body,
             latency_ms: 0,
             timeout: false,
         }

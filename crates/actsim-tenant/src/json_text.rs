@@ -4,7 +4,7 @@
 //! Text that needs an escape, and every number, is written by serde_json itself, so the two
 //! can only differ in how a string is judged, never in what is written.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The compact JSON text of `value` (what `serde_json::to_vec(value)` writes).
 pub(crate) fn to_vec(value: &Value) -> Vec<u8> {
@@ -13,7 +13,8 @@ pub(crate) fn to_vec(value: &Value) -> Vec<u8> {
     out
 }
 
-fn write_value(out: &mut Vec<u8>, value: &Value) {
+/// Append the compact JSON text of `value` to `out`.
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -31,23 +32,27 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             }
             out.push(b']');
         }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, key);
-                out.push(b':');
-                write_value(out, item);
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => write_object(out, map),
     }
 }
 
-/// `text` as a JSON string: copied between quotes when nothing in it needs an escape.
-fn write_str(out: &mut Vec<u8>, text: &str) {
+/// Append the compact JSON text of the object `map` to `out`.
+pub(crate) fn write_object(out: &mut Vec<u8>, map: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (key, item)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, key);
+        out.push(b':');
+        write_value(out, item);
+    }
+    out.push(b'}');
+}
+
+/// Append `text` as a JSON string to `out`: copied between quotes when nothing in it needs an
+/// escape.
+pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     if needs_escape(text.as_bytes()) {
         drop(serde_json::to_writer(&mut *out, text));
         return;

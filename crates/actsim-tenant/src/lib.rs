@@ -61,6 +61,7 @@ pub mod time_fmt;
 pub mod token_endpoint;
 mod traffic;
 pub mod user_search;
+mod user_store;
 
 use std::collections::BTreeMap;
 
@@ -84,11 +85,7 @@ pub struct Tenant {
     config: TenantConfig,
     keys: jwt::Keys,
     ledger: Ledger,
-    users: Vec<Value>,
-    /// The position in `users` of the first user with each `user_id` (ids never change: a
-    /// PATCH that would change one is refused), so that a request finds its user without
-    /// reading every user.
-    user_index: BTreeMap<String, usize>,
+    users: user_store::UserStore,
     user_roles: BTreeMap<String, Vec<String>>,
     traffic: traffic::Traffic,
     start_ms: Option<i64>,
@@ -99,7 +96,7 @@ impl std::fmt::Debug for Tenant {
         f.debug_struct("Tenant")
             .field("domain", &self.config.domain)
             .field("clients", &self.config.clients.len())
-            .field("users", &self.users.len())
+            .field("users", &self.users.all().len())
             .field("ledger", &self.ledger)
             .finish_non_exhaustive()
     }
@@ -121,18 +118,11 @@ impl Tenant {
                 }
             }
         }
-        let mut user_index = BTreeMap::new();
-        for (position, user) in users.iter().enumerate() {
-            if let Some(id) = user.get("user_id").and_then(Value::as_str) {
-                user_index.entry(id.to_string()).or_insert(position);
-            }
-        }
         Ok(Tenant {
             config,
             keys,
             ledger: Ledger::default(),
-            users,
-            user_index,
+            users: user_store::UserStore::new(users),
             user_roles,
             traffic: traffic::Traffic::default(),
             start_ms: None,
@@ -148,6 +138,13 @@ impl Tenant {
     /// The start instant, once set or once the first request was handled.
     pub fn start_ms(&self) -> Option<i64> {
         self.start_ms
+    }
+
+    /// Keep each user's JSON text between Management API answers (`true`, the default), or
+    /// write every answer from the user's values (`false`, for comparison: the answers are the
+    /// same bytes either way). A user's text is kept from its first `GET` or `PATCH`.
+    pub fn keep_user_texts(&mut self, on: bool) {
+        self.users.keep_texts(on);
     }
 
     /// The configuration the tenant was built with. User changes made through the Management API
@@ -225,7 +222,6 @@ impl Tenant {
                 &self.keys,
                 management_api::Store {
                     users: &mut self.users,
-                    user_index: &self.user_index,
                     user_roles: &mut self.user_roles,
                 },
                 req,
@@ -263,15 +259,15 @@ impl Tenant {
 
     /// The current state of the user with `user_id == id`.
     pub fn user(&self, id: &str) -> Option<&Value> {
-        self.user_index
-            .get(id)
-            .map(|&position| &self.users[position])
+        self.users
+            .position(id)
+            .and_then(|position| self.users.get(position))
     }
 
     /// All users in their current state: the configured ones in configuration order, then
     /// those added with [`Tenant::add_user`] in the order they were added.
     pub fn users(&self) -> &[Value] {
-        &self.users
+        self.users.all()
     }
 
     /// Adds `user` (a profile with a `user_id`) as a configured user would be: its `roles`
@@ -295,7 +291,6 @@ impl Tenant {
         if let Value::Object(map) = &mut user {
             map.shift_remove("roles");
         }
-        self.user_index.insert(id.clone(), self.users.len());
         self.user_roles.insert(id, roles);
         self.users.push(user);
         Ok(true)

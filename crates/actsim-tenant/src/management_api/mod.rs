@@ -34,6 +34,7 @@ use serde_json::{json, Value};
 use crate::config::TenantConfig;
 use crate::http::{parse_form, percent_decode, HttpRequest, HttpResponse};
 use crate::jwt::{AccessTokenClaims, Keys, Rejection};
+use crate::user_store::UserStore;
 
 /// Message of the 401 for a missing bearer token.
 pub const MSG_MISSING_AUTH: &str = "Missing authentication";
@@ -115,10 +116,8 @@ fn inexistent_role() -> HttpResponse {
 
 /// The data the Management API serves: users in their current state, and role assignments.
 pub(crate) struct Store<'a> {
-    /// Users, in configuration order.
-    pub users: &'a mut [Value],
-    /// The position in `users` of the first user with each `user_id`.
-    pub user_index: &'a BTreeMap<String, usize>,
+    /// Users, in configuration order, found by position or `user_id`.
+    pub users: &'a mut UserStore,
     /// Role ids per user id.
     pub user_roles: &'a mut BTreeMap<String, Vec<String>>,
 }
@@ -218,8 +217,8 @@ pub(crate) fn handle(
     };
     let decode = |raw: &str| String::from_utf8(percent_decode(raw.as_bytes(), false)).ok();
     match route {
-        Route::Users => users::list(store.users, &query),
-        Route::UsersByEmail => users::by_email(store.users, &query),
+        Route::Users => users::list(store.users.all(), &query),
+        Route::UsersByEmail => users::by_email(store.users.all(), &query),
         Route::Roles => roles::list(config, &query),
         Route::Role(raw) | Route::RoleUsers(raw) => {
             let Some(role) = decode(raw).and_then(|id| config.roles.iter().find(|r| r.id == id))
@@ -233,18 +232,14 @@ pub(crate) fn handle(
             }
         }
         Route::User(raw) | Route::UserRoles(raw) | Route::UserPermissions(raw) => {
-            let Some(index) = decode(raw).and_then(|id| store.user_index.get(&id).copied()) else {
+            let Some(index) = decode(raw).and_then(|id| store.users.position(&id)) else {
                 return inexistent_user();
             };
             match (route, req.method.as_str()) {
-                (Route::User(_), "GET") => HttpResponse::from_json(200, &store.users[index]),
-                (Route::User(_), _) => {
-                    let user = &mut store.users[index];
-                    match users::patch(user, &req.body, now_ms) {
-                        Ok(()) => HttpResponse::from_json(200, user),
-                        Err(resp) => resp,
-                    }
+                (Route::User(_), "GET") => {
+                    HttpResponse::from_json_text(200, store.users.text(index))
                 }
+                (Route::User(_), _) => users::patch(store.users, index, &req.body, now_ms),
                 (Route::UserPermissions(_), _) => {
                     roles::user_permissions(config, store, index, &query)
                 }

@@ -154,6 +154,7 @@ pub(crate) fn members(
     };
     let all = store
         .users
+        .all()
         .iter()
         .filter(|u| {
             let id = u.get("user_id").and_then(Value::as_str).unwrap_or("");
@@ -182,7 +183,7 @@ pub(crate) fn add_members(role: &RoleConfig, store: Store<'_>, body: &[u8]) -> H
         Ok(ids) => ids,
         Err(resp) => return resp,
     };
-    let known = |id: &str| store.user_index.contains_key(id);
+    let known = |id: &str| store.users.position(id).is_some();
     if ids.iter().any(|id| !known(id)) {
         return inexistent_user();
     }
@@ -206,7 +207,9 @@ fn no_content() -> HttpResponse {
 }
 
 fn user_id(store: &Store<'_>, index: usize) -> Option<String> {
-    store.users[index]
+    store
+        .users
+        .get(index)?
         .get("user_id")
         .and_then(Value::as_str)
         .map(str::to_string)

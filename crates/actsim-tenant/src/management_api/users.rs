@@ -7,6 +7,7 @@ use super::{api_error, bad_body, query_error, query_param, MAX_PATCH_BODY_BYTES}
 use crate::http::HttpResponse;
 use crate::time_fmt::iso8601_utc_millis;
 use crate::user_search;
+use crate::user_store::UserStore;
 
 /// How many search results can be paged through (Auth0's user search limit).
 pub(crate) const MAX_SEARCH_RESULTS: usize = 1000;
@@ -107,78 +108,86 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// Applies a PATCH body to `user`: top-level fields replace, `app_metadata`/`user_metadata` merge
-/// shallowly (a `null` value deletes the key), and `updated_at` is set from `now_ms`.
-/// Validates everything before changing anything.
-pub(crate) fn patch(user: &mut Value, body: &[u8], now_ms: i64) -> Result<(), HttpResponse> {
+/// `PATCH /api/v2/users/{id}` of the user at `position`: top-level fields replace,
+/// `app_metadata`/`user_metadata` merge shallowly (a `null` value deletes the key), and
+/// `updated_at` is set from `now_ms`. Everything is validated before anything changes; the
+/// answer is the user after the change.
+pub(crate) fn patch(
+    users: &mut UserStore,
+    position: usize,
+    body: &[u8],
+    now_ms: i64,
+) -> HttpResponse {
     if body.len() > MAX_PATCH_BODY_BYTES {
-        return Err(api_error(
+        return api_error(
             413,
             "Payload Too Large",
             &format!("Request body too large (limit {MAX_PATCH_BODY_BYTES} bytes)"),
             Some("payload_too_large"),
-        ));
+        );
     }
-    let patch: Value = serde_json::from_slice(body).map_err(|_| bad_body("'Invalid JSON'."))?;
+    let Ok(patch) = serde_json::from_slice::<Value>(body) else {
+        return bad_body("'Invalid JSON'.");
+    };
     let Value::Object(patch) = patch else {
-        return Err(bad_body(&format!(
+        return bad_body(&format!(
             "'Expected type object but found type {}'.",
             type_name(&patch)
-        )));
+        ));
     };
     if patch.is_empty() {
-        return Err(bad_body("'Too few properties defined (0), minimum 1'."));
+        return bad_body("'Too few properties defined (0), minimum 1'.");
     }
     for field in METADATA_FIELDS {
         if let Some(v) = patch.get(field) {
             if !v.is_object() {
-                return Err(bad_body(&format!(
+                return bad_body(&format!(
                     "'Expected type object but found type {}' on property {field}.",
                     type_name(v)
-                )));
+                ));
             }
         }
     }
-    let Value::Object(stored) = user else {
-        return Err(api_error(
+    let answer = users.edit(position, |stored| {
+        if let Some(new_id) = patch.get("user_id") {
+            if Some(new_id) != stored.get("user_id") {
+                return Err(bad_body("'user_id cannot be changed by this emulator'."));
+            }
+        }
+        for (key, value) in patch {
+            match value {
+                Value::Object(changes) if METADATA_FIELDS.contains(&key.as_str()) => {
+                    let target = stored.field_mut(key, || Value::Object(Map::new()));
+                    if !target.is_object() {
+                        *target = Value::Object(Map::new());
+                    }
+                    if let Value::Object(target) = target {
+                        for (k, v) in changes {
+                            if v.is_null() {
+                                target.shift_remove(&k);
+                            } else {
+                                target.insert(k, v);
+                            }
+                        }
+                    }
+                }
+                value => stored.set(key, value),
+            }
+        }
+        stored.set(
+            "updated_at".to_string(),
+            Value::String(iso8601_utc_millis(now_ms)),
+        );
+        Ok(())
+    });
+    match answer {
+        Some(Ok(text)) => HttpResponse::from_json_text(200, text),
+        Some(Err(refused)) => refused,
+        None => api_error(
             500,
             "Internal Server Error",
             "Stored user is not an object",
             None,
-        ));
-    };
-    if let Some(new_id) = patch.get("user_id") {
-        if Some(new_id) != stored.get("user_id") {
-            return Err(bad_body("'user_id cannot be changed by this emulator'."));
-        }
+        ),
     }
-    for (key, value) in patch {
-        match value {
-            Value::Object(changes) if METADATA_FIELDS.contains(&key.as_str()) => {
-                let target = stored
-                    .entry(key)
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if !target.is_object() {
-                    *target = Value::Object(Map::new());
-                }
-                if let Value::Object(target) = target {
-                    for (k, v) in changes {
-                        if v.is_null() {
-                            target.shift_remove(&k);
-                        } else {
-                            target.insert(k, v);
-                        }
-                    }
-                }
-            }
-            value => {
-                stored.insert(key, value);
-            }
-        }
-    }
-    stored.insert(
-        "updated_at".to_string(),
-        Value::String(iso8601_utc_millis(now_ms)),
-    );
-    Ok(())
 }
