@@ -333,8 +333,12 @@
   }
 
   // ---------------------------------------------------------------- Request
-  // The parsed form of URLs already seen (parsing is pure; actions fetch the same few URLs).
+  // The parsed form of URLs already seen (parsing is pure; actions fetch the same few URLs, or
+  // one per user: a simulation of 1 000 users PATCHes 1 000 user URLs, which must all fit).
+  // Bounded by their text: at most KNOWN_HREF_CHARS characters of URLs and hrefs together.
   const knownHrefs = new Map();
+  const KNOWN_HREF_CHARS = 1 << 20;
+  let knownHrefChars = 0;
   function hrefOf(input) {
     const text = String(input);
     const href = knownHrefs.get(text);
@@ -343,7 +347,11 @@
   // The href of `text`, a URL not in knownHrefs (kept there while it has room).
   function parseHref(text) {
     const href = (internal.fastPaths === true && hrefByPrefix(text)) || new g.URL(text).href;
-    if (knownHrefs.size < 256) knownHrefs.set(text, href);
+    const chars = text.length + href.length;
+    if (knownHrefChars + chars <= KNOWN_HREF_CHARS) {
+      knownHrefs.set(text, href);
+      knownHrefChars += chars;
+    }
     return href;
   }
   // Fast path (warm.rs): URLs that differ only in their last path segment (one per user:
