@@ -63,6 +63,11 @@ pub struct Metrics {
     /// Bumped about ten times per login, hence hashed (a fixed seed: nothing random); only read by
     /// name or copied into [`Metrics::to_map`]'s sorted map (the order of copying is moot).
     pub commands: HashMap<String, u64, foldhash::fast::FixedState>,
+    /// The command metrics about a user (`user.<id>.logins`, `user.<id>.commands.<name>`, …):
+    /// see [`UserCounts`].
+    users: UserCounts,
+    /// How many counters `users` holds.
+    distinct_user_commands: usize,
     pub instances_created: u64,
     pub instances_recycled: u64,
     pub instances_killed: u64,
@@ -86,6 +91,60 @@ const COMMANDS: [&str; 9] = [
 
 /// At most this many distinct command metrics per run (claim values and users can be many).
 const MAX_COMMAND_METRICS: usize = 20_000;
+
+/// The command metrics about users, `user.<id>.<rest>`, kept by user and then by rest, not by
+/// their whole names: a login of one of 1 000 users bumps four of them, and four look-ups of
+/// long names among thousands, each reading a name nobody read for a while, cost several
+/// percent of a simulation (BENCHMARKS.md). Here a login finds its user's counters with one
+/// look-up, and they sit together.
+#[derive(Debug, Default, Clone)]
+struct UserCounts {
+    /// Counters by user (the id as written in the names): (rest number, count) pairs.
+    by_user: HashMap<String, Vec<(u32, u64)>, foldhash::fast::FixedState>,
+    /// The number of each rest (`logins`, `commands.<name>`, …), in the order first counted.
+    rest_numbers: HashMap<String, u32, foldhash::fast::FixedState>,
+    /// The rests by number.
+    rests: Vec<String>,
+}
+
+impl UserCounts {
+    /// Bump `user.<user>.<rest>`; a counter not seen before is added only when `admit` (the
+    /// cap on distinct names) says so, and then it returns true.
+    fn bump(&mut self, user: &str, rest: &str, admit: bool) -> bool {
+        let number = self.rest_numbers.get(rest).copied();
+        if let Some(counters) = self.by_user.get_mut(user) {
+            if let Some(slot) = counters.iter_mut().find(|(r, _)| Some(*r) == number) {
+                slot.1 += 1;
+                return false;
+            }
+        }
+        if !admit {
+            return false;
+        }
+        let number = number.unwrap_or_else(|| {
+            let next = self.rests.len() as u32;
+            self.rests.push(rest.to_string());
+            self.rest_numbers.insert(rest.to_string(), next);
+            next
+        });
+        match self.by_user.get_mut(user) {
+            Some(counters) => counters.push((number, 1)),
+            None => {
+                self.by_user.insert(user.to_string(), vec![(number, 1)]);
+            }
+        }
+        true
+    }
+
+    /// Every counter with its whole name, `user.<user>.<rest>`.
+    fn named(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        self.by_user.iter().flat_map(move |(user, counters)| {
+            counters
+                .iter()
+                .map(move |(rest, n)| (format!("user.{user}.{}", self.rests[*rest as usize]), *n))
+        })
+    }
+}
 
 /// A claim value inside a metric name: a string as is, anything else as JSON; whitespace
 /// becomes `_`, and values longer than 64 characters are `…` (not told apart).
@@ -186,8 +245,7 @@ impl Metrics {
 
     /// Count a login of the user `user_id` (`user.<id>.logins`).
     pub fn count_user_login(&mut self, user_id: &str) {
-        let mut key = String::with_capacity(64);
-        self.bump_key(&mut key, &["user.", &word(user_id), ".logins"]);
+        self.bump_user(&word(user_id), "logins");
     }
 
     /// Count what an execution of `action` (for the user `user_id`, in a post-login flow) did
@@ -238,9 +296,12 @@ impl Metrics {
                 self.bump_key(&mut key, &[k]);
             }
             if let Some(user) = &user {
-                self.bump_key(&mut key, &["user.", user, ".commands.", name]);
+                key.clear();
+                key.push_str("commands.");
+                key.push_str(name);
+                self.bump_user(user, &key);
                 for k in extra.iter().flatten() {
-                    self.bump_key(&mut key, &["user.", user, ".", k]);
+                    self.bump_user(user, k);
                 }
             }
         }
@@ -255,9 +316,22 @@ impl Metrics {
         }
         if let Some(n) = self.commands.get_mut(buffer.as_str()) {
             *n += 1;
-        } else if self.commands.len() < MAX_COMMAND_METRICS {
+        } else if self.distinct_commands() < MAX_COMMAND_METRICS {
             self.commands.insert(buffer.clone(), 1);
         }
+    }
+
+    /// Bump the command metric `user.<user>.<rest>` (added while there is room).
+    fn bump_user(&mut self, user: &str, rest: &str) {
+        let admit = self.distinct_commands() < MAX_COMMAND_METRICS;
+        if self.users.bump(user, rest, admit) {
+            self.distinct_user_commands += 1;
+        }
+    }
+
+    /// How many distinct command metrics there are.
+    fn distinct_commands(&self) -> usize {
+        self.commands.len() + self.distinct_user_commands
     }
 
     /// Make every declared route's metrics exist (0 until counted), so `== 0` can be written:
@@ -463,6 +537,12 @@ impl Metrics {
         for (key, n) in &self.commands {
             m.insert(key.clone(), *n as f64);
         }
+        // (Two counters can have the same name: `user.u.claims.idToken.logins` is user
+        // `u.claims.idToken`'s logins and user `u`'s claim `logins`. They add up, as one counter
+        // would have.)
+        for (key, n) in self.users.named() {
+            *m.entry(key).or_insert(0.0) += n as f64;
+        }
         for (name, n) in &self.mock_tokens {
             m.insert(format!("tokens_issued.{name}"), *n as f64);
         }
@@ -482,6 +562,93 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An execution's report with `commands` (name, args) and nothing else.
+    fn report(commands: &[(&str, serde_json::Value)]) -> ExecutionReport {
+        ExecutionReport {
+            exec_id: 1,
+            trigger: actsim_js::Trigger::PostLogin,
+            handler: "onContinuePostLogin".into(),
+            started_at_ms: 0,
+            finished_at_ms: 0,
+            outcome: actsim_js::Outcome::Completed {
+                denied: false,
+                redirect: None,
+            },
+            commands: commands
+                .iter()
+                .map(|(name, args)| actsim_js::Command {
+                    at_ms: 0,
+                    name: name.to_string(),
+                    args: args.clone(),
+                })
+                .collect(),
+            console: Vec::new(),
+            console_truncated: false,
+            cache_ops: Vec::new(),
+            missing_secrets: Vec::new(),
+            unread_failed_sets: Vec::new(),
+            notification: None,
+        }
+    }
+
+    /// The metrics about users count each user's logins, commands and claims under
+    /// `user.<id>.…` (whitespace in an id as `_`), next to the totals; two counters with the
+    /// same name add up; and past the cap on distinct names no new name is added, user or not,
+    /// while names already there go on counting.
+    #[test]
+    fn user_metrics_are_counted_by_name() {
+        let mut m = Metrics::default();
+        let claim = report(&[(
+            "accessToken.setCustomClaim",
+            serde_json::json!(["logins", true]),
+        )]);
+        for _ in 0..3 {
+            m.count_user_login("auth0|a b");
+            m.count_commands("act", Some("auth0|a b"), &claim);
+        }
+        m.count_user_login("u.claims.accessToken");
+        m.count_commands("act", Some("u"), &claim);
+        let map = m.to_map(&BTreeMap::new(), 0);
+        let get = |k: &str| map.get(k).copied();
+        assert_eq!(get("user.auth0|a_b.logins"), Some(3.0));
+        assert_eq!(
+            get("user.auth0|a_b.commands.accessToken.setCustomClaim"),
+            Some(3.0)
+        );
+        assert_eq!(get("user.auth0|a_b.claims.accessToken.logins"), Some(3.0));
+        assert_eq!(
+            get("user.auth0|a_b.claims.accessToken.logins=true"),
+            Some(3.0)
+        );
+        assert_eq!(get("commands.accessToken.setCustomClaim"), Some(4.0));
+        assert_eq!(
+            get("action.act.commands.accessToken.setCustomClaim"),
+            Some(4.0)
+        );
+        assert_eq!(get("claims.accessToken.logins=true"), Some(4.0));
+        // User `u.claims.accessToken`'s logins and user `u`'s claim `logins`: one name.
+        assert_eq!(get("user.u.claims.accessToken.logins"), Some(2.0));
+        assert_eq!(get("user.u.claims.accessToken.logins=true"), Some(1.0));
+
+        let mut m = Metrics::default();
+        for user in 0..MAX_COMMAND_METRICS + 5 {
+            m.count_user_login(&format!("user{user}"));
+        }
+        m.count_user_login("user0");
+        m.count_commands("act", None, &claim);
+        let map = m.to_map(&BTreeMap::new(), 0);
+        let users = map.keys().filter(|k| k.starts_with("user.")).count();
+        assert_eq!(users, MAX_COMMAND_METRICS);
+        assert_eq!(map.get("user.user0.logins"), Some(&2.0));
+        assert_eq!(
+            map.get(&format!("user.user{}.logins", MAX_COMMAND_METRICS)),
+            None
+        );
+        // (`commands.<name>` of the bundled commands always exist, at 0 when not counted.)
+        assert_eq!(map.get("commands.accessToken.setCustomClaim"), Some(&0.0));
+        assert_eq!(map.get("claims.accessToken.logins=true"), None);
+    }
 
     /// The HTTP counter's key is the text `format!` writes, for every status and any upstream
     /// that fits; a longer upstream is counted under its formatted key all the same.
