@@ -114,13 +114,15 @@ impl UserStore {
         let Some(Value::Object(fields)) = self.users.get_mut(position) else {
             return None;
         };
+        let kept = &mut self.texts[position];
         let mut edit = UserEdit {
             fields,
+            kept: if self.keep_texts { kept.as_ref() } else { None },
             changed: Vec::new(),
+            whole: false,
         };
         let outcome = change(&mut edit);
-        let changed = edit.changed;
-        let kept = &mut self.texts[position];
+        let (changed, whole) = (edit.changed, edit.whole);
         if !self.keep_texts {
             return Some(outcome.map(|()| json_text::to_vec(&self.users[position])));
         }
@@ -128,19 +130,25 @@ impl UserStore {
             return None;
         };
         let text = match kept {
-            Some(old) if changed.is_empty() => old.text.clone(),
-            Some(old) => old.rewrite(fields, &changed, &mut self.spare_ends),
-            None => kept.insert(UserText::new(fields)).text.clone(),
+            Some(old) if changed.is_empty() && !whole => old.text.clone(),
+            Some(old) if !whole => old.rewrite(fields, &changed, &mut self.spare_ends),
+            _ => kept.insert(UserText::new(fields)).text.clone(),
         };
         Some(outcome.map(|()| text))
     }
 }
 
-/// The fields of one user, open for a change that is recorded field by field.
+/// The fields of one user, open for a change that is recorded field by field. With a kept
+/// text, a field is found by its place in the text (the text's fields are the user's, in the
+/// same order), not looked up by its key: the user's map is read only where it changes.
 pub(crate) struct UserEdit<'a> {
     fields: &'a mut Map<String, Value>,
-    /// The keys of the fields changed or added.
-    changed: Vec<String>,
+    /// The user's kept text, if any.
+    kept: Option<&'a UserText>,
+    /// The positions of the fields changed or added (with a kept text).
+    changed: Vec<usize>,
+    /// Whether the kept text cannot be reused (see [`UserEdit::field_mut`]).
+    whole: bool,
 }
 
 impl UserEdit<'_> {
@@ -151,14 +159,36 @@ impl UserEdit<'_> {
 
     /// Set field `key` to `value` (in its place when it exists, at the end otherwise).
     pub(crate) fn set(&mut self, key: String, value: Value) {
-        self.changed.push(key.clone());
-        self.fields.insert(key, value);
+        self.update(key, || Value::Null, |field| *field = value);
     }
 
-    /// The value of field `key` to change in place, `default()` set first when it is missing.
-    pub(crate) fn field_mut(&mut self, key: String, default: impl FnOnce() -> Value) -> &mut Value {
-        self.changed.push(key.clone());
-        self.fields.entry(key).or_insert_with(default)
+    /// Change the value of field `key` in place with `change`, `default()` set first when the
+    /// field is missing (added at the end).
+    pub(crate) fn update(
+        &mut self,
+        key: String,
+        default: impl FnOnce() -> Value,
+        change: impl FnOnce(&mut Value),
+    ) {
+        let len = self.fields.len();
+        if let Some(kept) = self.kept {
+            match kept.position_of(&key) {
+                Some(position) if position < len => {
+                    // (Stepping an iterator to a field reads no other field.)
+                    if let Some((_, value)) = self.fields.iter_mut().nth(position) {
+                        self.changed.push(position);
+                        change(value);
+                        return;
+                    }
+                    self.whole = true;
+                }
+                // Not in the text: a new field, added at the end (position `len`), unless the
+                // text and the fields disagree (never: then the text is written whole).
+                None if !self.fields.contains_key(&key) => self.changed.push(len),
+                _ => self.whole = true,
+            }
+        }
+        change(self.fields.entry(key).or_insert_with(default));
     }
 }
 
@@ -182,13 +212,33 @@ impl UserText {
         kept
     }
 
-    /// Bring the text up to date with `fields`, whose fields with a key in `changed` (and
-    /// those added) are the only ones changed since it was written, and answer a copy of it.
+    /// The position of the field whose key is `key`, found in the text: the field whose text
+    /// starts with `key` written as a JSON string and a colon. (Another key's text cannot start
+    /// so: the quote after `key` would have to be the end of that key too.)
+    fn position_of(&self, key: &str) -> Option<usize> {
+        let mut head = Vec::with_capacity(key.len() + 3);
+        json_text::write_str(&mut head, key);
+        head.push(b':');
+        (0..self.ends.len()).find(|&position| {
+            let start = if position == 0 {
+                1
+            } else {
+                self.ends[position - 1] + 1
+            };
+            self.text
+                .get(start..self.ends[position])
+                .is_some_and(|entry| entry.starts_with(&head))
+        })
+    }
+
+    /// Bring the text up to date with `fields`, whose fields at the positions in `changed`
+    /// (and those added) are the only ones changed since it was written, and answer a copy of
+    /// it.
     /// `spare_ends` is swapped with the text's ends.
     fn rewrite(
         &mut self,
         fields: &Map<String, Value>,
-        changed: &[String],
+        changed: &[usize],
         spare_ends: &mut Vec<usize>,
     ) -> Vec<u8> {
         let mut fresh = Vec::with_capacity(self.text.len() + 64);
@@ -202,15 +252,14 @@ impl UserText {
 }
 
 /// Write the text of `fields` to `out` and where each field's `"key":value` ends to `ends`.
-/// With `reuse = (old, changed)`, the text of each field that `old` has and whose key is not in
-/// `changed` is copied from `old`: the caller vouches that those fields, keys and values, are
-/// what `old` was written from. (Comparing a key with `changed` compares lengths first: the
-/// key's text is rarely read.)
+/// With `reuse = (old, changed)`, the text of each field that `old` has and whose position is
+/// not in `changed` is copied from `old` (its key and value are not read): the caller vouches
+/// that those fields, keys and values, are what `old` was written from.
 fn write(
     out: &mut Vec<u8>,
     ends: &mut Vec<usize>,
     fields: &Map<String, Value>,
-    reuse: Option<(&UserText, &[String])>,
+    reuse: Option<(&UserText, &[usize])>,
 ) {
     // Fields are only ever set or added (never removed), so a field keeps its position; if
     // there are fewer than before, nothing is reused.
@@ -221,9 +270,7 @@ fn write(
             out.push(b',');
         }
         match reuse {
-            Some((old, changed))
-                if position < old.ends.len() && !changed.iter().any(|c| c == key) =>
-            {
+            Some((old, changed)) if position < old.ends.len() && !changed.contains(&position) => {
                 let start = if position == 0 {
                     1
                 } else {
@@ -307,12 +354,17 @@ mod tests {
             let in_place = next(&mut x).is_multiple_of(2);
             let change = |edit: &mut UserEdit<'_>| {
                 if in_place {
-                    let field = edit.field_mut(key.clone(), || json!({}));
-                    if let Value::Object(map) = field {
-                        map.insert(format!("m{}", step % 3), value.clone());
-                    } else {
-                        *field = value.clone();
-                    }
+                    edit.update(
+                        key.clone(),
+                        || json!({}),
+                        |field| {
+                            if let Value::Object(map) = field {
+                                map.insert(format!("m{}", step % 3), value.clone());
+                            } else {
+                                *field = value.clone();
+                            }
+                        },
+                    );
                 } else {
                     edit.set(key.clone(), value.clone());
                 }

@@ -157,19 +157,24 @@ pub(crate) fn patch(
         for (key, value) in patch {
             match value {
                 Value::Object(changes) if METADATA_FIELDS.contains(&key.as_str()) => {
-                    let target = stored.field_mut(key, || Value::Object(Map::new()));
-                    if !target.is_object() {
-                        *target = Value::Object(Map::new());
-                    }
-                    if let Value::Object(target) = target {
-                        for (k, v) in changes {
-                            if v.is_null() {
-                                target.shift_remove(&k);
-                            } else {
-                                target.insert(k, v);
+                    stored.update(
+                        key,
+                        || Value::Object(Map::new()),
+                        |target| {
+                            if !target.is_object() {
+                                *target = Value::Object(Map::new());
                             }
-                        }
-                    }
+                            if let Value::Object(target) = target {
+                                for (k, v) in changes {
+                                    if v.is_null() {
+                                        target.shift_remove(&k);
+                                    } else {
+                                        target.insert(k, v);
+                                    }
+                                }
+                            }
+                        },
+                    );
                 }
                 value => stored.set(key, value),
             }
