@@ -10,7 +10,8 @@
 //! written again (BENCHMARKS.md, "The tenant's answer to a PATCH").
 //!
 //! Changes go through [`UserEdit`], which records which fields it changed, so the text cannot
-//! miss one. Without [`UserStore::keep_texts`] (actsim's `ACTSIM_FAST_PATHS=off`) every answer
+//! miss one; it finds each field by its place in the kept text, so the user's map is read only
+//! where it changes (a hashed look-up would read a bucket and a key of that cold map). Without [`UserStore::keep_texts`] (actsim's `ACTSIM_FAST_PATHS=off`) every answer
 //! is written from the values, and the texts are byte for byte the same (tested below; debug
 //! builds check every kept text against a fresh one).
 
