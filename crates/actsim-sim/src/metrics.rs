@@ -108,32 +108,35 @@ struct UserCounts {
 }
 
 impl UserCounts {
-    /// Bump `user.<user>.<rest>`; a counter not seen before is added only when `admit` (the
-    /// cap on distinct names) says so, and then it returns true.
-    fn bump(&mut self, user: &str, rest: &str, admit: bool) -> bool {
-        let number = self.rest_numbers.get(rest).copied();
-        if let Some(counters) = self.by_user.get_mut(user) {
+    /// Bump `user.<user>.<rest>` for each of `rests`, in order, with one look-up of the user;
+    /// a counter not seen before is added while `*distinct` (the distinct command metrics so
+    /// far, which it counts up) is below the cap.
+    fn bump(&mut self, user: &str, rests: &[&str], distinct: &mut usize) {
+        let counters = match self.by_user.get_mut(user) {
+            Some(counters) => counters,
+            None if *distinct < MAX_COMMAND_METRICS => {
+                self.by_user.entry(user.to_string()).or_default()
+            }
+            None => return,
+        };
+        for rest in rests {
+            let number = self.rest_numbers.get(*rest).copied();
             if let Some(slot) = counters.iter_mut().find(|(r, _)| Some(*r) == number) {
                 slot.1 += 1;
-                return false;
+                continue;
             }
-        }
-        if !admit {
-            return false;
-        }
-        let number = number.unwrap_or_else(|| {
-            let next = self.rests.len() as u32;
-            self.rests.push(rest.to_string());
-            self.rest_numbers.insert(rest.to_string(), next);
-            next
-        });
-        match self.by_user.get_mut(user) {
-            Some(counters) => counters.push((number, 1)),
-            None => {
-                self.by_user.insert(user.to_string(), vec![(number, 1)]);
+            if *distinct >= MAX_COMMAND_METRICS {
+                continue;
             }
+            let number = number.unwrap_or_else(|| {
+                let next = self.rests.len() as u32;
+                self.rests.push(rest.to_string());
+                self.rest_numbers.insert(rest.to_string(), next);
+                next
+            });
+            counters.push((number, 1));
+            *distinct += 1;
         }
-        true
     }
 
     /// Every counter with its whole name, `user.<user>.<rest>`.
@@ -245,7 +248,7 @@ impl Metrics {
 
     /// Count a login of the user `user_id` (`user.<id>.logins`).
     pub fn count_user_login(&mut self, user_id: &str) {
-        self.bump_user(&word(user_id), "logins");
+        self.bump_user(&word(user_id), &["logins"]);
     }
 
     /// Count what an execution of `action` (for the user `user_id`, in a post-login flow) did
@@ -299,10 +302,13 @@ impl Metrics {
                 key.clear();
                 key.push_str("commands.");
                 key.push_str(name);
-                self.bump_user(user, &key);
+                let mut rests = [key.as_str(), "", ""];
+                let mut count = 1;
                 for k in extra.iter().flatten() {
-                    self.bump_user(user, k);
+                    rests[count] = k;
+                    count += 1;
                 }
+                self.bump_user(user, &rests[..count]);
             }
         }
     }
@@ -321,12 +327,13 @@ impl Metrics {
         }
     }
 
-    /// Bump the command metric `user.<user>.<rest>` (added while there is room).
-    fn bump_user(&mut self, user: &str, rest: &str) {
-        let admit = self.distinct_commands() < MAX_COMMAND_METRICS;
-        if self.users.bump(user, rest, admit) {
-            self.distinct_user_commands += 1;
-        }
+    /// Bump the command metrics `user.<user>.<rest>` of each of `rests` (added while there is
+    /// room).
+    fn bump_user(&mut self, user: &str, rests: &[&str]) {
+        let before = self.distinct_commands();
+        let mut distinct = before;
+        self.users.bump(user, rests, &mut distinct);
+        self.distinct_user_commands += distinct - before;
     }
 
     /// How many distinct command metrics there are.
