@@ -27,6 +27,7 @@ pub mod scenario;
 pub mod trace;
 pub mod values;
 pub mod warnings;
+mod yield_keys;
 
 pub use engine::{simulate, FlowResult, Preload, RunOptions, Simulation};
 pub use expect::{Expectation, ExpectationResult};

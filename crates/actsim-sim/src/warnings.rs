@@ -88,13 +88,13 @@ pub struct Detector {
     /// `exp` (seconds).
     tokens: BTreeMap<(u32, String, String), (i64, i64)>,
     /// Keys each login cached or read successfully before it yielded, while the login is in
-    /// flight (tens of thousands wait at a redirect). Looked up by login only, never iterated.
-    before_yield: HashMap<u64, BTreeSet<String>, foldhash::fast::FixedState>,
+    /// flight (tens of thousands wait at a redirect).
+    before_yield: crate::yield_keys::YieldKeys,
     /// Every warning, in order.
     all: Vec<Warning>,
 }
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use actsim_js::{CacheOpKind, ExecutionReport};
 
@@ -266,9 +266,7 @@ impl Detector {
                 }
             }
             if continuing && op.op == CacheOpKind::Get && op.result == "miss" {
-                let cached_before = login
-                    .and_then(|l| self.before_yield.get(&l))
-                    .is_some_and(|keys| keys.contains(&op.key));
+                let cached_before = login.is_some_and(|l| self.before_yield.contains(l, &op.key));
                 if cached_before {
                     out.push(self.raise(Warning {
                         kind: WarningKind::MissedAfterResume,
@@ -287,10 +285,7 @@ impl Detector {
                 let kept = (op.op == CacheOpKind::Set && op.result == "success")
                     || (op.op == CacheOpKind::Get && op.result == "hit");
                 if let (true, Some(l)) = (kept, login) {
-                    self.before_yield
-                        .entry(l)
-                        .or_default()
-                        .insert(op.key.clone());
+                    self.before_yield.insert(l, &op.key);
                 }
             }
         }
@@ -328,7 +323,7 @@ impl Detector {
 
     /// Forget what a finished login cached before yielding.
     pub fn login_ended(&mut self, login: u64) {
-        self.before_yield.remove(&login);
+        self.before_yield.remove(login);
     }
 
     /// Every warning so far, in order.
