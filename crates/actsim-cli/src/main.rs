@@ -1,8 +1,9 @@
 //! The `actsim` binary: parses arguments, runs the command, prints human or JSON output and sets
 //! the exit status (0 ok, 1 an execution or expectation failed, 2 bad input).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+mod allocator;
 mod bundled;
 mod cli;
 mod diagnostics;
@@ -28,16 +29,6 @@ mod style;
 mod test_command;
 mod watch;
 
-/// mimalloc behind `malloc`/`free` (the crate's `override` feature), for QuickJS and, through
-/// the system allocator, for Rust: a simulation allocates and frees a few dozen small objects
-/// per execution, and mimalloc makes a 100 000-login simulation about a tenth faster than
-/// glibc's allocator (BENCHMARKS.md). Rust's allocations go through `System` (plain `malloc`
-/// for the usual alignments) rather than `mimalloc::MiMalloc`, whose every allocation takes
-/// mimalloc's slower aligned path.
-#[global_allocator]
-static GLOBAL: std::alloc::System = std::alloc::System;
-use mimalloc as _;
-
 use clap::Parser;
 
 fn main() {
@@ -54,6 +45,15 @@ fn main() {
         }
     }
     let cli = cli::Cli::parse();
+    let long_running = match &cli.command {
+        cli::Command::Serve(_) => true,
+        cli::Command::Run(args) => args.watch,
+        cli::Command::Simulate(args) => args.watch,
+        _ => false,
+    };
+    if !long_running {
+        allocator::keep_freed_memory();
+    }
     let result = match cli.command {
         cli::Command::Run(args) if args.watch => watch::run(args),
         cli::Command::Run(args) => run_command::execute(args),
