@@ -211,6 +211,29 @@ pub struct ExecutionReport {
 }
 
 impl ExecutionReport {
+    /// The report of execution `exec_id` of `handler` started at `at_ms`, before it did
+    /// anything: completed, not denied, nothing recorded.
+    pub fn started(exec_id: ExecId, trigger: Trigger, handler: &str, at_ms: i64) -> Self {
+        ExecutionReport {
+            exec_id,
+            trigger,
+            handler: handler.to_string(),
+            started_at_ms: at_ms,
+            finished_at_ms: at_ms,
+            outcome: Outcome::Completed {
+                denied: false,
+                redirect: None,
+            },
+            commands: Vec::new(),
+            console: Vec::new(),
+            console_truncated: false,
+            cache_ops: Vec::new(),
+            missing_secrets: Vec::new(),
+            unread_failed_sets: Vec::new(),
+            notification: None,
+        }
+    }
+
     /// True when the execution failed.
     pub fn failed(&self) -> bool {
         matches!(self.outcome, Outcome::Failed { .. })

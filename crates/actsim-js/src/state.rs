@@ -129,24 +129,7 @@ impl HostState {
         self.next_exec += 1;
         let exec_id = self.next_exec;
         let now = self.clock.now_ms();
-        let report = ExecutionReport {
-            exec_id,
-            trigger,
-            handler: handler.to_string(),
-            started_at_ms: now,
-            finished_at_ms: now,
-            outcome: Outcome::Completed {
-                denied: false,
-                redirect: None,
-            },
-            commands: Vec::new(),
-            console: Vec::new(),
-            console_truncated: false,
-            cache_ops: Vec::new(),
-            missing_secrets: Vec::new(),
-            unread_failed_sets: Vec::new(),
-            notification: None,
-        };
+        let report = ExecutionReport::started(exec_id, trigger, handler, now);
         self.execs.insert(
             exec_id,
             ExecState {

@@ -572,31 +572,17 @@ mod tests {
 
     /// An execution's report with `commands` (name, args) and nothing else.
     fn report(commands: &[(&str, serde_json::Value)]) -> ExecutionReport {
-        ExecutionReport {
-            exec_id: 1,
-            trigger: actsim_js::Trigger::PostLogin,
-            handler: "onContinuePostLogin".into(),
-            started_at_ms: 0,
-            finished_at_ms: 0,
-            outcome: actsim_js::Outcome::Completed {
-                denied: false,
-                redirect: None,
-            },
-            commands: commands
-                .iter()
-                .map(|(name, args)| actsim_js::Command {
-                    at_ms: 0,
-                    name: name.to_string(),
-                    args: args.clone(),
-                })
-                .collect(),
-            console: Vec::new(),
-            console_truncated: false,
-            cache_ops: Vec::new(),
-            missing_secrets: Vec::new(),
-            unread_failed_sets: Vec::new(),
-            notification: None,
-        }
+        let mut report =
+            ExecutionReport::started(1, actsim_js::Trigger::PostLogin, "onContinuePostLogin", 0);
+        report.commands = commands
+            .iter()
+            .map(|(name, args)| actsim_js::Command {
+                at_ms: 0,
+                name: name.to_string(),
+                args: args.clone(),
+            })
+            .collect();
+        report
     }
 
     /// The metrics about users count each user's logins, commands and claims under

@@ -78,22 +78,5 @@ pub fn empty_report(
     handler: &str,
     at_ms: i64,
 ) -> actsim_js::ExecutionReport {
-    actsim_js::ExecutionReport {
-        exec_id,
-        trigger,
-        handler: handler.into(),
-        started_at_ms: at_ms,
-        finished_at_ms: at_ms,
-        outcome: actsim_js::Outcome::Completed {
-            denied: false,
-            redirect: None,
-        },
-        commands: Vec::new(),
-        console: Vec::new(),
-        console_truncated: false,
-        cache_ops: Vec::new(),
-        missing_secrets: Vec::new(),
-        unread_failed_sets: Vec::new(),
-        notification: None,
-    }
+    actsim_js::ExecutionReport::started(exec_id, trigger, handler, at_ms)
 }
