@@ -148,7 +148,7 @@ pub(crate) struct UserEdit<'a> {
     kept: Option<&'a UserText>,
     /// The positions of the fields changed or added (with a kept text).
     changed: Vec<usize>,
-    /// Whether the kept text cannot be reused (see [`UserEdit::field_mut`]).
+    /// Whether the kept text cannot be reused (see [`UserEdit::update`]).
     whole: bool,
 }
 
