@@ -121,6 +121,7 @@ impl UserStore {
             kept: if self.keep_texts { kept.as_ref() } else { None },
             changed: Vec::new(),
             whole: false,
+            head: Vec::new(),
         };
         let outcome = change(&mut edit);
         let (changed, whole) = (edit.changed, edit.whole);
@@ -150,6 +151,8 @@ pub(crate) struct UserEdit<'a> {
     changed: Vec<usize>,
     /// Whether the kept text cannot be reused (see [`UserEdit::update`]).
     whole: bool,
+    /// Room for a key's text while it is looked for in the kept text.
+    head: Vec<u8>,
 }
 
 impl UserEdit<'_> {
@@ -173,7 +176,7 @@ impl UserEdit<'_> {
     ) {
         let len = self.fields.len();
         if let Some(kept) = self.kept {
-            match kept.position_of(&key) {
+            match kept.position_of(&key, &mut self.head) {
                 Some(position) if position < len => {
                     // (Stepping an iterator to a field reads no other field.)
                     if let Some((_, value)) = self.fields.iter_mut().nth(position) {
@@ -216,9 +219,10 @@ impl UserText {
     /// The position of the field whose key is `key`, found in the text: the field whose text
     /// starts with `key` written as a JSON string and a colon. (Another key's text cannot start
     /// so: the quote after `key` would have to be the end of that key too.)
-    fn position_of(&self, key: &str) -> Option<usize> {
-        let mut head = Vec::with_capacity(key.len() + 3);
-        json_text::write_str(&mut head, key);
+    /// (`head` is room for that text, reused from one call to the next.)
+    fn position_of(&self, key: &str, head: &mut Vec<u8>) -> Option<usize> {
+        head.clear();
+        json_text::write_str(head, key);
         head.push(b':');
         (0..self.ends.len()).find(|&position| {
             let start = if position == 0 {
@@ -228,7 +232,7 @@ impl UserText {
             };
             self.text
                 .get(start..self.ends[position])
-                .is_some_and(|entry| entry.starts_with(&head))
+                .is_some_and(|entry| entry.starts_with(head))
         })
     }
 
