@@ -112,7 +112,7 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
     if let Some(url) = &public_url {
         config = config.with_public_url(url.clone());
     }
-    let tenant = Tenant::new(config.clone()).map_err(|e| {
+    let mut tenant = Tenant::new(config.clone()).map_err(|e| {
         CliError::usage(
             format!(
                 "{}: {e}",
@@ -121,6 +121,8 @@ pub fn execute(args: ServeArgs) -> Result<i32, CliError> {
             Some("docs/tenant.md describes every field"),
         )
     })?;
+    // ACTSIM_FAST_PATHS=off writes every answer from the user's values here too.
+    tenant.keep_user_texts(actsim_js::FastPaths::process_default().on());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
